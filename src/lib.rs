@@ -10,4 +10,5 @@ pub mod link;
 pub mod muc;
 pub mod service;
 pub mod stanza;
+pub mod testing;
 pub mod xmpp;

@@ -1,8 +1,36 @@
-//! XEP-0045: each room feature is a module that owns its components and systems.
+//! XEP-0045: each room feature is a module that owns its components and systems and plugs into
+//! the engine's phases.
 
+pub mod cleanup;
 pub mod config;
+pub mod disco;
+pub mod form;
+pub mod history;
+pub mod join;
+pub mod lock;
+pub mod messages;
+pub mod owner;
+pub mod ping;
+pub mod presence;
+pub mod room;
+pub mod subject;
 
 use crate::engine::EngineBuilder;
 
 /// Registers every MUC feature with the engine.
-pub fn register(_engine: &mut EngineBuilder) {}
+pub fn register(engine: &mut EngineBuilder) {
+    engine.world.init_resource::<room::RoomIndex>();
+    engine.world.init_resource::<room::EmptiedRooms>();
+    engine.world.init_resource::<form::ConfigFields>();
+    engine
+        .add_feature(presence::PresencePlugin)
+        .add_feature(join::JoinPlugin)
+        .add_feature(lock::LockPlugin)
+        .add_feature(history::HistoryPlugin)
+        .add_feature(subject::SubjectPlugin)
+        .add_feature(messages::MessagesPlugin)
+        .add_feature(disco::DiscoPlugin)
+        .add_feature(ping::PingPlugin)
+        .add_feature(owner::OwnerPlugin)
+        .add_feature(cleanup::CleanupPlugin);
+}

@@ -1,0 +1,191 @@
+//! Service discovery (§6): the service's identity and public rooms, each room's features and
+//! muc#roominfo form.
+
+use bevy_ecs::prelude::*;
+use xmpp_parsers::disco::{DiscoInfoResult, DiscoItemsResult, Identity, Item};
+use xmpp_parsers::jid::Jid;
+use xmpp_parsers::ns;
+
+use super::config::{RoomConfig, Whois};
+use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
+use super::lock::Locked;
+use super::room::{Room, Rooms};
+use super::subject::Subject;
+use crate::engine::route::{IqIn, IqTarget, IqTargetKind};
+use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
+use crate::stanza::errors;
+
+/// XEP-0410: the service answers self-pings itself.
+pub const SELF_PING_OPTIMIZATION: &str = "http://jabber.org/protocol/muc#self-ping-optimization";
+
+pub struct DiscoPlugin;
+
+impl Feature for DiscoPlugin {
+    fn build(&self, engine: &mut EngineBuilder) {
+        for target in [IqTargetKind::Service, IqTargetKind::Room] {
+            engine.handle_iq(target, ns::DISCO_INFO);
+            engine.handle_iq(target, ns::DISCO_ITEMS);
+        }
+        engine.add_systems(disco.in_set(Phase::Iq));
+    }
+}
+
+fn disco(
+    mut iqs: MessageReader<IqIn>,
+    rooms: Rooms,
+    extra: Query<(&Subject, Has<Locked>)>,
+    service: Res<Service>,
+    mut out: ResMut<Outbox>,
+) {
+    let locked = |room: Entity| extra.get(room).is_ok_and(|(_, locked)| locked);
+    for iq in iqs
+        .read()
+        .filter(|iq| iq.ns == ns::DISCO_INFO || iq.ns == ns::DISCO_ITEMS)
+    {
+        if iq.set {
+            out.send(iq.error(errors::bad_request(&service.jid, None)));
+            continue;
+        }
+        if iq.payload.attr("node").is_some() {
+            out.send(iq.error(errors::item_not_found(&service.jid, None)));
+            continue;
+        }
+        let info = iq.ns == ns::DISCO_INFO;
+        match &iq.target {
+            IqTarget::Service if info => {
+                let features = [ns::DISCO_INFO, ns::DISCO_ITEMS, ns::MUC, ns::PING];
+                out.send(iq.reply(Some(
+                    DiscoInfoResult {
+                        node: None,
+                        identities: vec![Identity::new("conference", "text", "en", "palaver")],
+                        features: features.iter().map(|f| f.to_string()).collect(),
+                        extensions: Vec::new(),
+                    }
+                    .into(),
+                )));
+            }
+            IqTarget::Service => {
+                // §6.3: public rooms only, in a stable order.
+                let mut items: Vec<Item> = rooms
+                    .rooms
+                    .iter()
+                    .filter(|(room, config, ..)| {
+                        config.public && rooms.find(&room.jid).is_some_and(|e| !locked(e))
+                    })
+                    .map(|(room, config, ..)| Item {
+                        jid: Jid::from(room.jid.clone()),
+                        node: None,
+                        name: Some(display_name(room, config)),
+                    })
+                    .collect();
+                items.sort_by(|a, b| a.jid.cmp(&b.jid));
+                out.send(iq.reply(Some(
+                    DiscoItemsResult {
+                        node: None,
+                        items,
+                        rsm: None,
+                    }
+                    .into(),
+                )));
+            }
+            IqTarget::Room(jid) => {
+                let found = rooms.find(jid).and_then(|r| {
+                    let (subject, locked) = extra.get(r).ok()?;
+                    let visible = !locked
+                        || rooms.occupant_by_sender(r, &iq.from).is_some();
+                    visible.then_some((r, subject))
+                });
+                let Some((room, subject)) = found else {
+                    out.send(iq.error(errors::item_not_found(
+                        &service.jid,
+                        Some("This room does not exist"),
+                    )));
+                    continue;
+                };
+                let (Some(config), Some(roster)) = (rooms.config(room), rooms.roster(room)) else {
+                    continue;
+                };
+                if !info {
+                    // §6.5: occupants are not disclosed.
+                    out.send(iq.reply(Some(
+                        DiscoItemsResult {
+                            node: None,
+                            items: Vec::new(),
+                            rsm: None,
+                        }
+                        .into(),
+                    )));
+                    continue;
+                }
+                let mut features: Vec<String> = [ns::DISCO_INFO, ns::MUC, ns::PING, SELF_PING_OPTIMIZATION]
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect();
+                features.extend(room_features(config).iter().map(|f| f.to_string()));
+                let name = rooms
+                    .rooms
+                    .get(room)
+                    .map(|(r, c, ..)| display_name(r, c))
+                    .unwrap_or_default();
+                let subject = (!subject.text.is_empty()).then_some(subject.text.as_str());
+                out.send(iq.reply(Some(
+                    DiscoInfoResult {
+                        node: None,
+                        identities: vec![Identity::new("conference", "text", "en", name)],
+                        features: features.into_iter().collect(),
+                        extensions: vec![roominfo_form(config, subject, roster.len())],
+                    }
+                    .into(),
+                )));
+            }
+            IqTarget::Occupant(..) => {}
+        }
+    }
+}
+
+/// The room's name, or its local part when it has none.
+fn display_name(room: &Room, config: &RoomConfig) -> String {
+    if config.name.is_empty() {
+        room.jid.node().map(|n| n.as_str().to_owned()).unwrap_or_default()
+    } else {
+        config.name.clone()
+    }
+}
+
+/// The muc_* features that describe a room's configuration (§6.4, §16.3).
+pub fn room_features(config: &RoomConfig) -> [&'static str; 6] {
+    let pick = |on: bool, yes: &'static str, no: &'static str| if on { yes } else { no };
+    [
+        pick(config.public, "muc_public", "muc_hidden"),
+        pick(config.persistent, "muc_persistent", "muc_temporary"),
+        pick(config.members_only, "muc_membersonly", "muc_open"),
+        pick(config.moderated, "muc_moderated", "muc_unmoderated"),
+        pick(
+            config.whois == Whois::Anyone,
+            "muc_nonanonymous",
+            "muc_semianonymous",
+        ),
+        pick(
+            config.password.is_some(),
+            "muc_passwordprotected",
+            "muc_unsecured",
+        ),
+    ]
+}
+
+/// The XEP-0128 muc#roominfo form of a room's disco#info (§6.4, §15.5.4).
+pub fn roominfo_form(config: &RoomConfig, subject: Option<&str>, occupants: usize) -> DataForm {
+    let field = |var: &str, value: String| Field::text_single(var, &value);
+    let mut fields = vec![
+        field("muc#roominfo_description", config.description.clone()),
+        field("muc#roominfo_subject", subject.unwrap_or_default().to_owned()),
+        field("muc#roominfo_occupants", occupants.to_string()),
+        Field::new("muc#roomconfig_changesubject", FieldType::Boolean)
+            .with_value(if config.change_subject { "1" } else { "0" }),
+        field("muc#maxhistoryfetch", config.history_length.to_string()),
+    ];
+    if !config.lang.is_empty() {
+        fields.push(field("muc#roominfo_lang", config.lang.clone()));
+    }
+    DataForm::new(DataFormType::Result_, "http://jabber.org/protocol/muc#roominfo", fields)
+}

@@ -1,0 +1,121 @@
+//! Discussion history (§7.2.15, §7.2.16): the room keeps its last messages and sends them, with
+//! XEP-0203 delay stamps, to each new occupant as far as its history wishes allow.
+
+use std::collections::VecDeque;
+
+use bevy_ecs::prelude::*;
+use chrono::{DateTime, Utc};
+use xmpp_parsers::date::DateTime as XmppDateTime;
+use xmpp_parsers::delay::Delay;
+use xmpp_parsers::jid::Jid;
+use xmpp_parsers::message::Message;
+use xmpp_parsers::minidom::Element;
+
+use super::config::RoomConfig;
+use super::join::{JoinSteps, Joined};
+use super::room::Room;
+use crate::engine::{EngineBuilder, Feature, Now, Outbox};
+
+/// One message as the room reflected it (from `room/nick`, no `to`), and when.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub message: Message,
+    pub at: DateTime<Utc>,
+    /// Length of the stanza as sent, for `maxchars`.
+    pub chars: usize,
+}
+
+/// The room's recent messages, oldest first.
+#[derive(Component, Debug, Clone, Default)]
+pub struct History(pub VecDeque<HistoryEntry>);
+
+impl History {
+    /// Keeps a reflected groupchat message, dropping the oldest past `limit`.
+    pub fn record(&mut self, message: &Message, at: DateTime<Utc>, limit: u32) {
+        if limit == 0 {
+            self.0.clear();
+            return;
+        }
+        let mut message = message.clone();
+        message.to = None;
+        let chars = String::from(&Element::from(message.clone())).len();
+        self.0.push_back(HistoryEntry { message, at, chars });
+        while self.0.len() > limit as usize {
+            self.0.pop_front();
+        }
+    }
+}
+
+pub struct HistoryPlugin;
+
+impl Feature for HistoryPlugin {
+    fn build(&self, engine: &mut EngineBuilder) {
+        engine.world.register_required_components::<Room, History>();
+        engine.add_systems(send_history.in_set(JoinSteps::History));
+    }
+}
+
+fn send_history(
+    mut joined: MessageReader<Joined>,
+    rooms: Query<(&Room, &RoomConfig, &History)>,
+    now: Res<Now>,
+    mut out: ResMut<Outbox>,
+) {
+    for j in joined.read() {
+        let Ok((room, config, history)) = rooms.get(j.room) else {
+            continue;
+        };
+        let wishes = j.muc.history.clone().unwrap_or_default();
+        let room_jid = Jid::from(room.jid.clone());
+        for entry in select(history, config, &wishes, now.0) {
+            let mut m = entry.message.clone();
+            m.to = Some(j.to.clone().into());
+            m.payloads.push(
+                Delay {
+                    from: Some(room_jid.clone()),
+                    stamp: XmppDateTime(entry.at.fixed_offset()),
+                    data: None,
+                }
+                .into(),
+            );
+            out.send(m);
+        }
+    }
+}
+
+/// The entries to send, oldest first: the newest ones that satisfy every limit the joiner set
+/// (§7.2.16), never more than the room keeps.
+fn select<'h>(
+    history: &'h History,
+    config: &RoomConfig,
+    wishes: &xmpp_parsers::muc::muc::History,
+    now: DateTime<Utc>,
+) -> Vec<&'h HistoryEntry> {
+    let mut max_stanzas = config.history_length as usize;
+    if let Some(n) = wishes.maxstanzas {
+        max_stanzas = max_stanzas.min(n as usize);
+    }
+    let oldest = wishes
+        .seconds
+        .map(|s| now - chrono::Duration::seconds(i64::from(s)));
+    let since = wishes.since.as_ref().map(|d| d.0.with_timezone(&Utc));
+    let mut chars_left = wishes.maxchars.map(|c| c as usize);
+    let mut picked = Vec::new();
+    for entry in history.0.iter().rev() {
+        if picked.len() >= max_stanzas {
+            break;
+        }
+        if oldest.is_some_and(|o| entry.at < o) || since.is_some_and(|s| entry.at <= s) {
+            break;
+        }
+        if let Some(left) = chars_left.as_mut() {
+            if entry.chars > *left {
+                break;
+            }
+            *left -= entry.chars;
+        }
+        picked.push(entry);
+    }
+    picked.reverse();
+    picked
+}

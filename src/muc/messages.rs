@@ -1,0 +1,200 @@
+//! Messages to a room (§7.4 groupchat, §7.5 private messages, §11.1 bounced errors).
+
+use bevy_ecs::prelude::*;
+use xmpp_parsers::message::{Message, MessageType};
+use xmpp_parsers::muc::user::{MucUser, Role};
+use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
+
+use super::config::AllowPm;
+use super::history::History;
+use super::presence::bounce;
+use super::room::{OccupantInfo, Rooms};
+use super::subject::{SubjectChanges, SubjectRequest, is_subject_change};
+use crate::engine::route::MessageIn;
+use crate::engine::{EngineBuilder, Feature, Now, Outbox, Phase, Service};
+use crate::stanza::{errors, message_error};
+
+pub struct MessagesPlugin;
+
+impl Feature for MessagesPlugin {
+    fn build(&self, engine: &mut EngineBuilder) {
+        engine.add_systems(
+            messages
+                .in_set(Phase::Messages)
+                .before(SubjectChanges),
+        );
+    }
+}
+
+fn messages(
+    mut inbound: MessageReader<MessageIn>,
+    mut rooms: Rooms,
+    mut histories: Query<&mut History>,
+    mut subjects: MessageWriter<SubjectRequest>,
+    service: Res<Service>,
+    now: Res<Now>,
+    mut out: ResMut<Outbox>,
+) {
+    for MessageIn {
+        from,
+        room: room_jid,
+        nick,
+        message,
+    } in inbound.read()
+    {
+        let room = rooms.find(room_jid);
+        let me = room.and_then(|r| rooms.occupant_by_sender(r, from));
+        if message.type_ == MessageType::Error {
+            if let (Some(room), Some(me)) = (room, me)
+                && is_bounce(message)
+            {
+                bounce(&mut rooms, room, &me, &mut out);
+            }
+            continue;
+        }
+        let refuse = |err: StanzaError, out: &mut Outbox| out.send_opt(message_error(message, err));
+        let Some(room) = room else {
+            refuse(
+                errors::item_not_found(&service.jid, Some("This room does not exist")),
+                &mut out,
+            );
+            continue;
+        };
+        let Some(me) = me else {
+            refuse(
+                errors::not_acceptable(
+                    &service.jid,
+                    Some("Only occupants are allowed to send messages to the room"),
+                ),
+                &mut out,
+            );
+            continue;
+        };
+        match nick {
+            None if message.type_ == MessageType::Groupchat => {
+                if is_subject_change(message) {
+                    subjects.write(SubjectRequest {
+                        room,
+                        occupant: me.entity,
+                        message: message.clone(),
+                    });
+                    continue;
+                }
+                if me.role == Role::Visitor || me.role == Role::None {
+                    refuse(
+                        errors::forbidden(
+                            &service.jid,
+                            Some("Visitors are not allowed to send messages in this room"),
+                        ),
+                        &mut out,
+                    );
+                    continue;
+                }
+                let reflected = reflect(&rooms, room, &me, message, &mut out);
+                let limit = rooms.config(room).map_or(0, |c| c.history_length);
+                if !message.bodies.is_empty()
+                    && let Ok(mut history) = histories.get_mut(room)
+                {
+                    history.record(&reflected, now.0, limit);
+                }
+            }
+            None => refuse(
+                errors::bad_request(
+                    &service.jid,
+                    Some("Only groupchat messages may be sent to the room itself"),
+                ),
+                &mut out,
+            ),
+            Some(_) if message.type_ == MessageType::Groupchat => refuse(
+                errors::bad_request(
+                    &service.jid,
+                    Some("A private message must not be of type groupchat"),
+                ),
+                &mut out,
+            ),
+            Some(nick) => {
+                let Some(to) = rooms.occupant_by_nick(room, nick) else {
+                    refuse(
+                        errors::item_not_found(&service.jid, Some("No occupant has that nickname")),
+                        &mut out,
+                    );
+                    continue;
+                };
+                let allow = rooms.config(room).map_or(AllowPm::Anyone, |c| c.allow_pm);
+                if !may_send_pm(allow, &me.role) {
+                    refuse(
+                        errors::forbidden(
+                            &service.jid,
+                            Some("Private messages are not allowed in this room"),
+                        ),
+                        &mut out,
+                    );
+                    continue;
+                }
+                let mut pm = message.clone();
+                pm.from = Some(me.occupant_jid.clone().into());
+                pm.to = Some(to.jid.into());
+                if !pm.payloads.iter().any(|p| p.is("x", xmpp_parsers::ns::MUC_USER)) {
+                    pm.payloads.push(MucUser::new().into());
+                }
+                out.send(pm);
+            }
+        }
+    }
+}
+
+/// Sends a groupchat message to every occupant from the sender's occupant JID, keeping the
+/// client's id (§7.4); returns the message as reflected (without `to`), for the history.
+fn reflect(
+    rooms: &Rooms,
+    room: Entity,
+    me: &OccupantInfo,
+    message: &Message,
+    out: &mut Outbox,
+) -> Message {
+    let mut reflected = message.clone();
+    reflected.from = Some(me.occupant_jid.clone().into());
+    reflected.to = None;
+    for recipient in rooms.occupants_of(room) {
+        let mut m = reflected.clone();
+        m.to = Some(recipient.jid.into());
+        out.send(m);
+    }
+    reflected
+}
+
+fn may_send_pm(allow: AllowPm, role: &Role) -> bool {
+    match allow {
+        AllowPm::Anyone => true,
+        AllowPm::Participants => matches!(role, Role::Participant | Role::Moderator),
+        AllowPm::Moderators => *role == Role::Moderator,
+        AllowPm::None => false,
+    }
+}
+
+/// Error conditions that mean the user's session is gone rather than that one message failed.
+fn is_bounce(m: &Message) -> bool {
+    let Some(err) = m
+        .payloads
+        .iter()
+        .find(|p| p.name() == "error")
+        .and_then(|p| StanzaError::try_from(p.clone()).ok())
+    else {
+        // An error we cannot read tells us nothing reliable about the session.
+        return false;
+    };
+    matches!(
+        err.defined_condition,
+        DefinedCondition::Gone { .. }
+            | DefinedCondition::ItemNotFound
+            | DefinedCondition::RecipientUnavailable
+            | DefinedCondition::Redirect { .. }
+            | DefinedCondition::RemoteServerNotFound
+            | DefinedCondition::RemoteServerTimeout
+            | DefinedCondition::ServiceUnavailable
+    )
+}
+
+#[cfg(test)]
+#[path = "tests/messages.rs"]
+mod tests;

@@ -1,0 +1,325 @@
+//! Presence to a room (§7.2, §7.6, §7.7, §7.14, §7.2.18, §11.1): classifies each presence as a
+//! join, resynchronisation, nick change, status change or exit, and carries out all but joins.
+
+use bevy_ecs::prelude::*;
+use xmpp_parsers::jid::FullJid;
+use xmpp_parsers::muc::Muc;
+use xmpp_parsers::muc::user::{Affiliation, Item, MucUser, Role, Status};
+use xmpp_parsers::presence::{Presence, Type as PresenceType};
+
+use super::join::{JoinRequest, JoinRequests, stored_presence};
+use super::room::{OccupantInfo, Rooms, muc_user, occupant_jid};
+use crate::engine::route::PresenceIn;
+use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
+use crate::stanza::{errors, presence_error};
+
+/// What an occupant's presence asks for, once classified.
+#[derive(Message, Debug, Clone)]
+pub enum OccupancyChange {
+    /// §7.14: the occupant leaves.
+    Leave { occupant: Entity, presence: Presence },
+    /// §7.6: the occupant asks for a new nick.
+    Nick {
+        occupant: Entity,
+        new: FullJid,
+        presence: Presence,
+    },
+    /// §7.7: new availability or status.
+    Status { occupant: Entity, presence: Presence },
+    /// §11.1: the user's server bounced a stanza; the occupant is gone.
+    Bounced { occupant: Entity },
+}
+
+pub struct PresencePlugin;
+
+impl Feature for PresencePlugin {
+    fn build(&self, engine: &mut EngineBuilder) {
+        engine.add_message::<OccupancyChange>();
+        engine.add_systems(classify.in_set(Phase::Presence));
+        engine.add_systems(occupancy.in_set(Phase::Occupancy));
+    }
+}
+
+fn classify(
+    mut presences: MessageReader<PresenceIn>,
+    rooms: Rooms,
+    service: Res<Service>,
+    mut requests: ResMut<JoinRequests>,
+    mut changes: MessageWriter<OccupancyChange>,
+    mut out: ResMut<Outbox>,
+) {
+    for PresenceIn {
+        from,
+        room: room_jid,
+        nick,
+        presence,
+    } in presences.read()
+    {
+        let room = rooms.find(room_jid);
+        let me = room.and_then(|r| rooms.occupant_by_jid(r, from));
+        let muc = muc_element(presence);
+        match (&presence.type_, me) {
+            (PresenceType::Error, Some(me)) => {
+                changes.write(OccupancyChange::Bounced {
+                    occupant: me.entity,
+                });
+            }
+            (PresenceType::Unavailable, Some(me)) => {
+                changes.write(OccupancyChange::Leave {
+                    occupant: me.entity,
+                    presence: presence.clone(),
+                });
+            }
+            (PresenceType::None, me) => {
+                let Some(nick) = nick else {
+                    out.send_opt(presence_error(
+                        presence,
+                        errors::jid_malformed(&service.jid, Some("A room nickname is required")),
+                    ));
+                    continue;
+                };
+                let Some(target) = occupant_jid(room_jid, nick) else {
+                    continue;
+                };
+                match (me, muc) {
+                    (Some(me), muc) if me.nick != *nick => {
+                        // A join element to another nick from an occupant is a nick change too.
+                        let _ = muc;
+                        changes.write(OccupancyChange::Nick {
+                            occupant: me.entity,
+                            new: target,
+                            presence: presence.clone(),
+                        });
+                    }
+                    (Some(me), Some(muc)) => requests.0.push(JoinRequest {
+                        from: from.clone(),
+                        occupant_jid: target,
+                        room,
+                        presence: presence.clone(),
+                        muc,
+                        affiliation: me.affiliation.clone(),
+                        role: me.role.clone(),
+                        resync: Some(me.entity),
+                        refusal: None,
+                    }),
+                    (Some(me), None) => {
+                        changes.write(OccupancyChange::Status {
+                            occupant: me.entity,
+                            presence: presence.clone(),
+                        });
+                    }
+                    (None, Some(muc)) => requests.0.push(JoinRequest {
+                        from: from.clone(),
+                        occupant_jid: target,
+                        room,
+                        presence: presence.clone(),
+                        muc,
+                        affiliation: Affiliation::None,
+                        role: Role::None,
+                        resync: None,
+                        refusal: None,
+                    }),
+                    (None, None) => out.send(not_joined(&target, from)),
+                }
+            }
+            // Unavailable or errors from non-occupants, probes and subscriptions: nothing to do.
+            _ => {}
+        }
+    }
+}
+
+/// The join element of a presence, if it has one; a malformed one counts as a plain one.
+fn muc_element(p: &Presence) -> Option<Muc> {
+    let el = p.payloads.iter().find(|e| e.is("x", xmpp_parsers::ns::MUC))?;
+    Some(Muc::try_from(el.clone()).unwrap_or_default())
+}
+
+/// §7.2.18: presence without the join element from someone not in the room: they believe they
+/// are an occupant (groupchat 1.0 or a lost session); tell them they are not.
+fn not_joined(occupant: &FullJid, to: &FullJid) -> Presence {
+    let mut p = Presence::new(PresenceType::Unavailable);
+    p.from = Some(occupant.clone().into());
+    p.to = Some(to.clone().into());
+    p.payloads.push(muc_user(
+        vec![
+            Status::SelfPresence,
+            Status::Kicked,
+            Status::ServiceErrorKick,
+        ],
+        vec![Item::new(Affiliation::None, Role::None)],
+    ));
+    p
+}
+
+fn occupancy(
+    mut changes: MessageReader<OccupancyChange>,
+    mut rooms: Rooms,
+    room_of: Query<&super::room::InRoom>,
+    service: Res<Service>,
+    mut out: ResMut<Outbox>,
+) {
+    for change in changes.read() {
+        let entity = match change {
+            OccupancyChange::Leave { occupant, .. }
+            | OccupancyChange::Nick { occupant, .. }
+            | OccupancyChange::Status { occupant, .. }
+            | OccupancyChange::Bounced { occupant } => *occupant,
+        };
+        let (Ok(in_room), Some(me)) = (room_of.get(entity), rooms.occupant(entity)) else {
+            continue;
+        };
+        let room = in_room.0;
+        match change {
+            OccupancyChange::Leave { presence, .. } => {
+                let mut me = me;
+                me.presence.statuses = presence.statuses.clone();
+                leave(&mut rooms, room, &me, &[], &mut out);
+            }
+            OccupancyChange::Bounced { .. } => bounce(&mut rooms, room, &me, &mut out),
+            OccupancyChange::Status { presence, .. } => {
+                let stored = stored_presence(presence);
+                if let Ok((_, _, _, _, mut last)) = rooms.occupants.get_mut(entity) {
+                    last.0 = stored.clone();
+                }
+                let me = OccupantInfo {
+                    presence: stored,
+                    ..me
+                };
+                rooms.broadcast_presence(room, &me, &[], true, false, &mut out);
+            }
+            OccupancyChange::Nick { new, presence, .. } => {
+                change_nick(&mut rooms, room, me, new, presence, &service, &mut out);
+            }
+        }
+    }
+}
+
+/// §7.14: unavailable from the leaver to everyone else, then to the leaver with 110; `statuses`
+/// carries the reason codes of a removal (kick, ban, …) when it is not a voluntary exit.
+pub fn leave(
+    rooms: &mut Rooms,
+    room: Entity,
+    me: &OccupantInfo,
+    statuses: &[Status],
+    out: &mut Outbox,
+) {
+    rooms.broadcast_presence(room, me, statuses, false, true, out);
+    if let Some(config) = rooms.config(room) {
+        out.send(super::room::occupant_presence(
+            config,
+            me,
+            me,
+            statuses.to_vec(),
+            false,
+        ));
+    }
+    rooms.remove_occupant(room, me);
+}
+
+/// §11.1: the occupant's server bounced a stanza; the others see it leave with 333.
+pub fn bounce(rooms: &mut Rooms, room: Entity, me: &OccupantInfo, out: &mut Outbox) {
+    rooms.remove_occupant(room, me);
+    rooms.broadcast_presence(room, me, &[Status::ServiceErrorKick], false, true, out);
+}
+
+/// §7.6: unavailable with 303 and the new nick to everyone, then the presence under the new nick.
+fn change_nick(
+    rooms: &mut Rooms,
+    room: Entity,
+    me: OccupantInfo,
+    new: &FullJid,
+    presence: &Presence,
+    service: &Service,
+    out: &mut Outbox,
+) {
+    let new_nick = new.resource().as_str().to_owned();
+    if rooms.occupant_by_nick(room, &new_nick).is_some() {
+        let mut refused = presence_error(
+            presence,
+            errors::conflict(
+                &service.jid,
+                Some("That nickname is already in use by another occupant"),
+            ),
+        );
+        // The error comes from the nick that was asked for (§7.6.2).
+        if let Some(xmpp_parsers::stanza::Stanza::Presence(p)) = refused.as_mut() {
+            p.from = Some(new.clone().into());
+        }
+        out.send_opt(refused);
+        return;
+    }
+    let Some(config) = rooms.config(room).cloned() else {
+        return;
+    };
+    for recipient in rooms.occupants_of(room) {
+        let mut p = super::room::occupant_presence(
+            &config,
+            &me,
+            &recipient,
+            vec![Status::NewNick],
+            false,
+        );
+        patch_item(&mut p, &new_nick, &me.role);
+        out.send(p);
+    }
+    let stored = stored_presence(presence);
+    if let Ok((mut nick, _, _, _, mut last)) = rooms.occupants.get_mut(me.entity) {
+        nick.0 = new.clone();
+        last.0 = stored.clone();
+    }
+    if let Ok((_, _, mut roster, _)) = rooms.rooms.get_mut(room) {
+        roster.rename(me.entity, &me.nick, &new_nick);
+    }
+    let renamed = OccupantInfo {
+        occupant_jid: new.clone(),
+        nick: new_nick,
+        presence: stored,
+        ..me
+    };
+    rooms.broadcast_presence(room, &renamed, &[], true, false, out);
+}
+
+/// Puts the new nick on the muc#user item of the 303 presence, which keeps the role (§7.6.3).
+fn patch_item(p: &mut Presence, nick: &str, role: &Role) {
+    for payload in p.payloads.iter_mut() {
+        if payload.is("x", xmpp_parsers::ns::MUC_USER)
+            && let Ok(mut x) = MucUser::try_from(payload.clone())
+        {
+            for item in x.items.iter_mut() {
+                item.nick = Some(nick.to_owned());
+                item.role = role.clone();
+            }
+            *payload = muc_user(x.status, x.items);
+        }
+    }
+}
+
+/// §10.9: the room is going away: each occupant gets one unavailable presence, its own, carrying
+/// `<destroy/>` with the reason. Callers destroy the room afterwards.
+pub fn leave_all(rooms: &mut Rooms, room: Entity, reason: Option<&str>, out: &mut Outbox) {
+    for occupant in rooms.occupants_of(room) {
+        let mut p = Presence::new(PresenceType::Unavailable);
+        p.from = Some(occupant.occupant_jid.clone().into());
+        p.to = Some(occupant.jid.clone().into());
+        let mut x = muc_user(
+            Vec::new(),
+            vec![Item::new(occupant.affiliation.clone(), Role::None)],
+        );
+        let mut destroy = xmpp_parsers::minidom::Element::bare("destroy", xmpp_parsers::ns::MUC_USER);
+        if let Some(reason) = reason {
+            destroy.append_child(
+                xmpp_parsers::minidom::Element::builder("reason", xmpp_parsers::ns::MUC_USER)
+                    .append(reason)
+                    .build(),
+            );
+        }
+        x.append_child(destroy);
+        p.payloads.push(x);
+        out.send(p);
+        rooms.remove_occupant(room, &occupant);
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/presence.rs"]
+mod tests;

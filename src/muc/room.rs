@@ -1,0 +1,393 @@
+//! Rooms and occupants as entities, the indexes that find them, and the presence every
+//! occupant-facing feature builds on.
+
+use std::collections::{BTreeMap, HashMap};
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
+use xmpp_parsers::jid::{BareJid, FullJid, Jid};
+use xmpp_parsers::muc::user::{Affiliation, Item, MucUser, Role, Status};
+use xmpp_parsers::minidom::Element;
+use xmpp_parsers::presence::{Presence, Type as PresenceType};
+
+use super::config::{RoomConfig, Whois};
+
+/// A room; its JID is `room@service`.
+#[derive(Component, Debug, Clone)]
+pub struct Room {
+    pub jid: BareJid,
+}
+
+/// Affiliations of users with the room, present or not (absent means none).
+#[derive(Component, Debug, Clone, Default)]
+pub struct Affiliations(pub BTreeMap<BareJid, Affiliation>);
+
+impl Affiliations {
+    pub fn of(&self, jid: &BareJid) -> Affiliation {
+        self.0.get(jid).cloned().unwrap_or(Affiliation::None)
+    }
+}
+
+/// The room's occupant indexes, kept exact by the systems that add, rename and remove occupants.
+#[derive(Component, Debug, Clone, Default)]
+pub struct Roster {
+    pub by_nick: HashMap<String, Entity>,
+    pub by_jid: HashMap<FullJid, Entity>,
+    /// Join order: the order presences are sent in.
+    pub order: Vec<Entity>,
+}
+
+impl Roster {
+    pub fn insert(&mut self, entity: Entity, nick: &str, jid: &FullJid) {
+        self.by_nick.insert(nick.to_owned(), entity);
+        self.by_jid.insert(jid.clone(), entity);
+        self.order.push(entity);
+    }
+    pub fn remove(&mut self, entity: Entity, nick: &str, jid: &FullJid) {
+        self.by_nick.remove(nick);
+        self.by_jid.remove(jid);
+        self.order.retain(|e| *e != entity);
+    }
+    pub fn rename(&mut self, entity: Entity, old: &str, new: &str) {
+        self.by_nick.remove(old);
+        self.by_nick.insert(new.to_owned(), entity);
+    }
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
+/// Ties an occupant to its room.
+#[derive(Component, Debug, Clone, Copy)]
+#[relationship(relationship_target = Occupants)]
+pub struct InRoom(pub Entity);
+
+/// The room's side of [`InRoom`]; despawning a room despawns its occupants.
+#[derive(Component, Debug, Default)]
+#[relationship_target(relationship = InRoom, linked_spawn)]
+pub struct Occupants(Vec<Entity>);
+
+/// An occupant's JID in its room, `room@service/nick`: the nick is its resource.
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub struct Nick(pub FullJid);
+
+impl Nick {
+    pub fn name(&self) -> &str {
+        self.0.resource().as_str()
+    }
+}
+
+/// The occupant's real full JID.
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub struct RealJid(pub FullJid);
+
+/// The occupant's role.
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct OccupantRole(pub Role);
+
+/// The occupant's affiliation with the room, mirrored from [`Affiliations`] at join and on change.
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct OccupantAffiliation(pub Affiliation);
+
+/// The last available presence the occupant sent (show, status, priority, payloads).
+#[derive(Component, Debug, Clone)]
+pub struct LastPresence(pub Presence);
+
+/// Rooms by JID.
+#[derive(Resource, Debug, Default)]
+pub struct RoomIndex(pub HashMap<BareJid, Entity>);
+
+/// Rooms whose last occupant left this round (cleanup decides their fate).
+#[derive(Resource, Debug, Default)]
+pub struct EmptiedRooms(pub Vec<Entity>);
+
+/// One occupant as the presence builders need it.
+#[derive(Debug, Clone)]
+pub struct OccupantInfo {
+    pub entity: Entity,
+    /// `room@service/nick`.
+    pub occupant_jid: FullJid,
+    pub nick: String,
+    pub jid: FullJid,
+    pub role: Role,
+    pub affiliation: Affiliation,
+    pub presence: Presence,
+}
+
+/// Rooms and occupants with the lookups and changes every feature needs; the only place that
+/// spawns, renames or despawns them, so the indexes stay exact.
+#[derive(SystemParam)]
+pub struct Rooms<'w, 's> {
+    pub index: ResMut<'w, RoomIndex>,
+    pub emptied: ResMut<'w, EmptiedRooms>,
+    pub rooms: Query<
+        'w,
+        's,
+        (
+            &'static Room,
+            &'static mut RoomConfig,
+            &'static mut Roster,
+            &'static mut Affiliations,
+        ),
+    >,
+    pub occupants: Query<
+        'w,
+        's,
+        (
+            &'static mut Nick,
+            &'static RealJid,
+            &'static mut OccupantRole,
+            &'static mut OccupantAffiliation,
+            &'static mut LastPresence,
+        ),
+    >,
+    pub commands: Commands<'w, 's>,
+}
+
+impl Rooms<'_, '_> {
+    pub fn find(&self, jid: &BareJid) -> Option<Entity> {
+        self.index.0.get(jid).copied()
+    }
+    pub fn jid(&self, room: Entity) -> Option<&BareJid> {
+        self.rooms.get(room).ok().map(|r| &r.0.jid)
+    }
+    pub fn config(&self, room: Entity) -> Option<&RoomConfig> {
+        self.rooms.get(room).ok().map(|r| r.1)
+    }
+    pub fn roster(&self, room: Entity) -> Option<&Roster> {
+        self.rooms.get(room).ok().map(|r| r.2)
+    }
+    pub fn affiliations(&self, room: Entity) -> Option<&Affiliations> {
+        self.rooms.get(room).ok().map(|r| r.3)
+    }
+    pub fn occupant(&self, entity: Entity) -> Option<OccupantInfo> {
+        let (nick, jid, role, aff, presence) = self.occupants.get(entity).ok()?;
+        Some(OccupantInfo {
+            entity,
+            occupant_jid: nick.0.clone(),
+            nick: nick.name().to_owned(),
+            jid: jid.0.clone(),
+            role: role.0.clone(),
+            affiliation: aff.0.clone(),
+            presence: presence.0.clone(),
+        })
+    }
+    /// The occupant `from` is in `room`, if any.
+    pub fn occupant_by_jid(&self, room: Entity, from: &FullJid) -> Option<OccupantInfo> {
+        let entity = *self.roster(room)?.by_jid.get(from)?;
+        self.occupant(entity)
+    }
+    /// The occupant a stanza from `from` comes from: only full JIDs are occupants.
+    pub fn occupant_by_sender(&self, room: Entity, from: &Jid) -> Option<OccupantInfo> {
+        self.occupant_by_jid(room, from.try_as_full().ok()?)
+    }
+    pub fn occupant_by_nick(&self, room: Entity, nick: &str) -> Option<OccupantInfo> {
+        let entity = *self.roster(room)?.by_nick.get(nick)?;
+        self.occupant(entity)
+    }
+    /// Every occupant of `room`, in join order.
+    pub fn occupants_of(&self, room: Entity) -> Vec<OccupantInfo> {
+        self.roster(room)
+            .map(|r| r.order.iter().filter_map(|e| self.occupant(*e)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Creates a room; `extra` are the components features add to a new room.
+    pub fn spawn_room(
+        &mut self,
+        jid: BareJid,
+        config: RoomConfig,
+        owner: BareJid,
+        extra: impl Bundle,
+    ) -> Entity {
+        let affiliations = Affiliations(BTreeMap::from([(owner, Affiliation::Owner)]));
+        let entity = self
+            .commands
+            .spawn((
+                Room { jid: jid.clone() },
+                config,
+                Roster::default(),
+                affiliations,
+                extra,
+            ))
+            .id();
+        self.index.0.insert(jid, entity);
+        entity
+    }
+
+    /// Adds an occupant to `room`. The room entity must exist (possibly spawned this round).
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_occupant(
+        &mut self,
+        room: Entity,
+        occupant_jid: FullJid,
+        jid: FullJid,
+        role: Role,
+        affiliation: Affiliation,
+        presence: Presence,
+    ) -> Entity {
+        let nick = occupant_jid.resource().as_str().to_owned();
+        let entity = self
+            .commands
+            .spawn((
+                Nick(occupant_jid),
+                RealJid(jid.clone()),
+                OccupantRole(role),
+                OccupantAffiliation(affiliation),
+                LastPresence(presence),
+                InRoom(room),
+            ))
+            .id();
+        if let Ok((_, _, mut roster, _)) = self.rooms.get_mut(room) {
+            roster.insert(entity, &nick, &jid);
+        } else {
+            // The room was spawned this round (rounds hold one stanza per room, so this is its
+            // first and only occupant so far).
+            let mut roster = Roster::default();
+            roster.insert(entity, &nick, &jid);
+            self.commands.entity(room).insert(roster);
+        }
+        entity
+    }
+
+    /// Removes an occupant from its room's indexes and the world.
+    pub fn remove_occupant(&mut self, room: Entity, occupant: &OccupantInfo) {
+        if let Ok((_, _, mut roster, _)) = self.rooms.get_mut(room) {
+            roster.remove(occupant.entity, &occupant.nick, &occupant.jid);
+            if roster.is_empty() {
+                self.emptied.0.push(room);
+            }
+        }
+        self.commands.entity(occupant.entity).despawn();
+    }
+
+    /// Destroys a room and its occupants (no stanzas: callers send what the case needs).
+    pub fn destroy_room(&mut self, room: Entity) {
+        if let Ok((r, ..)) = self.rooms.get(room) {
+            self.index.0.remove(&r.jid);
+        }
+        self.commands.entity(room).despawn();
+    }
+
+    /// Sends `subject`'s presence to every occupant of `room` (self included, with 110), in join
+    /// order; `skip_self` leaves the subject out.
+    pub fn broadcast_presence(
+        &self,
+        room: Entity,
+        subject: &OccupantInfo,
+        statuses: &[Status],
+        available: bool,
+        skip_self: bool,
+        out: &mut crate::engine::Outbox,
+    ) {
+        let Some(config) = self.config(room) else {
+            return;
+        };
+        for recipient in self.occupants_of(room) {
+            if skip_self && recipient.entity == subject.entity {
+                continue;
+            }
+            out.send(occupant_presence(
+                config,
+                subject,
+                &recipient,
+                statuses.to_vec(),
+                available,
+            ));
+        }
+    }
+}
+
+/// Whether `viewer` may see real JIDs in this room (§5.1: whois, or the viewer is a moderator).
+pub fn sees_jids(config: &RoomConfig, viewer_role: &Role) -> bool {
+    config.whois == Whois::Anyone || *viewer_role == Role::Moderator
+}
+
+/// The presence of `subject` as `recipient` gets it: from `room/nick`, with the muc#user item
+/// (real JID only where the recipient may see it) and the given status codes. `available: false`
+/// gives the unavailable form (role none), keeping only the status text.
+pub fn occupant_presence(
+    config: &RoomConfig,
+    subject: &OccupantInfo,
+    recipient: &OccupantInfo,
+    statuses: Vec<Status>,
+    available: bool,
+) -> Presence {
+    let mut p = if available {
+        let mut p = subject.presence.clone();
+        p.payloads.retain(|e| !e.is("x", xmpp_parsers::ns::MUC_USER));
+        p
+    } else {
+        let mut p = Presence::new(PresenceType::Unavailable);
+        p.statuses = subject.presence.statuses.clone();
+        p
+    };
+    p.type_ = if available {
+        PresenceType::None
+    } else {
+        PresenceType::Unavailable
+    };
+    p.id = None;
+    p.from = Some(Jid::from(subject.occupant_jid.clone()));
+    p.to = Some(Jid::from(recipient.jid.clone()));
+    let role = if available {
+        subject.role.clone()
+    } else {
+        Role::None
+    };
+    let mut item = Item::new(subject.affiliation.clone(), role);
+    if sees_jids(config, &recipient.role) {
+        item.jid = Some(subject.jid.clone());
+    }
+    let mut statuses = statuses;
+    if subject.entity == recipient.entity && !statuses.contains(&Status::SelfPresence) {
+        statuses.push(Status::SelfPresence);
+    }
+    p.payloads.push(muc_user(statuses, vec![item]));
+    p
+}
+
+/// The muc#user `<x/>` with status codes in ascending order and items that always carry their
+/// affiliation and role (xmpp-parsers leaves out `none`, which XEP-0045's examples never do).
+pub fn muc_user(mut statuses: Vec<Status>, items: Vec<Item>) -> Element {
+    statuses.sort_by_key(status_code);
+    let mut x: Element = MucUser {
+        status: statuses,
+        items,
+        invite: None,
+        decline: None,
+        affiliations: None,
+    }
+    .into();
+    for child in x.children_mut() {
+        if child.is("item", xmpp_parsers::ns::MUC_USER) {
+            for attr in [
+                xmpp_parsers::minidom::rxml::xml_ncname!("affiliation"),
+                xmpp_parsers::minidom::rxml::xml_ncname!("role"),
+            ] {
+                if child.attr(attr.as_str()).is_none() {
+                    child.set_attr(
+                        xmpp_parsers::minidom::rxml::Namespace::NONE,
+                        attr.to_owned(),
+                        "none",
+                    );
+                }
+            }
+        }
+    }
+    x
+}
+
+/// The numeric code of a status (for ordering).
+pub fn status_code(status: &Status) -> u16 {
+    let el: Element = status.clone().into();
+    el.attr("code").and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// The occupant JID `room/nick`.
+pub fn occupant_jid(room: &BareJid, nick: &str) -> Option<FullJid> {
+    room.with_resource_str(nick).ok()
+}

@@ -1,0 +1,112 @@
+//! The room subject (§7.2.15, §8.1): sent last to every joiner, changed by moderators or, where
+//! the configuration allows it, by participants.
+
+use bevy_ecs::prelude::*;
+use xmpp_parsers::jid::{FullJid, Jid};
+use xmpp_parsers::message::{Message, MessageType};
+use xmpp_parsers::muc::user::Role;
+
+use super::join::{JoinSteps, Joined};
+use super::room::{Room, Rooms};
+use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
+use crate::stanza::{errors, message_error};
+
+/// The current subject and who set it (`room/nick`, or none when never set).
+#[derive(Component, Debug, Clone, Default)]
+pub struct Subject {
+    pub text: String,
+    pub by: Option<FullJid>,
+}
+
+/// An occupant's message that carries a subject and no body.
+#[derive(Message, Debug, Clone)]
+pub struct SubjectRequest {
+    pub room: Entity,
+    pub occupant: Entity,
+    pub message: Message,
+}
+
+/// Ordering within [`Phase::Messages`]: subject changes after groupchat.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubjectChanges;
+
+pub struct SubjectPlugin;
+
+impl Feature for SubjectPlugin {
+    fn build(&self, engine: &mut EngineBuilder) {
+        engine.world.register_required_components::<Room, Subject>();
+        engine.add_message::<SubjectRequest>();
+        engine.add_systems(send_subject.in_set(JoinSteps::Subject));
+        engine.add_systems(
+            change_subject
+                .in_set(SubjectChanges)
+                .in_set(Phase::Messages),
+        );
+    }
+}
+
+/// The subject message: from whoever set it (or the room), `<subject/>` when there is none.
+pub fn subject_message(room: &Room, subject: &Subject, to: Jid, id: Option<String>) -> Message {
+    let mut m = Message::groupchat(Some(to));
+    m.from = Some(match &subject.by {
+        Some(by) => by.clone().into(),
+        None => room.jid.clone().into(),
+    });
+    m.id = id.map(xmpp_parsers::message::Id);
+    m.subjects.insert(Default::default(), subject.text.clone());
+    m
+}
+
+fn send_subject(
+    mut joined: MessageReader<Joined>,
+    rooms: Query<(&Room, &Subject)>,
+    mut out: ResMut<Outbox>,
+) {
+    for j in joined.read() {
+        if let Ok((room, subject)) = rooms.get(j.room) {
+            out.send(subject_message(room, subject, j.to.clone().into(), None));
+        }
+    }
+}
+
+fn change_subject(
+    mut requests: MessageReader<SubjectRequest>,
+    rooms: Rooms,
+    mut subjects: Query<(&Room, &mut Subject)>,
+    service: Res<Service>,
+    mut out: ResMut<Outbox>,
+) {
+    for req in requests.read() {
+        let (Some(config), Some(me)) = (rooms.config(req.room), rooms.occupant(req.occupant))
+        else {
+            continue;
+        };
+        let allowed = me.role == Role::Moderator
+            || (config.change_subject && me.role == Role::Participant);
+        if !allowed {
+            out.send_opt(message_error(
+                &req.message,
+                errors::forbidden(
+                    &service.jid,
+                    Some("Only moderators may change the subject in this room"),
+                ),
+            ));
+            continue;
+        }
+        let Ok((room, mut subject)) = subjects.get_mut(req.room) else {
+            continue;
+        };
+        subject.text = req.message.subjects.values().next().cloned().unwrap_or_default();
+        subject.by = Some(me.occupant_jid.clone());
+        let id = req.message.id.as_ref().map(|i| i.0.clone());
+        for recipient in rooms.occupants_of(req.room) {
+            let m = subject_message(room, &subject, recipient.jid.into(), id.clone());
+            out.send(m);
+        }
+    }
+}
+
+/// Whether a groupchat message is a subject change: a subject and no body (§8.1).
+pub fn is_subject_change(m: &Message) -> bool {
+    m.type_ == MessageType::Groupchat && !m.subjects.is_empty() && m.bodies.is_empty()
+}

@@ -1,0 +1,147 @@
+//! §7.2 entering a room, §10.1.1 creating one.
+
+use crate::testing::{Harness, assert_stanzas};
+
+const MUC: &str = "http://jabber.org/protocol/muc";
+
+#[test]
+fn creating_a_room_gives_201_and_locks_it() {
+    let mut h = Harness::new();
+    let out = h.join("alice@localhost/pc", "lobby@conference.localhost/Alice");
+    assert_stanzas(
+        &out,
+        &[
+            "<presence from='lobby@conference.localhost/Alice' to='alice@localhost/pc'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'>\
+                 <status code='110'/><status code='201'/>\
+                 <item affiliation='owner' role='moderator' jid='alice@localhost/pc'/>\
+               </x></presence>",
+            "<message type='groupchat' from='lobby@conference.localhost' to='alice@localhost/pc'><subject/></message>",
+        ],
+    );
+    // Locked: someone else is told the room does not exist.
+    let out = h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
+    assert_stanzas(
+        &out,
+        &[&format!(
+            "<presence type='error' from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority>\
+               <x xmlns='{MUC}'/>\
+               <error type='cancel' by='conference.localhost'>\
+                 <item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+                 <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>This room is locked until its owner configures it</text>\
+               </error></presence>"
+        )],
+    );
+}
+
+#[test]
+fn joining_sends_occupants_then_self_then_history_then_subject() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    h.send("<message type='groupchat' id='m1' from='alice@localhost/pc' to='lobby@conference.localhost'><body>hello</body></message>");
+    let out = h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
+    assert_stanzas(
+        &out,
+        &[
+            // Alice's presence to Bob: no real JID (semi-anonymous, Bob is a participant).
+            "<presence from='lobby@conference.localhost/Alice' to='bob@localhost/m'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='owner' role='moderator'/></x></presence>",
+            // Bob's presence to Alice, a moderator: she sees his JID.
+            "<presence from='lobby@conference.localhost/Bob' to='alice@localhost/pc'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant' jid='bob@localhost/m'/></x></presence>",
+            "<presence from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'><status code='110'/><item affiliation='none' role='participant'/></x></presence>",
+            "<message type='groupchat' id='m1' from='lobby@conference.localhost/Alice' to='bob@localhost/m'><body>hello</body>\
+               <delay xmlns='urn:xmpp:delay' from='lobby@conference.localhost' stamp='2026-01-01T00:00:00+00:00'/></message>",
+            "<message type='groupchat' from='lobby@conference.localhost' to='bob@localhost/m'><subject/></message>",
+        ],
+    );
+}
+
+#[test]
+fn nick_conflict_and_missing_nick_are_refused() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    let out = h.join("bob@localhost/m", "lobby@conference.localhost/Alice");
+    assert_stanzas(
+        &out,
+        &[&format!(
+            "<presence type='error' from='lobby@conference.localhost/Alice' to='bob@localhost/m'><priority>0</priority>\
+               <x xmlns='{MUC}'/>\
+               <error type='cancel' by='conference.localhost'>\
+                 <conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+                 <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>That nickname is already in use by another occupant</text>\
+               </error></presence>"
+        )],
+    );
+    let out = h.join("bob@localhost/m", "lobby@conference.localhost");
+    assert_stanzas(
+        &out,
+        &[&format!(
+            "<presence type='error' from='lobby@conference.localhost' to='bob@localhost/m'><priority>0</priority>\
+               <x xmlns='{MUC}'/>\
+               <error type='modify' by='conference.localhost'>\
+                 <jid-malformed xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+                 <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>A room nickname is required</text>\
+               </error></presence>"
+        )],
+    );
+}
+
+#[test]
+fn presence_without_muc_element_from_a_stranger_is_kicked() {
+    let mut h = Harness::new();
+    let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/Bob'/>");
+    assert_stanzas(
+        &out,
+        &["<presence type='unavailable' from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'>\
+               <status code='110'/><status code='307'/><status code='333'/>\
+               <item affiliation='none' role='none'/></x></presence>"],
+    );
+}
+
+#[test]
+fn joining_again_resynchronises() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
+    let out = h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
+    assert_stanzas(
+        &out,
+        &[
+            "<presence from='lobby@conference.localhost/Alice' to='bob@localhost/m'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='owner' role='moderator'/></x></presence>",
+            "<presence from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'><status code='110'/><item affiliation='none' role='participant'/></x></presence>",
+            "<message type='groupchat' from='lobby@conference.localhost' to='bob@localhost/m'><subject/></message>",
+        ],
+    );
+}
+
+#[test]
+fn history_wishes_limit_what_is_sent() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    for i in 0..5 {
+        h.send(&format!("<message type='groupchat' id='m{i}' from='alice@localhost/pc' to='lobby@conference.localhost'><body>{i}</body></message>"));
+        h.advance(60);
+    }
+    let count = |h: &mut Harness, user: &str, nick: &str, history: &str| {
+        let out = h.send(&format!(
+            "<presence from='{user}' to='lobby@conference.localhost/{nick}'><x xmlns='http://jabber.org/protocol/muc'>{history}</x></presence>"
+        ));
+        out.iter().filter(|e| e.get_child("body", xmpp_parsers::ns::DEFAULT_NS).is_some()).count()
+    };
+    assert_eq!(count(&mut h, "b@localhost/1", "B", "<history maxstanzas='2'/>"), 2);
+    assert_eq!(count(&mut h, "c@localhost/1", "C", "<history maxchars='0'/>"), 0);
+    // Messages were 1, 2, 3, 4 and 5 minutes ago.
+    assert_eq!(count(&mut h, "d@localhost/1", "D", "<history seconds='150'/>"), 2);
+    assert_eq!(count(&mut h, "e@localhost/1", "E", "<history since='2026-01-01T00:01:30Z'/>"), 3);
+    assert_eq!(count(&mut h, "f@localhost/1", "F", ""), 5);
+}
+
+#[test]
+fn full_room_refuses_all_but_owners() {
+    let mut h = Harness::new();
+    h.join("alice@localhost/pc", "lobby@conference.localhost/Alice");
+    h.send("<iq type='set' id='c' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field><field var='muc#roomconfig_maxusers'><value>2</value></field></x></query></iq>");
+    assert!(!h.join("b@localhost/1", "lobby@conference.localhost/B").is_empty());
+    let out = h.join("c@localhost/1", "lobby@conference.localhost/C");
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].attr("type"), Some("error"));
+    assert!(crate::testing::canonical(&out[0]).contains("service-unavailable"));
+}

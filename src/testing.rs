@@ -1,0 +1,188 @@
+//! In-process harness: stanza XML into an [`Engine`], the exact stanzas out. Used by the unit
+//! tests of every feature and by the benchmarks. Panics on malformed test input: it is test code.
+
+use std::time::{Duration, SystemTime};
+
+use xmpp_parsers::minidom::{Element, Node};
+use xmpp_parsers::stanza::Stanza;
+
+use crate::engine::{Engine, Settings};
+use crate::stanza::Inbound;
+
+/// The service domain every harness uses.
+pub const DOMAIN: &str = "conference.localhost";
+
+pub struct Harness {
+    pub engine: Engine,
+    pub now: SystemTime,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Harness::new()
+    }
+}
+
+impl Harness {
+    pub fn new() -> Harness {
+        Harness::with_settings(|_| {})
+    }
+
+    /// A harness whose settings `tweak` may change first.
+    pub fn with_settings(tweak: impl FnOnce(&mut Settings)) -> Harness {
+        #[allow(clippy::expect_used)]
+        let mut settings = Settings::new(DOMAIN.parse().expect("valid domain"));
+        tweak(&mut settings);
+        Harness {
+            engine: Engine::new(settings),
+            // 2026-01-01T00:00:00Z: fixed so that delay stamps are exact.
+            now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600),
+        }
+    }
+
+    /// Feeds one stanza (the default namespace is added when missing) and runs a tick.
+    pub fn send(&mut self, xml: &str) -> Vec<Element> {
+        self.engine.push(Inbound::from_element(parse(xml)));
+        self.tick()
+    }
+
+    /// Feeds several stanzas and runs one tick for all of them.
+    pub fn send_all(&mut self, xmls: &[&str]) -> Vec<Element> {
+        for xml in xmls {
+            self.engine.push(Inbound::from_element(parse(xml)));
+        }
+        self.tick()
+    }
+
+    pub fn tick(&mut self) -> Vec<Element> {
+        self.engine
+            .tick(self.now)
+            .into_iter()
+            .map(Element::from)
+            .collect()
+    }
+
+    pub fn advance(&mut self, seconds: u64) {
+        self.now += Duration::from_secs(seconds);
+    }
+
+    /// `user@localhost/res` joins `room@conference.localhost/nick`; returns what it produced.
+    pub fn join(&mut self, user: &str, room_nick: &str) -> Vec<Element> {
+        self.send(&format!(
+            "<presence from='{user}' to='{room_nick}'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+        ))
+    }
+
+    /// Creates `room` with `owner` as `nick` and accepts the default configuration (instant room).
+    pub fn create_instant(&mut self, owner: &str, room: &str, nick: &str) {
+        self.join(owner, &format!("{room}/{nick}"));
+        let out = self.send(&format!(
+            "<iq type='set' id='create' from='{owner}' to='{room}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>"
+        ));
+        assert_stanzas(
+            &out,
+            &[&format!(
+                "<iq type='result' id='create' from='{room}' to='{owner}'/>"
+            )],
+        );
+    }
+
+    /// Feeds a stanza the link could not parse (as the link reports it).
+    pub fn send_raw(&mut self, inbound: Inbound) -> Vec<Element> {
+        self.engine.push(inbound);
+        self.tick()
+    }
+}
+
+/// Parses test XML, putting the stanza in the component namespace unless it names one.
+pub fn parse(xml: &str) -> Element {
+    let xml = xml.trim();
+    let with_ns = if xml.contains("xmlns='jabber:") || xml.contains("xmlns=\"jabber:") {
+        let head = xml.split('>').next().unwrap_or_default();
+        if head.contains("xmlns=") {
+            xml.to_owned()
+        } else {
+            add_ns(xml)
+        }
+    } else {
+        add_ns(xml)
+    };
+    match with_ns.parse() {
+        Ok(e) => e,
+        Err(e) => panic!("test XML does not parse: {e}\n{xml}"),
+    }
+}
+
+fn add_ns(xml: &str) -> String {
+    let name_end = xml
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap_or(xml.len());
+    format!(
+        "{} xmlns='{}'{}",
+        &xml[..name_end],
+        xmpp_parsers::ns::DEFAULT_NS,
+        &xml[name_end..]
+    )
+}
+
+/// A canonical text form: namespaces spelt out, attributes sorted, blank text dropped.
+pub fn canonical(e: &Element) -> String {
+    let mut attrs: Vec<(String, String)> = e
+        .attrs()
+        .iter()
+        .map(|((ns, name), v)| {
+            let key = if ns.is_none() {
+                name.to_string()
+            } else {
+                format!("{{{}}}{}", ns.as_str(), name)
+            };
+            (key, v.to_string())
+        })
+        .collect();
+    attrs.sort();
+    let attrs: Vec<String> = attrs.iter().map(|(k, v)| format!(" {k}='{v}'")).collect();
+    let mut children = String::new();
+    for node in e.nodes() {
+        match node {
+            Node::Element(child) => children.push_str(&canonical(child)),
+            Node::Text(t) if !t.trim().is_empty() => children.push_str(t.trim()),
+            Node::Text(_) => {}
+        }
+    }
+    format!(
+        "<{{{}}}{}{}>{}</{}>",
+        e.ns(),
+        e.name(),
+        attrs.join(""),
+        children,
+        e.name()
+    )
+}
+
+/// Asserts that `actual` is exactly `expected`, in order.
+#[track_caller]
+pub fn assert_stanzas(actual: &[Element], expected: &[&str]) {
+    let actual: Vec<String> = actual.iter().map(canonical).collect();
+    let expected: Vec<String> = expected.iter().map(|x| canonical(&parse(x))).collect();
+    if actual != expected {
+        let mut msg = String::from("stanzas differ\n--- expected:\n");
+        for x in &expected {
+            msg.push_str(x);
+            msg.push('\n');
+        }
+        msg.push_str("--- actual:\n");
+        for x in &actual {
+            msg.push_str(x);
+            msg.push('\n');
+        }
+        panic!("{msg}");
+    }
+}
+
+/// The stanzas as typed values, for tests that look at one part only.
+pub fn typed(elements: &[Element]) -> Vec<Stanza> {
+    elements
+        .iter()
+        .filter_map(|e| Stanza::try_from(e.clone()).ok())
+        .collect()
+}

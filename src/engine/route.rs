@@ -272,3 +272,7 @@ fn route_iq(
         payload,
     })
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -189,3 +189,7 @@ pub fn roominfo_form(config: &RoomConfig, subject: Option<&str>, occupants: usiz
     }
     DataForm::new(DataFormType::Result_, "http://jabber.org/protocol/muc#roominfo", fields)
 }
+
+#[cfg(test)]
+#[path = "tests/disco.rs"]
+mod tests;

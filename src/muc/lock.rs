@@ -88,3 +88,7 @@ fn expire_locks(
 pub fn unlock(commands: &mut Commands, room: Entity) {
     commands.entity(room).remove::<Locked>();
 }
+
+#[cfg(test)]
+#[path = "tests/lock.rs"]
+mod tests;

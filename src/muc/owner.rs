@@ -155,3 +155,7 @@ fn announce(
         out.send(m);
     }
 }
+
+#[cfg(test)]
+#[path = "tests/owner.rs"]
+mod tests;

@@ -51,3 +51,7 @@ fn ping(mut iqs: MessageReader<IqIn>, rooms: Rooms, service: Res<Service>, mut o
         });
     }
 }
+
+#[cfg(test)]
+#[path = "tests/ping.rs"]
+mod tests;

@@ -1,0 +1,82 @@
+//! §6 service discovery.
+
+use crate::testing::{Harness, assert_stanzas};
+
+#[test]
+fn service_identity_and_features() {
+    let mut h = Harness::new();
+    let out = h.send("<iq type='get' id='d1' from='alice@localhost/pc' to='conference.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    assert_stanzas(
+        &out,
+        &["<iq type='result' id='d1' from='conference.localhost' to='alice@localhost/pc'>\
+             <query xmlns='http://jabber.org/protocol/disco#info'>\
+               <identity category='conference' type='text' xml:lang='en' name='palaver'/>\
+               <feature var='http://jabber.org/protocol/disco#info'/>\
+               <feature var='http://jabber.org/protocol/disco#items'/>\
+               <feature var='http://jabber.org/protocol/muc'/>\
+               <feature var='urn:xmpp:ping'/>\
+             </query></iq>"],
+    );
+}
+
+#[test]
+fn items_list_public_unlocked_rooms_only() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    h.create_instant("alice@localhost/pc", "secret@conference.localhost", "Alice");
+    h.send("<iq type='set' id='c' from='alice@localhost/pc' to='secret@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_publicroom'><value>0</value></field></x></query></iq>");
+    // Still locked: not listed.
+    h.join("bob@localhost/m", "fresh@conference.localhost/Bob");
+    let out = h.send("<iq type='get' id='d2' from='alice@localhost/pc' to='conference.localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+    assert_stanzas(
+        &out,
+        &["<iq type='result' id='d2' from='conference.localhost' to='alice@localhost/pc'>\
+             <query xmlns='http://jabber.org/protocol/disco#items'><item jid='lobby@conference.localhost' name='lobby'/></query></iq>"],
+    );
+}
+
+#[test]
+fn room_info_shows_features_and_roominfo() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    h.send("<message type='groupchat' from='alice@localhost/pc' to='lobby@conference.localhost'><subject>Chess</subject></message>");
+    let out = h.send("<iq type='get' id='d3' from='bob@localhost/m' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    assert_stanzas(
+        &out,
+        &["<iq type='result' id='d3' from='lobby@conference.localhost' to='bob@localhost/m'>\
+             <query xmlns='http://jabber.org/protocol/disco#info'>\
+               <identity category='conference' type='text' xml:lang='en' name='lobby'/>\
+               <feature var='http://jabber.org/protocol/disco#info'/>\
+               <feature var='http://jabber.org/protocol/muc'/>\
+               <feature var='http://jabber.org/protocol/muc#self-ping-optimization'/>\
+               <feature var='muc_open'/>\
+               <feature var='muc_public'/>\
+               <feature var='muc_semianonymous'/>\
+               <feature var='muc_temporary'/>\
+               <feature var='muc_unmoderated'/>\
+               <feature var='muc_unsecured'/>\
+               <feature var='urn:xmpp:ping'/>\
+               <x xmlns='jabber:x:data' type='result'>\
+                 <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/muc#roominfo</value></field>\
+                 <field var='muc#roominfo_description'><value></value></field>\
+                 <field var='muc#roominfo_subject'><value>Chess</value></field>\
+                 <field var='muc#roominfo_occupants'><value>1</value></field>\
+                 <field var='muc#roomconfig_changesubject' type='boolean'><value>0</value></field>\
+                 <field var='muc#maxhistoryfetch'><value>20</value></field>\
+               </x>\
+             </query></iq>"],
+    );
+}
+
+#[test]
+fn missing_room_is_item_not_found() {
+    let mut h = Harness::new();
+    let out = h.send("<iq type='get' id='d4' from='bob@localhost/m' to='nowhere@conference.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    assert_stanzas(
+        &out,
+        &["<iq type='error' id='d4' from='nowhere@conference.localhost' to='bob@localhost/m'>\
+             <error type='cancel' by='conference.localhost'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+             <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>This room does not exist</text></error>\
+             <query xmlns='http://jabber.org/protocol/disco#info'/></iq>"],
+    );
+}

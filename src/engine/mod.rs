@@ -173,6 +173,9 @@ impl Engine {
         world.init_resource::<Outbox>();
         world.init_resource::<Wakeup>();
         let mut schedule = Schedule::new(Tick);
+        // Rounds are small and the phases are a chain: handing systems to a thread pool costs
+        // more than it gains, and one thread keeps the second core for the link.
+        schedule.set_executor(bevy_ecs::schedule::SingleThreadedExecutor::new());
         schedule.configure_sets(
             (
                 Phase::Route,

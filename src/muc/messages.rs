@@ -155,9 +155,9 @@ fn reflect(
     let mut reflected = message.clone();
     reflected.from = Some(me.occupant_jid.clone().into());
     reflected.to = None;
-    for recipient in rooms.occupants_of(room) {
+    for jid in rooms.real_jids(room) {
         let mut m = reflected.clone();
-        m.to = Some(recipient.jid.into());
+        m.to = Some(jid.clone().into());
         out.send(m);
     }
     reflected

@@ -188,6 +188,14 @@ impl Rooms<'_, '_> {
         let entity = *self.roster(room)?.by_nick.get(nick)?;
         self.occupant(entity)
     }
+    /// The real JIDs of `room`'s occupants, in join order (the cheap path for fan-out).
+    pub fn real_jids(&self, room: Entity) -> impl Iterator<Item = &FullJid> + '_ {
+        self.roster(room)
+            .into_iter()
+            .flat_map(|r| r.order.iter())
+            .filter_map(|e| self.occupants.get(*e).ok().map(|o| &o.1.0))
+    }
+
     /// Every occupant of `room`, in join order.
     pub fn occupants_of(&self, room: Entity) -> Vec<OccupantInfo> {
         self.roster(room)

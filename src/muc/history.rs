@@ -1,4 +1,4 @@
-//! Discussion history (§7.2.15, §7.2.16): the room keeps its last messages and sends them, with
+//! Discussion history (§7.2.13, §7.2.14): the room keeps its last messages and sends them, with
 //! XEP-0203 delay stamps, to each new occupant as far as its history wishes allow.
 
 use std::collections::VecDeque;
@@ -84,7 +84,7 @@ fn send_history(
 }
 
 /// The entries to send, oldest first: the newest ones that satisfy every limit the joiner set
-/// (§7.2.16), never more than the room keeps.
+/// (§7.2.14), never more than the room keeps.
 fn select<'h>(
     history: &'h History,
     config: &RoomConfig,

@@ -138,7 +138,7 @@ pub fn default_role(affiliation: &Affiliation, moderated: bool) -> Role {
     }
 }
 
-/// §7.2.9: a nick another user holds gives conflict.
+/// §7.2.8: a nick another user holds gives conflict.
 fn refuse_nick_conflict(mut requests: ResMut<JoinRequests>, rooms: Rooms, service: Res<Service>) {
     for req in requests.0.iter_mut().filter(|r| r.is_open()) {
         let Some(room) = req.room else { continue };
@@ -154,7 +154,7 @@ fn refuse_nick_conflict(mut requests: ResMut<JoinRequests>, rooms: Rooms, servic
     }
 }
 
-/// §7.2.10: a full room gives service-unavailable, except to owners and admins.
+/// §7.2.9: a full room gives service-unavailable, except to owners and admins.
 fn refuse_when_full(mut requests: ResMut<JoinRequests>, rooms: Rooms, service: Res<Service>) {
     for req in requests.0.iter_mut().filter(|r| r.is_open()) {
         let Some(room) = req.room else { continue };
@@ -287,7 +287,7 @@ fn resync(
     });
 }
 
-/// Status codes of the joiner's own presence besides 110 (§7.2.3, §7.2.12, §7.2.13).
+/// Status codes of the joiner's own presence besides 110 (§7.2.3, §7.2.12).
 fn self_statuses(config: &RoomConfig, mut statuses: Vec<Status>) -> Vec<Status> {
     if config.whois == Whois::Anyone {
         statuses.insert(0, Status::NonAnonymousRoom);

@@ -27,7 +27,7 @@ impl Feature for LockPlugin {
     }
 }
 
-/// §7.2.? / §10.1.1: only the owner may enter a locked room; others are told it does not exist.
+/// §7.2.10 / §10.1.1: only the owner may enter a locked room; others are told it does not exist.
 fn refuse_locked(
     mut requests: ResMut<JoinRequests>,
     locked: Query<(), With<Locked>>,

@@ -57,7 +57,11 @@ fn run(batch: usize, ticks: usize) {
         inbound += batch;
         outbound += out.len();
     }
-    assert_eq!(outbound, inbound * OCCUPANTS, "every message reaches every occupant");
+    assert_eq!(
+        outbound,
+        inbound * OCCUPANTS,
+        "every message reaches every occupant"
+    );
     latencies.sort();
     let median = latencies[latencies.len() / 2];
     let p99 = latencies[(latencies.len() * 99 / 100).min(latencies.len() - 1)];

@@ -12,7 +12,7 @@ use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 /// refused (so that the sender still gets an error reply).
 #[derive(Debug)]
 pub enum Inbound {
-    Stanza(Stanza),
+    Stanza(Box<Stanza>),
     Invalid(InvalidStanza),
 }
 
@@ -52,7 +52,7 @@ impl Inbound {
             reason,
         };
         match Stanza::try_from(element.clone()) {
-            Ok(stanza) => Inbound::Stanza(stanza),
+            Ok(stanza) => Inbound::Stanza(Box::new(stanza)),
             Err(e) => Inbound::Invalid(header(&element, e.to_string())),
         }
     }
@@ -66,19 +66,27 @@ impl Inbound {
     /// The sender and the addressee, for batching and for the log span.
     pub fn addresses(&self) -> (Option<String>, Option<String>) {
         match self {
-            Inbound::Stanza(Stanza::Iq(iq)) => {
+            Inbound::Stanza(stanza) => stanza_addresses(stanza),
+            Inbound::Invalid(h) => (h.from.clone(), h.to.clone()),
+        }
+    }
+}
+
+fn stanza_addresses(stanza: &Stanza) -> (Option<String>, Option<String>) {
+    {
+        match stanza {
+            Stanza::Iq(iq) => {
                 let (from, to) = iq_addresses(iq);
                 (from.map(|j| j.to_string()), to.map(|j| j.to_string()))
             }
-            Inbound::Stanza(Stanza::Message(m)) => (
+            Stanza::Message(m) => (
                 m.from.as_ref().map(|j| j.to_string()),
                 m.to.as_ref().map(|j| j.to_string()),
             ),
-            Inbound::Stanza(Stanza::Presence(p)) => (
+            Stanza::Presence(p) => (
                 p.from.as_ref().map(|j| j.to_string()),
                 p.to.as_ref().map(|j| j.to_string()),
             ),
-            Inbound::Invalid(h) => (h.from.clone(), h.to.clone()),
         }
     }
 }

@@ -259,7 +259,10 @@ impl Engine {
             };
             let (from, to) = next.addresses();
             let room = to.map(|t| t.split('/').next().unwrap_or_default().to_owned());
-            let keys = [from.map(|f| format!("f:{f}")), room.map(|r| format!("r:{r}"))];
+            let keys = [
+                from.map(|f| format!("f:{f}")),
+                room.map(|r| format!("r:{r}")),
+            ];
             if !round.is_empty() && keys.iter().flatten().any(|k| seen.contains(k)) {
                 break;
             }

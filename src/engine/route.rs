@@ -8,8 +8,8 @@ use tracing::{debug, warn};
 use xmpp_parsers::iq::Iq;
 use xmpp_parsers::jid::{BareJid, FullJid, Jid};
 use xmpp_parsers::message::{Message, MessageType};
-use xmpp_parsers::presence::{Presence, Type as PresenceType};
 use xmpp_parsers::minidom::Element;
+use xmpp_parsers::presence::{Presence, Type as PresenceType};
 use xmpp_parsers::stanza::Stanza;
 use xmpp_parsers::stanza_error::StanzaError;
 
@@ -158,18 +158,42 @@ pub fn route(
                 debug!(reason = %header.reason, "stanza did not parse");
                 out.send_opt(stanza::invalid_error(&header, &service.jid));
             }
-            Inbound::Stanza(Stanza::Presence(p)) => {
-                if let Some(m) = route_presence(&service, &mut out, p) {
+            Inbound::Stanza(stanza) => route_stanza(
+                *stanza,
+                &service,
+                &handlers,
+                &mut out,
+                &mut presences,
+                &mut messages,
+                &mut iqs,
+            ),
+        }
+    }
+}
+
+fn route_stanza(
+    stanza: Stanza,
+    service: &Service,
+    handlers: &IqHandlers,
+    out: &mut Outbox,
+    presences: &mut MessageWriter<PresenceIn>,
+    messages: &mut MessageWriter<MessageIn>,
+    iqs: &mut MessageWriter<IqIn>,
+) {
+    {
+        match stanza {
+            Stanza::Presence(p) => {
+                if let Some(m) = route_presence(service, out, p) {
                     presences.write(m);
                 }
             }
-            Inbound::Stanza(Stanza::Message(m)) => {
-                if let Some(m) = route_message(&service, &mut out, m) {
+            Stanza::Message(m) => {
+                if let Some(m) = route_message(service, out, m) {
                     messages.write(m);
                 }
             }
-            Inbound::Stanza(Stanza::Iq(iq)) => {
-                if let Some(m) = route_iq(&service, &handlers, &mut out, iq) {
+            Stanza::Iq(iq) => {
+                if let Some(m) = route_iq(service, handlers, out, iq) {
                     iqs.write(m);
                 }
             }
@@ -231,12 +255,7 @@ fn route_message(service: &Service, out: &mut Outbox, m: Message) -> Option<Mess
     }
 }
 
-fn route_iq(
-    service: &Service,
-    handlers: &IqHandlers,
-    out: &mut Outbox,
-    iq: Iq,
-) -> Option<IqIn> {
+fn route_iq(service: &Service, handlers: &IqHandlers, out: &mut Outbox, iq: Iq) -> Option<IqIn> {
     let (from, to) = iq_addresses(&iq);
     let from = from?.clone();
     let target = match address(service, to)? {

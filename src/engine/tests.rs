@@ -9,11 +9,16 @@ fn unknown_iq_gets_service_unavailable_and_results_are_not_answered() {
     let out = h.send("<iq type='get' id='v' from='alice@localhost/pc' to='conference.localhost'><query xmlns='jabber:iq:version'/></iq>");
     assert_stanzas(
         &out,
-        &["<iq type='error' id='v' from='conference.localhost' to='alice@localhost/pc'>\
+        &[
+            "<iq type='error' id='v' from='conference.localhost' to='alice@localhost/pc'>\
              <error type='cancel' by='conference.localhost'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>\
-             <query xmlns='jabber:iq:version'/></iq>"],
+             <query xmlns='jabber:iq:version'/></iq>",
+        ],
     );
-    assert!(h.send("<iq type='result' id='v' from='alice@localhost/pc' to='conference.localhost'/>").is_empty());
+    assert!(
+        h.send("<iq type='result' id='v' from='alice@localhost/pc' to='conference.localhost'/>")
+            .is_empty()
+    );
     assert!(h.send("<iq type='error' id='v' from='alice@localhost/pc' to='conference.localhost'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>").is_empty());
 }
 

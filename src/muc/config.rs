@@ -67,3 +67,77 @@ impl Default for RoomConfig {
         }
     }
 }
+
+impl RoomConfig {
+    /// Whether entering needs a password (`muc_passwordprotected`).
+    pub fn password_protected(&self) -> bool {
+        self.password.is_some()
+    }
+
+    /// The muc_* disco#info features describing this configuration (§6.4, registry §16.3),
+    /// one of each pair.
+    pub fn disco_features(&self) -> Vec<&'static str> {
+        let pick = |on: bool, yes, no| if on { yes } else { no };
+        vec![
+            pick(self.public, "muc_public", "muc_hidden"),
+            pick(self.persistent, "muc_persistent", "muc_temporary"),
+            pick(self.members_only, "muc_membersonly", "muc_open"),
+            pick(self.moderated, "muc_moderated", "muc_unmoderated"),
+            pick(
+                self.whois == Whois::Anyone,
+                "muc_nonanonymous",
+                "muc_semianonymous",
+            ),
+            pick(
+                self.password_protected(),
+                "muc_passwordprotected",
+                "muc_unsecured",
+            ),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_room_features() {
+        assert_eq!(
+            RoomConfig::default().disco_features(),
+            [
+                "muc_public",
+                "muc_temporary",
+                "muc_open",
+                "muc_unmoderated",
+                "muc_semianonymous",
+                "muc_unsecured",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_feature_flips() {
+        let config = RoomConfig {
+            public: false,
+            persistent: true,
+            members_only: true,
+            moderated: true,
+            whois: Whois::Anyone,
+            password: Some("secret".into()),
+            ..RoomConfig::default()
+        };
+        assert!(config.password_protected());
+        assert_eq!(
+            config.disco_features(),
+            [
+                "muc_hidden",
+                "muc_persistent",
+                "muc_membersonly",
+                "muc_moderated",
+                "muc_nonanonymous",
+                "muc_passwordprotected",
+            ]
+        );
+    }
+}

@@ -7,13 +7,13 @@ use xmpp_parsers::jid::Jid;
 use xmpp_parsers::ns;
 
 use super::config::{RoomConfig, Whois};
-use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
 use super::lock::Locked;
 use super::room::{Room, Rooms};
 use super::subject::Subject;
 use crate::engine::route::{IqIn, IqTarget, IqTargetKind};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::errors;
+use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
 
 /// XEP-0410: the service answers self-pings itself.
 pub const SELF_PING_OPTIMIZATION: &str = "http://jabber.org/protocol/muc#self-ping-optimization";
@@ -54,15 +54,17 @@ fn disco(
         match &iq.target {
             IqTarget::Service if info => {
                 let features = [ns::DISCO_INFO, ns::DISCO_ITEMS, ns::MUC, ns::PING];
-                out.send(iq.reply(Some(
-                    DiscoInfoResult {
-                        node: None,
-                        identities: vec![Identity::new("conference", "text", "en", "palaver")],
-                        features: features.iter().map(|f| f.to_string()).collect(),
-                        extensions: Vec::new(),
-                    }
-                    .into(),
-                )));
+                out.send(
+                    iq.reply(Some(
+                        DiscoInfoResult {
+                            node: None,
+                            identities: vec![Identity::new("conference", "text", "en", "palaver")],
+                            features: features.iter().map(|f| f.to_string()).collect(),
+                            extensions: Vec::new(),
+                        }
+                        .into(),
+                    )),
+                );
             }
             IqTarget::Service => {
                 // §6.3: public rooms only, in a stable order.
@@ -79,20 +81,21 @@ fn disco(
                     })
                     .collect();
                 items.sort_by(|a, b| a.jid.cmp(&b.jid));
-                out.send(iq.reply(Some(
-                    DiscoItemsResult {
-                        node: None,
-                        items,
-                        rsm: None,
-                    }
-                    .into(),
-                )));
+                out.send(
+                    iq.reply(Some(
+                        DiscoItemsResult {
+                            node: None,
+                            items,
+                            rsm: None,
+                        }
+                        .into(),
+                    )),
+                );
             }
             IqTarget::Room(jid) => {
                 let found = rooms.find(jid).and_then(|r| {
                     let (subject, locked) = extra.get(r).ok()?;
-                    let visible = !locked
-                        || rooms.occupant_by_sender(r, &iq.from).is_some();
+                    let visible = !locked || rooms.occupant_by_sender(r, &iq.from).is_some();
                     visible.then_some((r, subject))
                 });
                 let Some((room, subject)) = found else {
@@ -107,20 +110,23 @@ fn disco(
                 };
                 if !info {
                     // §6.5: occupants are not disclosed.
-                    out.send(iq.reply(Some(
-                        DiscoItemsResult {
-                            node: None,
-                            items: Vec::new(),
-                            rsm: None,
-                        }
-                        .into(),
-                    )));
+                    out.send(
+                        iq.reply(Some(
+                            DiscoItemsResult {
+                                node: None,
+                                items: Vec::new(),
+                                rsm: None,
+                            }
+                            .into(),
+                        )),
+                    );
                     continue;
                 }
-                let mut features: Vec<String> = [ns::DISCO_INFO, ns::MUC, ns::PING, SELF_PING_OPTIMIZATION]
-                    .iter()
-                    .map(|f| f.to_string())
-                    .collect();
+                let mut features: Vec<String> =
+                    [ns::DISCO_INFO, ns::MUC, ns::PING, SELF_PING_OPTIMIZATION]
+                        .iter()
+                        .map(|f| f.to_string())
+                        .collect();
                 features.extend(room_features(config).iter().map(|f| f.to_string()));
                 let name = rooms
                     .rooms
@@ -128,15 +134,17 @@ fn disco(
                     .map(|(r, c, ..)| display_name(r, c))
                     .unwrap_or_default();
                 let subject = (!subject.text.is_empty()).then_some(subject.text.as_str());
-                out.send(iq.reply(Some(
-                    DiscoInfoResult {
-                        node: None,
-                        identities: vec![Identity::new("conference", "text", "en", name)],
-                        features: features.into_iter().collect(),
-                        extensions: vec![roominfo_form(config, subject, roster.len())],
-                    }
-                    .into(),
-                )));
+                out.send(
+                    iq.reply(Some(
+                        DiscoInfoResult {
+                            node: None,
+                            identities: vec![Identity::new("conference", "text", "en", name)],
+                            features: features.into_iter().collect(),
+                            extensions: vec![roominfo_form(config, subject, roster.len())],
+                        }
+                        .into(),
+                    )),
+                );
             }
             IqTarget::Occupant(..) => {}
         }
@@ -146,7 +154,10 @@ fn disco(
 /// The room's name, or its local part when it has none.
 fn display_name(room: &Room, config: &RoomConfig) -> String {
     if config.name.is_empty() {
-        room.jid.node().map(|n| n.as_str().to_owned()).unwrap_or_default()
+        room.jid
+            .node()
+            .map(|n| n.as_str().to_owned())
+            .unwrap_or_default()
     } else {
         config.name.clone()
     }
@@ -178,7 +189,10 @@ pub fn roominfo_form(config: &RoomConfig, subject: Option<&str>, occupants: usiz
     let field = |var: &str, value: String| Field::text_single(var, &value);
     let mut fields = vec![
         field("muc#roominfo_description", config.description.clone()),
-        field("muc#roominfo_subject", subject.unwrap_or_default().to_owned()),
+        field(
+            "muc#roominfo_subject",
+            subject.unwrap_or_default().to_owned(),
+        ),
         field("muc#roominfo_occupants", occupants.to_string()),
         Field::new("muc#roomconfig_changesubject", FieldType::Boolean)
             .with_value(if config.change_subject { "1" } else { "0" }),
@@ -187,7 +201,11 @@ pub fn roominfo_form(config: &RoomConfig, subject: Option<&str>, occupants: usiz
     if !config.lang.is_empty() {
         fields.push(field("muc#roominfo_lang", config.lang.clone()));
     }
-    DataForm::new(DataFormType::Result_, "http://jabber.org/protocol/muc#roominfo", fields)
+    DataForm::new(
+        DataFormType::Result_,
+        "http://jabber.org/protocol/muc#roominfo",
+        fields,
+    )
 }
 
 #[cfg(test)]

@@ -90,11 +90,7 @@ impl Feature for JoinPlugin {
                 .in_set(Phase::Join),
         );
         engine.add_systems(
-            (
-                affiliation_and_role,
-                refuse_nick_conflict,
-                refuse_when_full,
-            )
+            (affiliation_and_role, refuse_nick_conflict, refuse_when_full)
                 .chain()
                 .in_set(Phase::PreJoin),
         );
@@ -103,11 +99,7 @@ impl Feature for JoinPlugin {
 }
 
 /// The joiner's affiliation (service admins are owners everywhere) and default role (§5.1.2).
-fn affiliation_and_role(
-    mut requests: ResMut<JoinRequests>,
-    rooms: Rooms,
-    service: Res<Service>,
-) {
+fn affiliation_and_role(mut requests: ResMut<JoinRequests>, rooms: Rooms, service: Res<Service>) {
     for req in requests.0.iter_mut().filter(|r| r.resync.is_none()) {
         let bare = req.from.to_bare();
         let mut affiliation = match req.room.and_then(|r| rooms.affiliations(r)) {

@@ -18,11 +18,7 @@ pub struct MessagesPlugin;
 
 impl Feature for MessagesPlugin {
     fn build(&self, engine: &mut EngineBuilder) {
-        engine.add_systems(
-            messages
-                .in_set(Phase::Messages)
-                .before(SubjectChanges),
-        );
+        engine.add_systems(messages.in_set(Phase::Messages).before(SubjectChanges));
     }
 }
 
@@ -134,7 +130,11 @@ fn messages(
                 let mut pm = message.clone();
                 pm.from = Some(me.occupant_jid.clone().into());
                 pm.to = Some(to.jid.into());
-                if !pm.payloads.iter().any(|p| p.is("x", xmpp_parsers::ns::MUC_USER)) {
+                if !pm
+                    .payloads
+                    .iter()
+                    .any(|p| p.is("x", xmpp_parsers::ns::MUC_USER))
+                {
                     pm.payloads.push(MucUser::new().into());
                 }
                 out.send(pm);

@@ -11,14 +11,23 @@ pub struct PingPlugin;
 
 impl Feature for PingPlugin {
     fn build(&self, engine: &mut EngineBuilder) {
-        for target in [IqTargetKind::Service, IqTargetKind::Room, IqTargetKind::Occupant] {
+        for target in [
+            IqTargetKind::Service,
+            IqTargetKind::Room,
+            IqTargetKind::Occupant,
+        ] {
             engine.handle_iq(target, xmpp_parsers::ns::PING);
         }
         engine.add_systems(ping.in_set(Phase::Iq));
     }
 }
 
-fn ping(mut iqs: MessageReader<IqIn>, rooms: Rooms, service: Res<Service>, mut out: ResMut<Outbox>) {
+fn ping(
+    mut iqs: MessageReader<IqIn>,
+    rooms: Rooms,
+    service: Res<Service>,
+    mut out: ResMut<Outbox>,
+) {
     for iq in iqs.read().filter(|iq| iq.ns == xmpp_parsers::ns::PING) {
         if iq.set || !iq.payload.is("ping", xmpp_parsers::ns::PING) {
             out.send(iq.error(errors::bad_request(&service.jid, None)));

@@ -17,7 +17,10 @@ use crate::stanza::{errors, presence_error};
 #[derive(Message, Debug, Clone)]
 pub enum OccupancyChange {
     /// §7.14: the occupant leaves.
-    Leave { occupant: Entity, presence: Presence },
+    Leave {
+        occupant: Entity,
+        presence: Presence,
+    },
     /// §7.6: the occupant asks for a new nick.
     Nick {
         occupant: Entity,
@@ -25,7 +28,10 @@ pub enum OccupancyChange {
         presence: Presence,
     },
     /// §7.7: new availability or status.
-    Status { occupant: Entity, presence: Presence },
+    Status {
+        occupant: Entity,
+        presence: Presence,
+    },
     /// §11.1: the user's server bounced a stanza; the occupant is gone.
     Bounced { occupant: Entity },
 }
@@ -130,7 +136,10 @@ fn classify(
 
 /// The join element of a presence, if it has one; a malformed one counts as a plain one.
 fn muc_element(p: &Presence) -> Option<Muc> {
-    let el = p.payloads.iter().find(|e| e.is("x", xmpp_parsers::ns::MUC))?;
+    let el = p
+        .payloads
+        .iter()
+        .find(|e| e.is("x", xmpp_parsers::ns::MUC))?;
     Some(Muc::try_from(el.clone()).unwrap_or_default())
 }
 
@@ -252,13 +261,8 @@ fn change_nick(
         return;
     };
     for recipient in rooms.occupants_of(room) {
-        let mut p = super::room::occupant_presence(
-            &config,
-            &me,
-            &recipient,
-            vec![Status::NewNick],
-            false,
-        );
+        let mut p =
+            super::room::occupant_presence(&config, &me, &recipient, vec![Status::NewNick], false);
         patch_item(&mut p, &new_nick, &me.role);
         out.send(p);
     }
@@ -305,7 +309,8 @@ pub fn leave_all(rooms: &mut Rooms, room: Entity, reason: Option<&str>, out: &mu
             Vec::new(),
             vec![Item::new(occupant.affiliation.clone(), Role::None)],
         );
-        let mut destroy = xmpp_parsers::minidom::Element::bare("destroy", xmpp_parsers::ns::MUC_USER);
+        let mut destroy =
+            xmpp_parsers::minidom::Element::bare("destroy", xmpp_parsers::ns::MUC_USER);
         if let Some(reason) = reason {
             destroy.append_child(
                 xmpp_parsers::minidom::Element::builder("reason", xmpp_parsers::ns::MUC_USER)

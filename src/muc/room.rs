@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 use xmpp_parsers::jid::{BareJid, FullJid, Jid};
-use xmpp_parsers::muc::user::{Affiliation, Item, MucUser, Role, Status};
 use xmpp_parsers::minidom::Element;
+use xmpp_parsers::muc::user::{Affiliation, Item, MucUser, Role, Status};
 use xmpp_parsers::presence::{Presence, Type as PresenceType};
 
 use super::config::{RoomConfig, Whois};
@@ -326,7 +326,8 @@ pub fn occupant_presence(
 ) -> Presence {
     let mut p = if available {
         let mut p = subject.presence.clone();
-        p.payloads.retain(|e| !e.is("x", xmpp_parsers::ns::MUC_USER));
+        p.payloads
+            .retain(|e| !e.is("x", xmpp_parsers::ns::MUC_USER));
         p
     } else {
         let mut p = Presence::new(PresenceType::Unavailable);

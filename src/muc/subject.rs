@@ -81,8 +81,8 @@ fn change_subject(
         else {
             continue;
         };
-        let allowed = me.role == Role::Moderator
-            || (config.change_subject && me.role == Role::Participant);
+        let allowed =
+            me.role == Role::Moderator || (config.change_subject && me.role == Role::Participant);
         if !allowed {
             out.send_opt(message_error(
                 &req.message,
@@ -96,7 +96,13 @@ fn change_subject(
         let Ok((room, mut subject)) = subjects.get_mut(req.room) else {
             continue;
         };
-        subject.text = req.message.subjects.values().next().cloned().unwrap_or_default();
+        subject.text = req
+            .message
+            .subjects
+            .values()
+            .next()
+            .cloned()
+            .unwrap_or_default();
         subject.by = Some(me.occupant_jid.clone());
         let id = req.message.id.as_ref().map(|i| i.0.clone());
         for recipient in rooms.occupants_of(req.room) {

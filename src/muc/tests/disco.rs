@@ -8,14 +8,16 @@ fn service_identity_and_features() {
     let out = h.send("<iq type='get' id='d1' from='alice@localhost/pc' to='conference.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
     assert_stanzas(
         &out,
-        &["<iq type='result' id='d1' from='conference.localhost' to='alice@localhost/pc'>\
+        &[
+            "<iq type='result' id='d1' from='conference.localhost' to='alice@localhost/pc'>\
              <query xmlns='http://jabber.org/protocol/disco#info'>\
                <identity category='conference' type='text' xml:lang='en' name='palaver'/>\
                <feature var='http://jabber.org/protocol/disco#info'/>\
                <feature var='http://jabber.org/protocol/disco#items'/>\
                <feature var='http://jabber.org/protocol/muc'/>\
                <feature var='urn:xmpp:ping'/>\
-             </query></iq>"],
+             </query></iq>",
+        ],
     );
 }
 
@@ -30,8 +32,10 @@ fn items_list_public_unlocked_rooms_only() {
     let out = h.send("<iq type='get' id='d2' from='alice@localhost/pc' to='conference.localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
     assert_stanzas(
         &out,
-        &["<iq type='result' id='d2' from='conference.localhost' to='alice@localhost/pc'>\
-             <query xmlns='http://jabber.org/protocol/disco#items'><item jid='lobby@conference.localhost' name='lobby'/></query></iq>"],
+        &[
+            "<iq type='result' id='d2' from='conference.localhost' to='alice@localhost/pc'>\
+             <query xmlns='http://jabber.org/protocol/disco#items'><item jid='lobby@conference.localhost' name='lobby'/></query></iq>",
+        ],
     );
 }
 
@@ -43,7 +47,8 @@ fn room_info_shows_features_and_roominfo() {
     let out = h.send("<iq type='get' id='d3' from='bob@localhost/m' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
     assert_stanzas(
         &out,
-        &["<iq type='result' id='d3' from='lobby@conference.localhost' to='bob@localhost/m'>\
+        &[
+            "<iq type='result' id='d3' from='lobby@conference.localhost' to='bob@localhost/m'>\
              <query xmlns='http://jabber.org/protocol/disco#info'>\
                <identity category='conference' type='text' xml:lang='en' name='lobby'/>\
                <feature var='http://jabber.org/protocol/disco#info'/>\
@@ -64,7 +69,8 @@ fn room_info_shows_features_and_roominfo() {
                  <field var='muc#roomconfig_changesubject' type='boolean'><value>0</value></field>\
                  <field var='muc#maxhistoryfetch'><value>20</value></field>\
                </x>\
-             </query></iq>"],
+             </query></iq>",
+        ],
     );
 }
 
@@ -74,9 +80,11 @@ fn missing_room_is_item_not_found() {
     let out = h.send("<iq type='get' id='d4' from='bob@localhost/m' to='nowhere@conference.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
     assert_stanzas(
         &out,
-        &["<iq type='error' id='d4' from='nowhere@conference.localhost' to='bob@localhost/m'>\
+        &[
+            "<iq type='error' id='d4' from='nowhere@conference.localhost' to='bob@localhost/m'>\
              <error type='cancel' by='conference.localhost'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
              <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>This room does not exist</text></error>\
-             <query xmlns='http://jabber.org/protocol/disco#info'/></iq>"],
+             <query xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+        ],
     );
 }

@@ -90,9 +90,11 @@ fn presence_without_muc_element_from_a_stranger_is_kicked() {
     let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/Bob'/>");
     assert_stanzas(
         &out,
-        &["<presence type='unavailable' from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'>\
+        &[
+            "<presence type='unavailable' from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'>\
                <status code='110'/><status code='307'/><status code='333'/>\
-               <item affiliation='none' role='none'/></x></presence>"],
+               <item affiliation='none' role='none'/></x></presence>",
+        ],
     );
 }
 
@@ -124,13 +126,32 @@ fn history_wishes_limit_what_is_sent() {
         let out = h.send(&format!(
             "<presence from='{user}' to='lobby@conference.localhost/{nick}'><x xmlns='http://jabber.org/protocol/muc'>{history}</x></presence>"
         ));
-        out.iter().filter(|e| e.get_child("body", xmpp_parsers::ns::DEFAULT_NS).is_some()).count()
+        out.iter()
+            .filter(|e| e.get_child("body", xmpp_parsers::ns::DEFAULT_NS).is_some())
+            .count()
     };
-    assert_eq!(count(&mut h, "b@localhost/1", "B", "<history maxstanzas='2'/>"), 2);
-    assert_eq!(count(&mut h, "c@localhost/1", "C", "<history maxchars='0'/>"), 0);
+    assert_eq!(
+        count(&mut h, "b@localhost/1", "B", "<history maxstanzas='2'/>"),
+        2
+    );
+    assert_eq!(
+        count(&mut h, "c@localhost/1", "C", "<history maxchars='0'/>"),
+        0
+    );
     // Messages were 1, 2, 3, 4 and 5 minutes ago.
-    assert_eq!(count(&mut h, "d@localhost/1", "D", "<history seconds='150'/>"), 2);
-    assert_eq!(count(&mut h, "e@localhost/1", "E", "<history since='2026-01-01T00:01:30Z'/>"), 3);
+    assert_eq!(
+        count(&mut h, "d@localhost/1", "D", "<history seconds='150'/>"),
+        2
+    );
+    assert_eq!(
+        count(
+            &mut h,
+            "e@localhost/1",
+            "E",
+            "<history since='2026-01-01T00:01:30Z'/>"
+        ),
+        3
+    );
     assert_eq!(count(&mut h, "f@localhost/1", "F", ""), 5);
 }
 
@@ -139,7 +160,10 @@ fn full_room_refuses_all_but_owners() {
     let mut h = Harness::new();
     h.join("alice@localhost/pc", "lobby@conference.localhost/Alice");
     h.send("<iq type='set' id='c' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field><field var='muc#roomconfig_maxusers'><value>2</value></field></x></query></iq>");
-    assert!(!h.join("b@localhost/1", "lobby@conference.localhost/B").is_empty());
+    assert!(
+        !h.join("b@localhost/1", "lobby@conference.localhost/B")
+            .is_empty()
+    );
     let out = h.join("c@localhost/1", "lobby@conference.localhost/C");
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].attr("type"), Some("error"));

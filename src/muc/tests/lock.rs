@@ -15,9 +15,11 @@ fn an_unconfigured_room_expires() {
     h.advance(1);
     assert_stanzas(
         &h.tick(),
-        &["<presence type='unavailable' from='lobby@conference.localhost/Alice' to='alice@localhost/pc'><priority>0</priority>\
+        &[
+            "<presence type='unavailable' from='lobby@conference.localhost/Alice' to='alice@localhost/pc'><priority>0</priority>\
              <x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='owner' role='none'/>\
-             <destroy><reason>The room was not configured in time and has been destroyed</reason></destroy></x></presence>"],
+             <destroy><reason>The room was not configured in time and has been destroyed</reason></destroy></x></presence>",
+        ],
     );
     assert_eq!(h.engine.next_deadline(), None);
 }

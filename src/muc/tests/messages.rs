@@ -30,9 +30,11 @@ fn groupchat_from_a_non_occupant_is_not_acceptable() {
     let out = h.send("<message type='groupchat' id='x' from='eve@localhost/e' to='lobby@conference.localhost'><body>spam</body></message>");
     assert_stanzas(
         &out,
-        &["<message type='error' id='x' from='lobby@conference.localhost' to='eve@localhost/e'><body>spam</body>\
+        &[
+            "<message type='error' id='x' from='lobby@conference.localhost' to='eve@localhost/e'><body>spam</body>\
              <error type='modify' by='conference.localhost'><not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
-             <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>Only occupants are allowed to send messages to the room</text></error></message>"],
+             <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>Only occupants are allowed to send messages to the room</text></error></message>",
+        ],
     );
 }
 
@@ -42,7 +44,9 @@ fn private_messages_go_to_the_occupant_from_the_senders_room_jid() {
     let out = h.send("<message type='chat' id='p1' from='alice@localhost/pc' to='lobby@conference.localhost/Bob'><body>psst</body></message>");
     assert_stanzas(
         &out,
-        &["<message type='chat' id='p1' from='lobby@conference.localhost/Alice' to='bob@localhost/m'><body>psst</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>"],
+        &[
+            "<message type='chat' id='p1' from='lobby@conference.localhost/Alice' to='bob@localhost/m'><body>psst</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>",
+        ],
     );
     let out = h.send("<message type='chat' id='p2' from='alice@localhost/pc' to='lobby@conference.localhost/Nobody'><body>?</body></message>");
     assert_eq!(out.len(), 1);
@@ -69,7 +73,9 @@ fn subject_changes_follow_changesubject() {
     let out = h.join("carol@localhost/c", "lobby@conference.localhost/Carol");
     assert_stanzas(
         &out[out.len() - 1..],
-        &["<message type='groupchat' from='lobby@conference.localhost/Alice' to='carol@localhost/c'><subject>Game night</subject></message>"],
+        &[
+            "<message type='groupchat' from='lobby@conference.localhost/Alice' to='carol@localhost/c'><subject>Game night</subject></message>",
+        ],
     );
 }
 
@@ -79,8 +85,10 @@ fn a_bounced_message_error_removes_the_occupant() {
     let out = h.send("<message type='error' from='bob@localhost/m' to='lobby@conference.localhost'><error type='cancel'><recipient-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
     assert_stanzas(
         &out,
-        &["<presence type='unavailable' from='lobby@conference.localhost/Bob' to='alice@localhost/pc'><priority>0</priority>\
-             <x xmlns='http://jabber.org/protocol/muc#user'><status code='333'/><item affiliation='none' role='none' jid='bob@localhost/m'/></x></presence>"],
+        &[
+            "<presence type='unavailable' from='lobby@conference.localhost/Bob' to='alice@localhost/pc'><priority>0</priority>\
+             <x xmlns='http://jabber.org/protocol/muc#user'><status code='333'/><item affiliation='none' role='none' jid='bob@localhost/m'/></x></presence>",
+        ],
     );
     // An error is never answered with an error.
     let out = h.send("<message type='error' from='eve@localhost/e' to='lobby@conference.localhost'><error type='cancel'><gone xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");

@@ -27,7 +27,10 @@ fn owner_gets_the_form_others_are_forbidden() {
         "muc#roomconfig_whois",
         "muc#roomconfig_historylength",
     ] {
-        assert!(form.contains(&format!("var='{var}'")), "{var} missing: {form}");
+        assert!(
+            form.contains(&format!("var='{var}'")),
+            "{var} missing: {form}"
+        );
     }
     let out = h.send("<iq type='get' id='f2' from='bob@localhost/m' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>");
     assert!(canonical(&out[0]).contains("forbidden"));
@@ -69,7 +72,11 @@ fn an_invalid_value_changes_nothing() {
     assert!(canonical(&out[0]).contains("not-acceptable"));
     let out = h.send("<iq type='get' id='i' from='bob@localhost/m' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
     assert!(canonical(&out[0]).contains("name='lobby'"));
-    let out = submit(&mut h, "alice@localhost/pc", "<field var='muc#roomconfig_whois'><value>everybody</value></field>");
+    let out = submit(
+        &mut h,
+        "alice@localhost/pc",
+        "<field var='muc#roomconfig_whois'><value>everybody</value></field>",
+    );
     assert!(canonical(&out[0]).contains("not-acceptable"));
 }
 

@@ -29,9 +29,13 @@ fn nick_change_sends_303_then_the_new_presence() {
         ],
     );
     // The old nick is free, the new one is taken.
-    let out = h.send("<presence from='alice@localhost/pc' to='lobby@conference.localhost/Robert'/>");
+    let out =
+        h.send("<presence from='alice@localhost/pc' to='lobby@conference.localhost/Robert'/>");
     assert_eq!(out[0].attr("type"), Some("error"));
-    assert_eq!(out[0].attr("from"), Some("lobby@conference.localhost/Robert"));
+    assert_eq!(
+        out[0].attr("from"),
+        Some("lobby@conference.localhost/Robert")
+    );
     assert!(crate::testing::canonical(&out[0]).contains("conflict"));
 }
 
@@ -75,7 +79,9 @@ fn a_presence_error_from_an_occupant_removes_it() {
     let out = h.send("<presence type='error' from='bob@localhost/m' to='lobby@conference.localhost/Bob'><error type='cancel'><gone xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>");
     assert_stanzas(
         &out,
-        &["<presence type='unavailable' from='lobby@conference.localhost/Bob' to='alice@localhost/pc'><priority>0</priority>\
-             <x xmlns='http://jabber.org/protocol/muc#user'><status code='333'/><item affiliation='none' role='none' jid='bob@localhost/m'/></x></presence>"],
+        &[
+            "<presence type='unavailable' from='lobby@conference.localhost/Bob' to='alice@localhost/pc'><priority>0</priority>\
+             <x xmlns='http://jabber.org/protocol/muc#user'><status code='333'/><item affiliation='none' role='none' jid='bob@localhost/m'/></x></presence>",
+        ],
     );
 }

@@ -1,1 +1,6 @@
 //! Typed payloads xmpp-parsers lacks, in its style: `TryFrom<Element>` and `Into<Element>`.
+
+pub mod muc_admin;
+pub mod muc_owner;
+
+mod util;

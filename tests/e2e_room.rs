@@ -1,0 +1,297 @@
+//! XEP-0045 end to end: real Prosody, the palaver binary, real c2s clients.
+
+mod support;
+
+use support::*;
+use xmpp_parsers::message::MessageType;
+use xmpp_parsers::presence::Type as PresenceType;
+
+const ROOM: &str = "lobby@conference.localhost";
+const ALICE: &str = "lobby@conference.localhost/Alice";
+const BOB: &str = "lobby@conference.localhost/Bob";
+const MUC: &str = "http://jabber.org/protocol/muc";
+const DISCO_INFO: &str = "http://jabber.org/protocol/disco#info";
+const DISCO_ITEMS: &str = "http://jabber.org/protocol/disco#items";
+
+/// Alice creates `lobby` and accepts the default configuration (an instant room).
+async fn create_lobby(alice: &mut Client) {
+    alice
+        .send_xml(&format!(
+            "<presence to='{ALICE}'><x xmlns='{MUC}'/></presence>"
+        ))
+        .await;
+    let s = alice
+        .expect("self-presence with status 110 and 201", WAIT, |s| {
+            presence_with(s, ALICE, &["110", "201"])
+        })
+        .await;
+    let item = presence(&s).and_then(muc_item);
+    assert_eq!(
+        item.and_then(|i| i.attr("affiliation")),
+        Some("owner"),
+        "{s:?}"
+    );
+    assert_eq!(
+        item.and_then(|i| i.attr("role")),
+        Some("moderator"),
+        "{s:?}"
+    );
+
+    alice
+        .send_xml(&format!(
+            "<iq type='set' to='{ROOM}' id='create1'>\
+               <query xmlns='http://jabber.org/protocol/muc#owner'>\
+                 <x xmlns='jabber:x:data' type='submit'/></query></iq>"
+        ))
+        .await;
+    let s = alice
+        .expect("result of the instant-room form", WAIT, |s| {
+            iq_reply(s, "create1")
+        })
+        .await;
+    result_payload(&s);
+}
+
+/// Bob joins as Bob; returns the arrival indexes of (Alice's presence, his own, the subject).
+async fn join_bob(alice: &mut Client, bob: &mut Client) -> (usize, usize, usize) {
+    bob.send_xml(&format!(
+        "<presence to='{BOB}'><x xmlns='{MUC}'/></presence>"
+    ))
+    .await;
+    let (alice_at, _) = bob
+        .expect_indexed("Alice's presence", WAIT, |s| {
+            from_is(s, ALICE) && presence(s).is_some_and(|p| p.type_ == PresenceType::None)
+        })
+        .await;
+    let (self_at, s) = bob
+        .expect_indexed("own presence with 110", WAIT, |s| {
+            presence_with(s, BOB, &["110"])
+        })
+        .await;
+    let item = presence(&s).and_then(muc_item);
+    assert_eq!(
+        item.and_then(|i| i.attr("role")),
+        Some("participant"),
+        "{s:?}"
+    );
+    let (subject_at, _) = bob
+        .expect_indexed("the subject message", WAIT, |s| {
+            from_is(s, ROOM)
+                && message(s)
+                    .is_some_and(|m| m.type_ == MessageType::Groupchat && subject(m).is_some())
+        })
+        .await;
+    let s = alice
+        .expect("Bob's presence", WAIT, |s| {
+            from_is(s, BOB) && presence(s).is_some_and(|p| p.type_ == PresenceType::None)
+        })
+        .await;
+    let p = presence(&s).expect("a presence");
+    assert!(
+        !statuses(p).contains(&"110".to_owned()),
+        "110 only goes to Bob: {s:?}"
+    );
+    (alice_at, self_at, subject_at)
+}
+
+/// A running service with `lobby` created by Alice and Bob in it.
+async fn lobby() -> (Env, Client, Client) {
+    let env = Env::start().await;
+    let mut alice = env.client("alice").await;
+    let mut bob = env.client("bob").await;
+    create_lobby(&mut alice).await;
+    join_bob(&mut alice, &mut bob).await;
+    (env, alice, bob)
+}
+
+#[tokio::test]
+async fn service_disco_info_names_a_text_conference_service() {
+    let env = Env::start().await;
+    let mut alice = env.client("alice").await;
+    alice
+        .send_xml(&format!(
+            "<iq type='get' to='{DOMAIN}' id='info1'><query xmlns='{DISCO_INFO}'/></iq>"
+        ))
+        .await;
+    let s = alice
+        .expect("disco#info result", WAIT, |s| iq_reply(s, "info1"))
+        .await;
+    let query = result_payload(&s).expect("a query payload");
+    assert!(
+        query.children().any(|c| c.name() == "identity"
+            && c.attr("category") == Some("conference")
+            && c.attr("type") == Some("text")),
+        "no conference/text identity: {query:?}"
+    );
+    assert!(
+        query
+            .children()
+            .any(|c| c.name() == "feature" && c.attr("var") == Some(MUC)),
+        "no {MUC} feature: {query:?}"
+    );
+}
+
+#[tokio::test]
+async fn owner_creates_an_instant_room() {
+    let env = Env::start().await;
+    let mut alice = env.client("alice").await;
+    create_lobby(&mut alice).await;
+}
+
+#[tokio::test]
+async fn joining_shows_occupants_then_self_then_subject() {
+    let env = Env::start().await;
+    let mut alice = env.client("alice").await;
+    let mut bob = env.client("bob").await;
+    create_lobby(&mut alice).await;
+    let (alice_at, self_at, subject_at) = join_bob(&mut alice, &mut bob).await;
+    assert!(
+        alice_at < self_at && self_at < subject_at,
+        "XEP-0045 §7.2.3: occupants, then self-presence, then subject; got indexes \
+         {alice_at}, {self_at}, {subject_at}"
+    );
+}
+
+#[tokio::test]
+async fn groupchat_is_reflected_to_everyone_with_the_same_id() {
+    let (_env, mut alice, mut bob) = lobby().await;
+    bob.send_xml(&format!(
+        "<message to='{ROOM}' type='groupchat' id='g1'><body>hello all</body></message>"
+    ))
+    .await;
+    for client in [&mut alice, &mut bob] {
+        let s = client
+            .expect("the reflected groupchat message", WAIT, |s| {
+                from_is(s, BOB)
+                    && message(s).is_some_and(|m| {
+                        m.type_ == MessageType::Groupchat && body(m) == Some("hello all")
+                    })
+            })
+            .await;
+        let m = message(&s).expect("a message");
+        assert_eq!(m.id.as_ref().map(|i| i.0.as_str()), Some("g1"), "{s:?}");
+    }
+}
+
+#[tokio::test]
+async fn private_message_arrives_from_the_senders_occupant_jid() {
+    let (_env, mut alice, mut bob) = lobby().await;
+    alice
+        .send_xml(&format!(
+            "<message to='{BOB}' type='chat' id='pm1'><body>psst</body>\
+               <x xmlns='http://jabber.org/protocol/muc#user'/></message>"
+        ))
+        .await;
+    let s = bob
+        .expect("Alice's private message", WAIT, |s| {
+            message(s).is_some_and(|m| body(m) == Some("psst"))
+        })
+        .await;
+    assert!(
+        from_is(&s, ALICE),
+        "from must be Alice's occupant JID: {s:?}"
+    );
+    let m = message(&s).expect("a message");
+    assert_eq!(
+        m.to.as_ref().map(ToString::to_string),
+        Some(bob.jid.to_string())
+    );
+}
+
+#[tokio::test]
+async fn nick_change_is_unavailable_with_303_then_new_presence() {
+    let (_env, mut alice, mut bob) = lobby().await;
+    let robert = "lobby@conference.localhost/Robert";
+    bob.send_xml(&format!("<presence to='{robert}'/>")).await;
+
+    let (gone_at, s) = bob
+        .expect_indexed("unavailable with 303 and 110", WAIT, |s| {
+            presence_with(s, BOB, &["303", "110"])
+        })
+        .await;
+    let p = presence(&s).expect("a presence");
+    assert_eq!(p.type_, PresenceType::Unavailable, "{s:?}");
+    assert_eq!(
+        muc_item(p).and_then(|i| i.attr("nick")),
+        Some("Robert"),
+        "{s:?}"
+    );
+    let (back_at, _) = bob
+        .expect_indexed("presence as Robert with 110", WAIT, |s| {
+            presence_with(s, robert, &["110"])
+                && presence(s).is_some_and(|p| p.type_ == PresenceType::None)
+        })
+        .await;
+    assert!(gone_at < back_at, "unavailable must come first");
+
+    let s = alice
+        .expect("Bob's unavailable with 303", WAIT, |s| {
+            presence_with(s, BOB, &["303"])
+        })
+        .await;
+    let p = presence(&s).expect("a presence");
+    assert_eq!(p.type_, PresenceType::Unavailable, "{s:?}");
+    assert!(!statuses(p).contains(&"110".to_owned()), "{s:?}");
+    alice
+        .expect("Robert's presence", WAIT, |s| {
+            from_is(s, robert) && presence(s).is_some_and(|p| p.type_ == PresenceType::None)
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn owner_changes_the_subject_and_everyone_sees_it() {
+    let (_env, mut alice, mut bob) = lobby().await;
+    alice
+        .send_xml(&format!(
+            "<message to='{ROOM}' type='groupchat' id='subj1'><subject>Game night</subject></message>"
+        ))
+        .await;
+    for client in [&mut alice, &mut bob] {
+        client
+            .expect("the new subject", WAIT, |s| {
+                from_is(s, ALICE)
+                    && message(s).is_some_and(|m| {
+                        m.type_ == MessageType::Groupchat && subject(m) == Some("Game night")
+                    })
+            })
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn service_items_list_the_room() {
+    let (_env, mut alice, _bob) = lobby().await;
+    alice
+        .send_xml(&format!(
+            "<iq type='get' to='{DOMAIN}' id='items1'><query xmlns='{DISCO_ITEMS}'/></iq>"
+        ))
+        .await;
+    let s = alice
+        .expect("disco#items result", WAIT, |s| iq_reply(s, "items1"))
+        .await;
+    let query = result_payload(&s).expect("a query payload");
+    assert!(
+        query
+            .children()
+            .any(|c| c.name() == "item" && c.attr("jid") == Some(ROOM)),
+        "{ROOM} not listed: {query:?}"
+    );
+}
+
+#[tokio::test]
+async fn leaving_is_unavailable_with_110_and_others_see_it() {
+    let (_env, mut alice, mut bob) = lobby().await;
+    bob.send_xml(&format!("<presence to='{BOB}' type='unavailable'/>"))
+        .await;
+    bob.expect("own unavailable with 110", WAIT, |s| {
+        presence_with(s, BOB, &["110"])
+            && presence(s).is_some_and(|p| p.type_ == PresenceType::Unavailable)
+    })
+    .await;
+    alice
+        .expect("Bob leaving", WAIT, |s| {
+            from_is(s, BOB) && presence(s).is_some_and(|p| p.type_ == PresenceType::Unavailable)
+        })
+        .await;
+}

@@ -1,0 +1,670 @@
+//! End-to-end test support: a real Prosody on loopback, the built `palaver` binary connected to
+//! it as `conference.localhost`, and real c2s clients.
+//!
+//! The clients speak c2s with tokio-xmpp's XML stream but exchange raw [`Element`]s: this crate
+//! builds xmpp-parsers with its `component` feature, which makes the typed stanzas belong to
+//! `jabber:component:accept`, so tokio-xmpp's own `Client` could not parse c2s stanzas here.
+//! Received stanzas are handed to tests as typed [`Stanza`]s after a namespace rewrite.
+
+#![allow(dead_code)] // not every test file uses every helper
+
+use std::fmt::Write as _;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use tempfile::TempDir;
+use tokio::io::BufStream;
+use tokio::net::TcpStream;
+use tokio_xmpp::minidom::{Element, Node};
+use tokio_xmpp::xmlstream::{StreamHeader, Timeouts, XmlStream, initiate_stream};
+use xmpp_parsers::jid::{FullJid, Jid};
+use xmpp_parsers::stanza::Stanza;
+
+pub const DOMAIN: &str = "conference.localhost";
+pub const SECRET: &str = "e2e-secret";
+pub const PASSWORD: &str = "pw";
+/// Accounts every environment has.
+pub const USERS: &[&str] = &["alice", "bob", "carol"];
+
+const CLIENT_NS: &str = "jabber:client";
+const COMPONENT_NS: &str = "jabber:component:accept";
+
+/// A free TCP port on loopback (the listener is closed again at once).
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("cannot bind 127.0.0.1:0");
+    listener.local_addr().expect("local address").port()
+}
+
+fn wait_for_port(port: u16, timeout: Duration) -> bool {
+    let until = Instant::now() + timeout;
+    while Instant::now() < until {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let all: Vec<&str> = text.lines().collect();
+            all[all.len().saturating_sub(lines)..].join("\n")
+        }
+        Err(e) => format!("(cannot read {}: {e})", path.display()),
+    }
+}
+
+fn stop(child: &mut Child) {
+    // SIGKILL by PID: these processes belong to the test alone.
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A Prosody on loopback with its own config, data and log in a temporary directory.
+pub struct Prosody {
+    child: Option<Child>,
+    pub dir: TempDir,
+    pub c2s_port: u16,
+    pub component_port: u16,
+    pub config: PathBuf,
+    pub log: PathBuf,
+}
+
+impl Prosody {
+    pub fn start() -> Prosody {
+        let found = Command::new("sh")
+            .args(["-c", "command -v prosody && command -v prosodyctl"])
+            .stdout(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(
+            found,
+            "prosody is not installed: the end-to-end tests need a real Prosody 0.12 \
+             (on Debian: apt-get install -y prosody)"
+        );
+        let dir = tempfile::Builder::new()
+            .prefix("palaver-e2e-")
+            .tempdir()
+            .expect("temp dir");
+        let c2s_port = free_port();
+        let component_port = free_port();
+        let config = dir.path().join("prosody.cfg.lua");
+        let log = dir.path().join("prosody.log");
+        std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
+        std::fs::create_dir_all(dir.path().join("certs")).expect("certs dir");
+        std::fs::write(
+            &config,
+            prosody_config(dir.path(), c2s_port, component_port, DOMAIN, SECRET),
+        )
+        .expect("write prosody config");
+        let mut prosody = Prosody {
+            child: None,
+            dir,
+            c2s_port,
+            component_port,
+            config,
+            log,
+        };
+        for user in USERS {
+            prosody.register(user, PASSWORD);
+        }
+        prosody.launch();
+        prosody
+    }
+
+    /// Starts (or restarts) the server process and waits for both ports.
+    pub fn launch(&mut self) {
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("prosody.out"))
+            .expect("prosody.out");
+        let child = Command::new("prosody")
+            .arg("--config")
+            .arg(&self.config)
+            .arg("-F")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("dup"))
+            .stderr(out)
+            .spawn()
+            .expect("cannot start prosody");
+        self.child = Some(child);
+        let up = wait_for_port(self.c2s_port, Duration::from_secs(10))
+            && wait_for_port(self.component_port, Duration::from_secs(10));
+        assert!(up, "prosody did not open its ports\n{}", self.tails());
+    }
+
+    /// Stops the server process (the data stays).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child);
+        }
+    }
+
+    pub fn register(&self, user: &str, password: &str) {
+        let out = Command::new("prosodyctl")
+            .arg("--config")
+            .arg(&self.config)
+            .args(["register", user, "localhost", password])
+            .output()
+            .expect("cannot run prosodyctl");
+        assert!(
+            out.status.success(),
+            "prosodyctl register {user} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn tails(&self) -> String {
+        format!(
+            "--- prosody.log (tail) ---\n{}\n--- prosody stdout/stderr (tail) ---\n{}",
+            tail(&self.log, 40),
+            tail(&self.dir.path().join("prosody.out"), 20)
+        )
+    }
+}
+
+impl Drop for Prosody {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn prosody_config(
+    dir: &Path,
+    c2s_port: u16,
+    component_port: u16,
+    domain: &str,
+    secret: &str,
+) -> String {
+    let d = dir.display();
+    format!(
+        r#"-- Generated for palaver's end-to-end tests: loopback only, no TLS, no s2s, no http.
+run_as_root = true
+daemonize = false
+pidfile = "{d}/prosody.pid"
+data_path = "{d}/data"
+certificates = "{d}/certs"
+log = {{ {{ levels = {{ min = "debug" }}, to = "file", filename = "{d}/prosody.log" }} }}
+interfaces = {{ "127.0.0.1" }}
+c2s_ports = {{ {c2s_port} }}
+c2s_interfaces = {{ "127.0.0.1" }}
+c2s_direct_tls_ports = {{}}
+legacy_ssl_ports = {{}}
+component_ports = {{ {component_port} }}
+component_interfaces = {{ "127.0.0.1" }}
+s2s_ports = {{}}
+http_ports = {{}}
+https_ports = {{}}
+modules_enabled = {{ "roster"; "saslauth"; "disco"; "ping"; "posix" }}
+modules_disabled = {{ "s2s"; "tls" }}
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_plain"
+storage = "internal"
+
+VirtualHost "localhost"
+
+Component "{domain}"
+    component_secret = "{secret}"
+"#
+    )
+}
+
+/// The `palaver` binary under test, logging at debug level to a file.
+pub struct Palaver {
+    child: Option<Child>,
+    pub log: PathBuf,
+}
+
+impl Palaver {
+    pub fn start(dir: &Path, component_port: u16, extra: &[&str]) -> Palaver {
+        let log = dir.join("palaver.log");
+        let out = std::fs::File::create(&log).expect("palaver.log");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_palaver"));
+        cmd.args(["--domain", DOMAIN]);
+        if !extra.contains(&"--secret") {
+            cmd.args(["--secret", SECRET]);
+        }
+        let child = cmd
+            .arg("--server")
+            .arg(format!("127.0.0.1:{component_port}"))
+            .args(extra)
+            .env("RUST_LOG", "debug")
+            .env_remove("PALAVER_CONFIG")
+            .env_remove("PALAVER_ADMINS")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("dup"))
+            .stderr(out)
+            .spawn()
+            .expect("cannot start palaver");
+        Palaver {
+            child: Some(child),
+            log,
+        }
+    }
+
+    /// How many times the log says the link came up.
+    pub fn connections(&self) -> usize {
+        let up = format!(" as {DOMAIN}");
+        self.log_text()
+            .lines()
+            .filter(|l| l.contains("connected to ") && l.ends_with(&up))
+            .count()
+    }
+
+    /// Waits until the log says the link is up for the `n`th time.
+    pub async fn wait_connected(&self, n: usize, timeout: Duration) -> bool {
+        let until = Instant::now() + timeout;
+        while Instant::now() < until {
+            if self.connections() >= n {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            stop(&mut child);
+        }
+    }
+}
+
+impl Drop for Palaver {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Prosody plus palaver, torn down (palaver first) on drop; on a failing test the tails of
+/// both logs are printed.
+pub struct Env {
+    pub palaver: Palaver,
+    pub prosody: Prosody,
+}
+
+impl Env {
+    pub async fn start() -> Env {
+        let prosody = Prosody::start();
+        let palaver = Palaver::start(prosody.dir.path(), prosody.component_port, &[]);
+        let env = Env { palaver, prosody };
+        assert!(
+            env.palaver.wait_connected(1, Duration::from_secs(15)).await,
+            "palaver did not connect to prosody"
+        );
+        env
+    }
+
+    /// A logged-in client for one of [`USERS`].
+    pub async fn client(&self, user: &str) -> Client {
+        Client::connect(self.prosody.c2s_port, user, PASSWORD).await
+    }
+
+    pub fn tails(&self) -> String {
+        format!(
+            "{}\n--- palaver.log (tail) ---\n{}",
+            self.prosody.tails(),
+            tail(&self.palaver.log, 60)
+        )
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("{}", self.tails());
+        }
+        self.palaver.kill();
+        self.prosody.kill();
+    }
+}
+
+type C2s = XmlStream<BufStream<TcpStream>, Element>;
+
+/// A real c2s client: plaintext, SASL PLAIN, resource binding.
+pub struct Client {
+    stream: C2s,
+    pub jid: FullJid,
+    /// Received but not yet matched by [`Client::expect`], in arrival order.
+    unmatched: Vec<(usize, Stanza)>,
+    /// Everything received, for failure messages.
+    history: Vec<String>,
+}
+
+fn timeouts() -> Timeouts {
+    Timeouts {
+        read_timeout: Duration::from_secs(30),
+        response_timeout: Duration::from_secs(30),
+    }
+}
+
+async fn open(io: BufStream<TcpStream>) -> C2s {
+    let header = StreamHeader {
+        to: Some("localhost".into()),
+        from: None,
+        id: None,
+    };
+    let pending = initiate_stream(io, CLIENT_NS, header, timeouts())
+        .await
+        .expect("c2s stream header");
+    let (_features, stream) = pending
+        .recv_features::<Element>()
+        .await
+        .expect("c2s stream features");
+    stream
+}
+
+async fn next_element(stream: &mut C2s, what: &str) -> Element {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), stream.next()).await {
+            Ok(Some(Ok(e))) => return e,
+            Ok(Some(Err(tokio_xmpp::xmlstream::ReadError::SoftTimeout))) => {}
+            other => panic!("c2s: waiting for {what}: {other:?}"),
+        }
+    }
+}
+
+impl Client {
+    pub async fn connect(port: u16, user: &str, password: &str) -> Client {
+        let tcp = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("c2s connect");
+        let mut stream = open(BufStream::new(tcp)).await;
+        let creds = base64(format!("\0{user}\0{password}").as_bytes());
+        let auth: Element = format!(
+            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{creds}</auth>"
+        )
+        .parse()
+        .expect("auth element");
+        stream.send(&auth).await.expect("send auth");
+        let reply = next_element(&mut stream, "SASL result").await;
+        assert_eq!(reply.name(), "success", "login as {user} failed: {reply:?}");
+        let header = StreamHeader {
+            to: Some("localhost".into()),
+            from: None,
+            id: None,
+        };
+        let pending = stream
+            .initiate_reset()
+            .send_header(header)
+            .await
+            .expect("stream restart");
+        let (_features, mut stream) = pending
+            .recv_features::<Element>()
+            .await
+            .expect("features after auth");
+        let bind: Element = "<iq xmlns='jabber:client' type='set' id='bind'>\
+            <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>e2e</resource></bind></iq>"
+            .parse()
+            .expect("bind element");
+        stream.send(&bind).await.expect("send bind");
+        let reply = next_element(&mut stream, "bind result").await;
+        let jid = reply
+            .get_child("bind", "urn:ietf:params:xml:ns:xmpp-bind")
+            .and_then(|b| b.get_child("jid", "urn:ietf:params:xml:ns:xmpp-bind"))
+            .map(|j| j.text())
+            .unwrap_or_else(|| panic!("bind failed: {reply:?}"));
+        let jid: FullJid = jid.parse().expect("bound JID");
+        Client {
+            stream,
+            jid,
+            unmatched: Vec::new(),
+            history: Vec::new(),
+        }
+    }
+
+    /// The bound JID as a [`Jid`].
+    pub fn full(&self) -> Jid {
+        Jid::from(self.jid.clone())
+    }
+
+    /// Sends one stanza written as XML; `jabber:client` is the default namespace.
+    pub async fn send_xml(&mut self, xml: &str) {
+        let element = parse_client_xml(xml);
+        self.stream.send(&element).await.expect("send stanza");
+    }
+
+    pub async fn send(&mut self, stanza: Stanza) {
+        let element = match stanza {
+            Stanza::Iq(s) => Element::from(s),
+            Stanza::Message(s) => Element::from(s),
+            Stanza::Presence(s) => Element::from(s),
+        };
+        let element = rename_ns(&element, COMPONENT_NS, CLIENT_NS);
+        self.stream.send(&element).await.expect("send stanza");
+    }
+
+    /// Returns the first stanza (earlier unmatched ones first) that `pred` accepts, waiting up
+    /// to `timeout`; panics with everything received when none does.
+    pub async fn expect(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Stanza) -> bool,
+    ) -> Stanza {
+        self.expect_indexed(what, timeout, pred).await.1
+    }
+
+    /// [`Client::expect`], plus the stanza's arrival index on this connection (to check order).
+    pub async fn expect_indexed(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Stanza) -> bool,
+    ) -> (usize, Stanza) {
+        if let Some(i) = self.unmatched.iter().position(|(_, s)| pred(s)) {
+            return self.unmatched.remove(i);
+        }
+        let until = tokio::time::Instant::now() + timeout;
+        loop {
+            match tokio::time::timeout_at(until, self.stream.next()).await {
+                Err(_) => self.fail(what, "timed out"),
+                Ok(Some(Ok(element))) => {
+                    let index = self.history.len();
+                    self.history.push(String::from(&element));
+                    let converted = rename_ns(&element, CLIENT_NS, COMPONENT_NS);
+                    match Stanza::try_from(converted) {
+                        Ok(stanza) if pred(&stanza) => return (index, stanza),
+                        Ok(stanza) => self.unmatched.push((index, stanza)),
+                        // Not a stanza xmpp-parsers accepts: keep it in the history only.
+                        Err(_) => {}
+                    }
+                }
+                Ok(Some(Err(tokio_xmpp::xmlstream::ReadError::SoftTimeout))) => {}
+                Ok(other) => self.fail(what, &format!("stream ended: {other:?}")),
+            }
+        }
+    }
+
+    /// Asserts that nothing `pred` accepts arrives within `wait`.
+    pub async fn expect_none(
+        &mut self,
+        what: &str,
+        wait: Duration,
+        pred: impl Fn(&Stanza) -> bool,
+    ) {
+        if let Some((_, s)) = self.unmatched.iter().find(|(_, s)| pred(s)) {
+            panic!("{}: unexpected {what}: {s:?}", self.jid);
+        }
+        let until = tokio::time::Instant::now() + wait;
+        while let Ok(item) = tokio::time::timeout_at(until, self.stream.next()).await {
+            if let Some(Ok(element)) = item {
+                self.history.push(String::from(&element));
+                let converted = rename_ns(&element, CLIENT_NS, COMPONENT_NS);
+                if let Ok(stanza) = Stanza::try_from(converted) {
+                    assert!(
+                        !pred(&stanza),
+                        "{}: unexpected {what}: {stanza:?}",
+                        self.jid
+                    );
+                    self.unmatched.push((self.history.len() - 1, stanza));
+                }
+            }
+        }
+    }
+
+    fn fail(&self, what: &str, why: &str) -> ! {
+        let mut msg = format!(
+            "{}: expected {what}, {why}; received {} stanzas:",
+            self.jid,
+            self.history.len()
+        );
+        for (i, s) in self.history.iter().enumerate() {
+            let _ = write!(msg, "\n  [{i}] {s}");
+        }
+        panic!("{msg}");
+    }
+}
+
+/// Parses client XML, adding `xmlns='jabber:client'` to the root when it has none.
+pub fn parse_client_xml(xml: &str) -> Element {
+    let xml = xml.trim();
+    let name_end = xml[1..]
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .map(|i| i + 1)
+        .unwrap_or(xml.len());
+    let head = &xml[..xml.find('>').unwrap_or(xml.len())];
+    let xml = if head.contains("xmlns=") {
+        xml.to_owned()
+    } else {
+        format!(
+            "{} xmlns='{CLIENT_NS}'{}",
+            &xml[..name_end],
+            &xml[name_end..]
+        )
+    };
+    xml.parse()
+        .unwrap_or_else(|e| panic!("test XML does not parse: {e}: {xml}"))
+}
+
+/// A copy of `e` with every element in namespace `from` moved to `to`.
+fn rename_ns(e: &Element, from: &str, to: &str) -> Element {
+    let ns = if e.ns() == from {
+        to.to_owned()
+    } else {
+        e.ns()
+    };
+    let mut out = Element::builder(e.name(), ns).build();
+    *out.attrs_mut() = e.attrs().clone();
+    for node in e.nodes() {
+        match node {
+            Node::Element(child) => {
+                out.append_child(rename_ns(child, from, to));
+            }
+            Node::Text(text) => out.append_text_node(text.clone()),
+        }
+    }
+    out
+}
+
+/// Standard base64 with padding, for the SASL PLAIN payload.
+fn base64(data: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+// Predicates and accessors for tests.
+
+pub fn presence(s: &Stanza) -> Option<&xmpp_parsers::presence::Presence> {
+    match s {
+        Stanza::Presence(p) => Some(p),
+        _ => None,
+    }
+}
+
+pub fn message(s: &Stanza) -> Option<&xmpp_parsers::message::Message> {
+    match s {
+        Stanza::Message(m) => Some(m),
+        _ => None,
+    }
+}
+
+pub fn from_is(s: &Stanza, jid: &str) -> bool {
+    let from = match s {
+        Stanza::Presence(p) => p.from.as_ref(),
+        Stanza::Message(m) => m.from.as_ref(),
+        Stanza::Iq(iq) => iq.from(),
+    };
+    from.is_some_and(|f| f.to_string() == jid)
+}
+
+/// The status codes of a presence's `muc#user` payload.
+pub fn statuses(p: &xmpp_parsers::presence::Presence) -> Vec<String> {
+    p.payloads
+        .iter()
+        .filter(|e| e.is("x", "http://jabber.org/protocol/muc#user"))
+        .flat_map(|x| x.children())
+        .filter(|c| c.name() == "status")
+        .filter_map(|c| c.attr("code").map(str::to_owned))
+        .collect()
+}
+
+/// The `muc#user` `<item/>` of a presence.
+pub fn muc_item(p: &xmpp_parsers::presence::Presence) -> Option<&Element> {
+    p.payloads
+        .iter()
+        .find(|e| e.is("x", "http://jabber.org/protocol/muc#user"))
+        .and_then(|x| x.get_child("item", "http://jabber.org/protocol/muc#user"))
+}
+
+/// A presence from `from` carrying all of `codes`.
+pub fn presence_with(s: &Stanza, from: &str, codes: &[&str]) -> bool {
+    presence(s).is_some_and(|p| {
+        from_is(s, from) && {
+            let have = statuses(p);
+            codes.iter().all(|c| have.iter().any(|h| h == c))
+        }
+    })
+}
+
+/// An IQ result or error with this id; panics (in the caller's expect) never, just matches.
+pub fn iq_reply(s: &Stanza, id: &str) -> bool {
+    matches!(s, Stanza::Iq(iq @ (xmpp_parsers::iq::Iq::Result { .. } | xmpp_parsers::iq::Iq::Error { .. })) if iq.id() == id)
+}
+
+/// The payload of an IQ result, or a panic naming the error.
+pub fn result_payload(s: &Stanza) -> Option<&Element> {
+    match s {
+        Stanza::Iq(xmpp_parsers::iq::Iq::Result { payload, .. }) => payload.as_ref(),
+        other => panic!("expected an IQ result, got {other:?}"),
+    }
+}
+
+pub fn body(m: &xmpp_parsers::message::Message) -> Option<&str> {
+    m.bodies.values().next().map(String::as_str)
+}
+
+pub fn subject(m: &xmpp_parsers::message::Message) -> Option<&str> {
+    m.subjects.values().next().map(String::as_str)
+}
+
+pub const WAIT: Duration = Duration::from_secs(5);

@@ -6,14 +6,14 @@ use xmpp_parsers::disco::{DiscoInfoResult, DiscoItemsResult, Identity, Item};
 use xmpp_parsers::jid::Jid;
 use xmpp_parsers::ns;
 
-use super::config::{RoomConfig, Whois};
+use super::config::RoomConfig;
+use super::form::roominfo_form;
 use super::lock::Locked;
 use super::room::{Room, Rooms};
 use super::subject::Subject;
 use crate::engine::route::{IqIn, IqTarget, IqTargetKind};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::errors;
-use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
 
 /// XEP-0410: the service answers self-pings itself.
 pub const SELF_PING_OPTIMIZATION: &str = "http://jabber.org/protocol/muc#self-ping-optimization";
@@ -127,7 +127,7 @@ fn disco(
                         .iter()
                         .map(|f| f.to_string())
                         .collect();
-                features.extend(room_features(config).iter().map(|f| f.to_string()));
+                features.extend(config.disco_features().iter().map(|f| f.to_string()));
                 let name = rooms
                     .rooms
                     .get(room)
@@ -161,51 +161,6 @@ fn display_name(room: &Room, config: &RoomConfig) -> String {
     } else {
         config.name.clone()
     }
-}
-
-/// The muc_* features that describe a room's configuration (§6.4, §16.3).
-pub fn room_features(config: &RoomConfig) -> [&'static str; 6] {
-    let pick = |on: bool, yes: &'static str, no: &'static str| if on { yes } else { no };
-    [
-        pick(config.public, "muc_public", "muc_hidden"),
-        pick(config.persistent, "muc_persistent", "muc_temporary"),
-        pick(config.members_only, "muc_membersonly", "muc_open"),
-        pick(config.moderated, "muc_moderated", "muc_unmoderated"),
-        pick(
-            config.whois == Whois::Anyone,
-            "muc_nonanonymous",
-            "muc_semianonymous",
-        ),
-        pick(
-            config.password.is_some(),
-            "muc_passwordprotected",
-            "muc_unsecured",
-        ),
-    ]
-}
-
-/// The XEP-0128 muc#roominfo form of a room's disco#info (§6.4, §15.5.4).
-pub fn roominfo_form(config: &RoomConfig, subject: Option<&str>, occupants: usize) -> DataForm {
-    let field = |var: &str, value: String| Field::text_single(var, &value);
-    let mut fields = vec![
-        field("muc#roominfo_description", config.description.clone()),
-        field(
-            "muc#roominfo_subject",
-            subject.unwrap_or_default().to_owned(),
-        ),
-        field("muc#roominfo_occupants", occupants.to_string()),
-        Field::new("muc#roomconfig_changesubject", FieldType::Boolean)
-            .with_value(if config.change_subject { "1" } else { "0" }),
-        field("muc#maxhistoryfetch", config.history_length.to_string()),
-    ];
-    if !config.lang.is_empty() {
-        fields.push(field("muc#roominfo_lang", config.lang.clone()));
-    }
-    DataForm::new(
-        DataFormType::Result_,
-        "http://jabber.org/protocol/muc#roominfo",
-        fields,
-    )
 }
 
 #[cfg(test)]

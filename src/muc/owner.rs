@@ -3,11 +3,8 @@
 //! (which destroys the still-locked room).
 
 use bevy_ecs::prelude::*;
-use xmpp_parsers::data_forms::{DataForm, DataFormType};
-use xmpp_parsers::minidom::Element;
+use xmpp_parsers::data_forms::DataFormType;
 use xmpp_parsers::muc::user::Affiliation;
-use xmpp_parsers::ns;
-use xmpp_parsers::stanza_error::DefinedCondition;
 
 use super::form::{ConfigFields, FormContext, apply_submission, config_form};
 use super::lock::{Locked, unlock};
@@ -16,15 +13,13 @@ use super::room::{Rooms, muc_user};
 use crate::engine::route::{IqIn, IqTarget, IqTargetKind};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::errors;
-
-/// The muc#owner namespace (§19.1).
-pub const MUC_OWNER: &str = "http://jabber.org/protocol/muc#owner";
+use crate::xmpp::muc_owner::{self, OwnerQuery};
 
 pub struct OwnerPlugin;
 
 impl Feature for OwnerPlugin {
     fn build(&self, engine: &mut EngineBuilder) {
-        engine.handle_iq(IqTargetKind::Room, MUC_OWNER);
+        engine.handle_iq(IqTargetKind::Room, muc_owner::NS);
         engine.add_systems(owner.in_set(Phase::Iq));
     }
 }
@@ -38,7 +33,7 @@ fn owner(
     mut commands: Commands,
     mut out: ResMut<Outbox>,
 ) {
-    for iq in iqs.read().filter(|iq| iq.ns == MUC_OWNER) {
+    for iq in iqs.read().filter(|iq| iq.ns == muc_owner::NS) {
         let IqTarget::Room(jid) = &iq.target else {
             continue;
         };
@@ -61,34 +56,38 @@ fn owner(
             )));
             continue;
         }
-        if !iq.payload.is("query", MUC_OWNER) {
-            out.send(iq.error(errors::bad_request(&service.jid, None)));
-            continue;
-        }
         let Some(config) = rooms.config(room).cloned() else {
             continue;
         };
-        let children: Vec<&Element> = iq.payload.children().collect();
-        if !iq.set {
-            if !children.is_empty() {
-                out.send(iq.error(errors::bad_request(&service.jid, None)));
+        let query = match OwnerQuery::try_from(iq.payload.clone()) {
+            Ok(query) => query,
+            Err(e) => {
+                out.send(iq.error(errors::bad_request(&service.jid, Some(&e.to_string()))));
                 continue;
             }
-            let form: Element = config_form(&config, &fields).into();
-            let query = Element::builder("query", MUC_OWNER).append(form).build();
-            out.send(iq.reply(Some(query)));
-            continue;
-        }
-        let form = match children.as_slice() {
-            [x] if x.is("x", ns::DATA_FORMS) => DataForm::try_from((*x).clone()).ok(),
-            _ => None,
         };
-        let Some(form) = form else {
-            out.send(iq.error(errors::bad_request(
-                &service.jid,
-                Some("Expected one data form"),
-            )));
-            continue;
+        let form = match (iq.set, query) {
+            (false, OwnerQuery::Empty) => {
+                let query = OwnerQuery::Form(config_form(&config, &fields));
+                out.send(iq.reply(Some(query.into())));
+                continue;
+            }
+            (true, OwnerQuery::Form(form)) => form,
+            (true, OwnerQuery::Destroy(_)) => {
+                // §10.9 belongs to the room-control work; say so rather than pretend.
+                out.send(iq.error(errors::feature_not_implemented(
+                    &service.jid,
+                    Some("Destroying a room is not implemented yet"),
+                )));
+                continue;
+            }
+            _ => {
+                out.send(iq.error(errors::bad_request(
+                    &service.jid,
+                    Some("Get takes an empty query; set takes a data form"),
+                )));
+                continue;
+            }
         };
         let is_locked = locked.contains(room);
         match form.type_ {
@@ -118,15 +117,7 @@ fn owner(
                             announce(&rooms, room, applied.statuses, &mut out);
                         }
                     }
-                    Err(e) => {
-                        let err = match e.condition {
-                            DefinedCondition::BadRequest => {
-                                errors::bad_request(&service.jid, Some(&e.text))
-                            }
-                            _ => errors::not_acceptable(&service.jid, Some(&e.text)),
-                        };
-                        out.send(iq.error(err));
-                    }
+                    Err(e) => out.send(iq.error(e.to_stanza_error(&service.jid))),
                 }
             }
             _ => out.send(iq.error(errors::bad_request(

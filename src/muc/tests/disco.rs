@@ -63,11 +63,12 @@ fn room_info_shows_features_and_roominfo() {
                <feature var='urn:xmpp:ping'/>\
                <x xmlns='jabber:x:data' type='result'>\
                  <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/muc#roominfo</value></field>\
-                 <field var='muc#roominfo_description'><value></value></field>\
-                 <field var='muc#roominfo_subject'><value>Chess</value></field>\
-                 <field var='muc#roominfo_occupants'><value>1</value></field>\
-                 <field var='muc#roomconfig_changesubject' type='boolean'><value>0</value></field>\
-                 <field var='muc#maxhistoryfetch'><value>20</value></field>\
+                 <field var='muc#roominfo_description' label='Description'><value></value></field>\
+                 <field var='muc#roominfo_subject' label='Current Discussion Topic'><value>Chess</value></field>\
+                 <field var='muc#roominfo_subjectmod' type='boolean' label='The room subject can be modified by participants'><value>0</value></field>\
+                 <field var='muc#roomconfig_changesubject' type='boolean' label='Subject can be modified'><value>0</value></field>\
+                 <field var='muc#roominfo_occupants' label='Number of occupants'><value>1</value></field>\
+                 <field var='muc#maxhistoryfetch' label='Maximum Number of History Messages Returned by Room'><value>20</value></field>\
                </x>\
              </query></iq>",
         ],

@@ -87,6 +87,15 @@ impl Harness {
         );
     }
 
+    /// `lobby@conference.localhost` with Alice (owner, alice@localhost/pc) and Bob
+    /// (bob@localhost/m): the room most tests start from.
+    pub fn lobby_with_alice_and_bob() -> Harness {
+        let mut h = Harness::new();
+        h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+        h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
+        h
+    }
+
     /// Feeds a stanza the link could not parse (as the link reports it).
     pub fn send_raw(&mut self, inbound: Inbound) -> Vec<Element> {
         self.engine.push(inbound);

@@ -2,18 +2,9 @@
 
 use crate::testing::{Harness, assert_stanzas};
 
-const ROOM: &str = "lobby@conference.localhost";
-
-fn room_with_alice_and_bob() -> Harness {
-    let mut h = Harness::new();
-    h.create_instant("alice@localhost/pc", ROOM, "Alice");
-    h.join("bob@localhost/m", &format!("{ROOM}/Bob"));
-    h
-}
-
 #[test]
 fn groupchat_is_reflected_to_everyone_with_the_clients_id() {
-    let mut h = room_with_alice_and_bob();
+    let mut h = Harness::lobby_with_alice_and_bob();
     let out = h.send("<message type='groupchat' id='g1' from='bob@localhost/m' to='lobby@conference.localhost'><body>hi all</body></message>");
     assert_stanzas(
         &out,
@@ -26,7 +17,7 @@ fn groupchat_is_reflected_to_everyone_with_the_clients_id() {
 
 #[test]
 fn groupchat_from_a_non_occupant_is_not_acceptable() {
-    let mut h = room_with_alice_and_bob();
+    let mut h = Harness::lobby_with_alice_and_bob();
     let out = h.send("<message type='groupchat' id='x' from='eve@localhost/e' to='lobby@conference.localhost'><body>spam</body></message>");
     assert_stanzas(
         &out,
@@ -40,7 +31,7 @@ fn groupchat_from_a_non_occupant_is_not_acceptable() {
 
 #[test]
 fn private_messages_go_to_the_occupant_from_the_senders_room_jid() {
-    let mut h = room_with_alice_and_bob();
+    let mut h = Harness::lobby_with_alice_and_bob();
     let out = h.send("<message type='chat' id='p1' from='alice@localhost/pc' to='lobby@conference.localhost/Bob'><body>psst</body></message>");
     assert_stanzas(
         &out,
@@ -57,7 +48,7 @@ fn private_messages_go_to_the_occupant_from_the_senders_room_jid() {
 
 #[test]
 fn subject_changes_follow_changesubject() {
-    let mut h = room_with_alice_and_bob();
+    let mut h = Harness::lobby_with_alice_and_bob();
     // Bob is a participant; by default only moderators may change the subject.
     let out = h.send("<message type='groupchat' id='s1' from='bob@localhost/m' to='lobby@conference.localhost'><subject>mine</subject></message>");
     assert!(crate::testing::canonical(&out[0]).contains("forbidden"));
@@ -81,7 +72,7 @@ fn subject_changes_follow_changesubject() {
 
 #[test]
 fn a_bounced_message_error_removes_the_occupant() {
-    let mut h = room_with_alice_and_bob();
+    let mut h = Harness::lobby_with_alice_and_bob();
     let out = h.send("<message type='error' from='bob@localhost/m' to='lobby@conference.localhost'><error type='cancel'><recipient-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
     assert_stanzas(
         &out,

@@ -2,18 +2,9 @@
 
 use crate::testing::{Harness, assert_stanzas};
 
-const ROOM: &str = "lobby@conference.localhost";
-
-fn room_with_alice_and_bob() -> Harness {
-    let mut h = Harness::new();
-    h.create_instant("alice@localhost/pc", ROOM, "Alice");
-    h.join("bob@localhost/m", &format!("{ROOM}/Bob"));
-    h
-}
-
 #[test]
 fn nick_change_sends_303_then_the_new_presence() {
-    let mut h = room_with_alice_and_bob();
+    let mut h = Harness::lobby_with_alice_and_bob();
     let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/Robert'/>");
     assert_stanzas(
         &out,
@@ -41,7 +32,7 @@ fn nick_change_sends_303_then_the_new_presence() {
 
 #[test]
 fn status_change_is_broadcast() {
-    let mut h = room_with_alice_and_bob();
+    let mut h = Harness::lobby_with_alice_and_bob();
     let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/Bob'><show>away</show><status>brb</status></presence>");
     assert_stanzas(
         &out,
@@ -56,7 +47,7 @@ fn status_change_is_broadcast() {
 
 #[test]
 fn leaving_tells_everyone_and_the_last_one_out_ends_a_temporary_room() {
-    let mut h = room_with_alice_and_bob();
+    let mut h = Harness::lobby_with_alice_and_bob();
     let out = h.send("<presence type='unavailable' from='bob@localhost/m' to='lobby@conference.localhost/Bob'><status>bye</status></presence>");
     assert_stanzas(
         &out,
@@ -75,7 +66,7 @@ fn leaving_tells_everyone_and_the_last_one_out_ends_a_temporary_room() {
 
 #[test]
 fn a_presence_error_from_an_occupant_removes_it() {
-    let mut h = room_with_alice_and_bob();
+    let mut h = Harness::lobby_with_alice_and_bob();
     let out = h.send("<presence type='error' from='bob@localhost/m' to='lobby@conference.localhost/Bob'><error type='cancel'><gone xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>");
     assert_stanzas(
         &out,

@@ -3,7 +3,7 @@
 //! subject follow in their own modules, reacting to [`Joined`].
 
 use bevy_ecs::prelude::*;
-use xmpp_parsers::jid::{BareJid, FullJid};
+use xmpp_parsers::jid::FullJid;
 use xmpp_parsers::muc::Muc;
 use xmpp_parsers::muc::user::{Affiliation, Role, Status};
 use xmpp_parsers::presence::Presence;
@@ -299,11 +299,6 @@ pub fn stored_presence(p: &Presence) -> Presence {
     p.to = None;
     p.id = None;
     p
-}
-
-/// The room's bare JID and `room/nick` of a request, for classification.
-pub fn bare_room(req: &JoinRequest) -> BareJid {
-    req.occupant_jid.to_bare()
 }
 
 #[cfg(test)]

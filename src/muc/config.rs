@@ -1,6 +1,7 @@
 //! A room's configuration (muc#roomconfig) as one plain-data component.
 
 use bevy_ecs::prelude::*;
+use xmpp_parsers::muc::user::Role;
 
 /// Who may see occupants' real JIDs (`muc#roomconfig_whois`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,6 +21,46 @@ pub enum AllowPm {
     Participants,
     Moderators,
     None,
+}
+
+/// A set of roles (`muc#roomconfig_presencebroadcast`, `muc#roomconfig_getmemberlist`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleSet {
+    pub moderator: bool,
+    pub participant: bool,
+    pub visitor: bool,
+}
+
+impl RoleSet {
+    pub const ALL: RoleSet = RoleSet {
+        moderator: true,
+        participant: true,
+        visitor: true,
+    };
+    pub const MODERATORS: RoleSet = RoleSet {
+        moderator: true,
+        participant: false,
+        visitor: false,
+    };
+
+    pub fn contains(&self, role: &Role) -> bool {
+        match role {
+            Role::Moderator => self.moderator,
+            Role::Participant => self.participant,
+            Role::Visitor => self.visitor,
+            Role::None => false,
+        }
+    }
+}
+
+/// Who may change their nickname once in the room (`palaver#roomconfig_changenick`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NickChange {
+    #[default]
+    Anyone,
+    /// Visitors may not (as ejabberd's `allow_visitor_nickchange`).
+    Participants,
+    Nobody,
 }
 
 /// The room's configuration; defaults are those of a fresh room.
@@ -44,6 +85,13 @@ pub struct RoomConfig {
     pub allow_invites: bool,
     pub allow_pm: AllowPm,
     pub logging: bool,
+    /// Roles whose presence is broadcast to the room (§5.1.1 "Broadcast Presence").
+    pub presence_broadcast: RoleSet,
+    /// Roles that may retrieve the member list besides admins and owners (§7.11).
+    pub get_member_list: RoleSet,
+    pub nick_change: NickChange,
+    /// While a game runs, groupchat from non-players does not reach players (palaver).
+    pub separate_spectators: bool,
 }
 
 impl Default for RoomConfig {
@@ -64,6 +112,10 @@ impl Default for RoomConfig {
             allow_invites: false,
             allow_pm: AllowPm::Anyone,
             logging: false,
+            presence_broadcast: RoleSet::ALL,
+            get_member_list: RoleSet::MODERATORS,
+            nick_change: NickChange::Anyone,
+            separate_spectators: true,
         }
     }
 }

@@ -11,7 +11,7 @@ use xmpp_parsers::jid::Jid;
 use xmpp_parsers::muc::user::Status;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 
-use super::config::{AllowPm, RoomConfig, Whois};
+use super::config::{AllowPm, NickChange, RoleSet, RoomConfig, Whois};
 
 pub const ROOMCONFIG: &str = "http://jabber.org/protocol/muc#roomconfig";
 pub const ROOMINFO: &str = "http://jabber.org/protocol/muc#roominfo";
@@ -464,6 +464,50 @@ const ALLOW_PM: &[(&str, AllowPm)] = &[
     ("none", AllowPm::None),
 ];
 
+const NICK_CHANGE: &[(&str, NickChange)] = &[
+    ("anyone", NickChange::Anyone),
+    ("participants", NickChange::Participants),
+    ("nobody", NickChange::Nobody),
+];
+const ROLES: &[(&str, &str)] = &[
+    ("moderator", "Moderator"),
+    ("participant", "Participant"),
+    ("visitor", "Visitor"),
+];
+
+fn role_names(set: RoleSet) -> Vec<String> {
+    [
+        (set.moderator, "moderator"),
+        (set.participant, "participant"),
+        (set.visitor, "visitor"),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, n)| n.to_owned())
+    .collect()
+}
+
+fn role_set(label: &str, values: &[String]) -> Result<RoleSet, String> {
+    let mut set = RoleSet {
+        moderator: false,
+        participant: false,
+        visitor: false,
+    };
+    for v in values {
+        match v.trim() {
+            "moderator" => set.moderator = true,
+            "participant" => set.participant = true,
+            "visitor" => set.visitor = true,
+            other => {
+                return Err(format!(
+                    "{label}: '{other}' is not one of moderator, participant, visitor."
+                ));
+            }
+        }
+    }
+    Ok(set)
+}
+
 fn name_of<T: PartialEq>(choices: &[(&'static str, T)], value: &T) -> Vec<String> {
     choices
         .iter()
@@ -699,6 +743,46 @@ pub fn core_fields() -> Vec<FieldSpec> {
             logging
         )
         .with_statuses(logging_statuses),
+        FieldSpec::new(
+            "muc#roomconfig_presencebroadcast",
+            "Roles for which Presence is Broadcasted",
+            FieldKind::ListMulti(ROLES),
+            |c| role_names(c.presence_broadcast),
+            |c, v, _| {
+                c.presence_broadcast = role_set("Roles for which Presence is Broadcasted", v)?;
+                Ok(())
+            },
+        ),
+        FieldSpec::new(
+            "muc#roomconfig_getmemberlist",
+            "Roles and Affiliations that May Retrieve Member List",
+            FieldKind::ListMulti(ROLES),
+            |c| role_names(c.get_member_list),
+            |c, v, _| {
+                c.get_member_list =
+                    role_set("Roles and Affiliations that May Retrieve Member List", v)?;
+                Ok(())
+            },
+        ),
+        FieldSpec::new(
+            "palaver#roomconfig_changenick",
+            "Who May Change Their Nickname?",
+            FieldKind::ListSingle(&[
+                ("anyone", "Anyone"),
+                ("participants", "Anyone with Voice"),
+                ("nobody", "Nobody"),
+            ]),
+            |c| name_of(NICK_CHANGE, &c.nick_change),
+            |c, v, _| {
+                c.nick_change = choice("Who May Change Their Nickname?", v, NICK_CHANGE)?;
+                Ok(())
+            },
+        ),
+        bool_field!(
+            "palaver#roomconfig_separatespectators",
+            "During a Game, Keep Spectators' Chat from Players?",
+            separate_spectators
+        ),
     ]
 }
 
@@ -771,10 +855,12 @@ mod tests {
             .collect();
         let expected: Vec<&str> = core_fields().iter().map(|s| s.var).collect();
         assert_eq!(vars, expected);
-        assert_eq!(expected.len(), 16);
+        assert_eq!(expected.len(), 20);
         for f in &form.fields[1..] {
             assert!(f.label.as_deref().is_some_and(|l| !l.is_empty()), "{f:?}");
-            assert_eq!(f.values.len(), 1, "{f:?}");
+            if f.type_ != FieldType::ListMulti {
+                assert_eq!(f.values.len(), 1, "{f:?}");
+            }
         }
     }
 
@@ -869,6 +955,14 @@ mod tests {
             allow_invites: true,
             allow_pm: AllowPm::Participants,
             logging: true,
+            presence_broadcast: RoleSet {
+                moderator: true,
+                participant: true,
+                visitor: false,
+            },
+            get_member_list: RoleSet::ALL,
+            nick_change: NickChange::Participants,
+            separate_spectators: false,
         };
         let mut form = config_form(&config, &ConfigFields::default());
         form.type_ = DataFormType::Submit;
@@ -972,10 +1066,7 @@ mod tests {
     #[test]
     fn unknown_fields_are_ignored() {
         let config = applied(&[
-            (
-                "muc#roomconfig_presencebroadcast",
-                &["moderator", "participant"],
-            ),
+            ("muc#roomconfig_pubsub", &["xmpp:pubsub.example/node"]),
             ("x-unknown", &["whatever"]),
             ("muc#roomconfig_roomname", &["Cave"]),
         ]);
@@ -1334,7 +1425,7 @@ mod tests {
             )
             .with_statuses(|_, _| Vec::new()),
         );
-        assert_eq!(fields.0.len(), 17);
+        assert_eq!(fields.0.len(), 21);
         let form = config_form(&RoomConfig::default(), &fields);
         assert_eq!(field(&form, "palaver#seats").values, ["0"]);
         let result = apply_submission(

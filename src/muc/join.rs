@@ -70,6 +70,16 @@ pub struct Joined {
     pub muc: Muc,
 }
 
+/// The pre-join checks in the order their refusals take precedence (§7.2.5–§7.2.9): who you
+/// are (ban, membership, password), then the nick, then room capacity.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PreJoinStep {
+    Affiliation,
+    Access,
+    Nick,
+    Capacity,
+}
+
 /// Systems that must run between the presences of a join and the subject that closes it.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JoinSteps {
@@ -89,11 +99,21 @@ impl Feature for JoinPlugin {
                 .chain()
                 .in_set(Phase::Join),
         );
-        engine.add_systems(
-            (affiliation_and_role, refuse_nick_conflict, refuse_when_full)
+        engine.schedule.configure_sets(
+            (
+                PreJoinStep::Affiliation,
+                PreJoinStep::Access,
+                PreJoinStep::Nick,
+                PreJoinStep::Capacity,
+            )
                 .chain()
                 .in_set(Phase::PreJoin),
         );
+        engine.add_systems((
+            affiliation_and_role.in_set(PreJoinStep::Affiliation),
+            refuse_nick_conflict.in_set(PreJoinStep::Nick),
+            refuse_when_full.in_set(PreJoinStep::Capacity),
+        ));
         engine.add_systems(join.in_set(JoinSteps::Presences));
     }
 }
@@ -220,6 +240,7 @@ fn join(
             role: req.role.clone(),
             affiliation: req.affiliation.clone(),
             presence,
+            player: None,
         };
         for other in &existing {
             out.send(occupant_presence(&config, other, &me, Vec::new(), true));
@@ -253,7 +274,7 @@ fn resync(
 ) {
     let Some(room) = req.room else { return };
     let presence = stored_presence(&req.presence);
-    if let Ok((_, _, _, _, mut last)) = rooms.occupants.get_mut(occupant) {
+    if let Ok((_, _, _, _, mut last, _)) = rooms.occupants.get_mut(occupant) {
         last.0 = presence;
     }
     let (Some(config), Some(me)) = (rooms.config(room).cloned(), rooms.occupant(occupant)) else {
@@ -293,8 +314,13 @@ fn self_statuses(config: &RoomConfig, mut statuses: Vec<Status>) -> Vec<Status> 
 /// The presence kept for an occupant: what the user sent, minus the join element and addresses.
 pub fn stored_presence(p: &Presence) -> Presence {
     let mut p = p.clone();
-    p.payloads
-        .retain(|e| !e.is("x", xmpp_parsers::ns::MUC) && !e.is("x", xmpp_parsers::ns::MUC_USER));
+    // Hats and seats are the room's to state: a client's own would be spoofing.
+    p.payloads.retain(|e| {
+        !e.is("x", xmpp_parsers::ns::MUC)
+            && !e.is("x", xmpp_parsers::ns::MUC_USER)
+            && e.ns() != super::player::HATS_NS
+            && e.ns() != super::player::NS
+    });
     p.from = None;
     p.to = None;
     p.id = None;

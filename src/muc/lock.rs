@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use xmpp_parsers::muc::user::Affiliation;
 
 use super::join::{JoinRequests, RoomCreated};
-use super::presence::leave_all;
+use super::destroy::{RoomDestroyed, because, destroy};
 use super::room::Rooms;
 use crate::engine::{EngineBuilder, Feature, Now, Outbox, Phase, Service, Wakeup};
 use crate::stanza::errors;
@@ -67,17 +67,18 @@ fn expire_locks(
     mut rooms: Rooms,
     now: Res<Now>,
     mut wakeup: ResMut<Wakeup>,
+    mut destroyed: MessageWriter<RoomDestroyed>,
     mut out: ResMut<Outbox>,
 ) {
     for (room, lock) in &locked {
         if lock.until <= now.0 {
-            leave_all(
+            destroy(
                 &mut rooms,
                 room,
-                Some("The room was not configured in time and has been destroyed"),
+                &because("The room was not configured in time and has been destroyed"),
+                &mut destroyed,
                 &mut out,
             );
-            rooms.destroy_room(room);
         } else {
             wakeup.at(lock.until);
         }

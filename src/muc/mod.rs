@@ -1,8 +1,11 @@
 //! XEP-0045: each room feature is a module that owns its components and systems and plugs into
 //! the engine's phases.
 
+pub mod access;
+pub mod admin;
 pub mod cleanup;
 pub mod config;
+pub mod destroy;
 pub mod disco;
 pub mod form;
 pub mod history;
@@ -11,7 +14,9 @@ pub mod lock;
 pub mod messages;
 pub mod owner;
 pub mod ping;
+pub mod player;
 pub mod presence;
+pub mod privileges;
 pub mod room;
 pub mod subject;
 
@@ -32,5 +37,7 @@ pub fn register(engine: &mut EngineBuilder) {
         .add_feature(disco::DiscoPlugin)
         .add_feature(ping::PingPlugin)
         .add_feature(owner::OwnerPlugin)
+        .add_feature(admin::AdminPlugin)
+        .add_feature(access::AccessPlugin)
         .add_feature(cleanup::CleanupPlugin);
 }

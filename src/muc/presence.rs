@@ -187,7 +187,7 @@ fn occupancy(
             OccupancyChange::Bounced { .. } => bounce(&mut rooms, room, &me, &mut out),
             OccupancyChange::Status { presence, .. } => {
                 let stored = stored_presence(presence);
-                if let Ok((_, _, _, _, mut last)) = rooms.occupants.get_mut(entity) {
+                if let Ok((_, _, _, _, mut last, _)) = rooms.occupants.get_mut(entity) {
                     last.0 = stored.clone();
                 }
                 let me = OccupantInfo {
@@ -267,7 +267,7 @@ fn change_nick(
         out.send(p);
     }
     let stored = stored_presence(presence);
-    if let Ok((mut nick, _, _, _, mut last)) = rooms.occupants.get_mut(me.entity) {
+    if let Ok((mut nick, _, _, _, mut last, _)) = rooms.occupants.get_mut(me.entity) {
         nick.0 = new.clone();
         last.0 = stored.clone();
     }
@@ -295,33 +295,6 @@ fn patch_item(p: &mut Presence, nick: &str, role: &Role) {
             }
             *payload = muc_user(x.status, x.items);
         }
-    }
-}
-
-/// §10.9: the room is going away: each occupant gets one unavailable presence, its own, carrying
-/// `<destroy/>` with the reason. Callers destroy the room afterwards.
-pub fn leave_all(rooms: &mut Rooms, room: Entity, reason: Option<&str>, out: &mut Outbox) {
-    for occupant in rooms.occupants_of(room) {
-        let mut p = Presence::new(PresenceType::Unavailable);
-        p.from = Some(occupant.occupant_jid.clone().into());
-        p.to = Some(occupant.jid.clone().into());
-        let mut x = muc_user(
-            Vec::new(),
-            vec![Item::new(occupant.affiliation.clone(), Role::None)],
-        );
-        let mut destroy =
-            xmpp_parsers::minidom::Element::bare("destroy", xmpp_parsers::ns::MUC_USER);
-        if let Some(reason) = reason {
-            destroy.append_child(
-                xmpp_parsers::minidom::Element::builder("reason", xmpp_parsers::ns::MUC_USER)
-                    .append(reason)
-                    .build(),
-            );
-        }
-        x.append_child(destroy);
-        p.payloads.push(x);
-        out.send(p);
-        rooms.remove_occupant(room, &occupant);
     }
 }
 

@@ -11,6 +11,8 @@ use xmpp_parsers::muc::user::{Affiliation, Item, MucUser, Role, Status};
 use xmpp_parsers::presence::{Presence, Type as PresenceType};
 
 use super::config::{RoomConfig, Whois};
+use super::player::Player;
+use crate::xmpp::muc_admin::AdminAffiliation;
 
 /// A room; its JID is `room@service`.
 #[derive(Component, Debug, Clone)]
@@ -18,14 +20,62 @@ pub struct Room {
     pub jid: BareJid,
 }
 
+/// A user's standing with the room: the affiliation (palaver's `player` included), the nick
+/// reserved by registration (§7.10, §7.12) and the reason given when it was set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AffiliationEntry {
+    pub affiliation: AdminAffiliation,
+    pub nick: Option<String>,
+    pub reason: Option<String>,
+}
+
 /// Affiliations of users with the room, present or not (absent means none).
 #[derive(Component, Debug, Clone, Default)]
-pub struct Affiliations(pub BTreeMap<BareJid, Affiliation>);
+pub struct Affiliations(pub BTreeMap<BareJid, AffiliationEntry>);
 
 impl Affiliations {
+    /// The affiliation as XEP-0045 clients see it: a player is a member on the wire.
     pub fn of(&self, jid: &BareJid) -> Affiliation {
-        self.0.get(jid).cloned().unwrap_or(Affiliation::None)
+        wire_affiliation(self.get(jid))
     }
+    /// The affiliation with palaver's `player` kept.
+    pub fn get(&self, jid: &BareJid) -> AdminAffiliation {
+        self.0
+            .get(jid)
+            .map_or(AdminAffiliation::None, |e| e.affiliation)
+    }
+    /// Sets an affiliation; `none` removes the entry (XEP-0045 keeps no "none list").
+    pub fn set(&mut self, jid: BareJid, affiliation: AdminAffiliation, reason: Option<String>) {
+        if affiliation == AdminAffiliation::None {
+            self.0.remove(&jid);
+            return;
+        }
+        let nick = self.0.get(&jid).and_then(|e| e.nick.clone());
+        self.0.insert(
+            jid,
+            AffiliationEntry {
+                affiliation,
+                nick,
+                reason,
+            },
+        );
+    }
+    /// Users holding `affiliation`.
+    pub fn with(&self, affiliation: AdminAffiliation) -> impl Iterator<Item = (&BareJid, &AffiliationEntry)> {
+        self.0.iter().filter(move |(_, e)| e.affiliation == affiliation)
+    }
+    /// The user who reserved `nick` by registering, if any.
+    pub fn holder_of_nick(&self, nick: &str) -> Option<&BareJid> {
+        self.0
+            .iter()
+            .find(|(_, e)| e.nick.as_deref() == Some(nick))
+            .map(|(jid, _)| jid)
+    }
+}
+
+/// The XEP-0045 value of an affiliation (§5.2): `player` is shown as `member`.
+pub fn wire_affiliation(affiliation: AdminAffiliation) -> Affiliation {
+    affiliation.standard().unwrap_or(Affiliation::Member)
 }
 
 /// The room's occupant indexes, kept exact by the systems that add, rename and remove occupants.
@@ -115,6 +165,8 @@ pub struct OccupantInfo {
     pub role: Role,
     pub affiliation: Affiliation,
     pub presence: Presence,
+    /// The player role (§ palaver), shown as hats.
+    pub player: Option<Player>,
 }
 
 /// Rooms and occupants with the lookups and changes every feature needs; the only place that
@@ -142,6 +194,7 @@ pub struct Rooms<'w, 's> {
             &'static mut OccupantRole,
             &'static mut OccupantAffiliation,
             &'static mut LastPresence,
+            Option<&'static Player>,
         ),
     >,
     pub commands: Commands<'w, 's>,
@@ -164,7 +217,7 @@ impl Rooms<'_, '_> {
         self.rooms.get(room).ok().map(|r| r.3)
     }
     pub fn occupant(&self, entity: Entity) -> Option<OccupantInfo> {
-        let (nick, jid, role, aff, presence) = self.occupants.get(entity).ok()?;
+        let (nick, jid, role, aff, presence, player) = self.occupants.get(entity).ok()?;
         Some(OccupantInfo {
             entity,
             occupant_jid: nick.0.clone(),
@@ -173,6 +226,7 @@ impl Rooms<'_, '_> {
             role: role.0.clone(),
             affiliation: aff.0.clone(),
             presence: presence.0.clone(),
+            player: player.cloned(),
         })
     }
     /// The occupant `from` is in `room`, if any.
@@ -211,7 +265,8 @@ impl Rooms<'_, '_> {
         owner: BareJid,
         extra: impl Bundle,
     ) -> Entity {
-        let affiliations = Affiliations(BTreeMap::from([(owner, Affiliation::Owner)]));
+        let mut affiliations = Affiliations::default();
+        affiliations.set(owner, AdminAffiliation::Owner, None);
         let entity = self
             .commands
             .spawn((
@@ -356,6 +411,9 @@ pub fn occupant_presence(
         statuses.push(Status::SelfPresence);
     }
     p.payloads.push(muc_user(statuses, vec![item]));
+    if available && let Some(player) = &subject.player {
+        p.payloads.extend(player.badges());
+    }
     p
 }
 

@@ -176,6 +176,7 @@ fn plan(
     for item in &query.items {
         match (item.affiliation, item.role) {
             (Some(affiliation), None) => {
+                privileges::may_change_affiliations(actor)?;
                 let jid = match (&item.jid, &item.nick) {
                     (Some(jid), _) => jid.to_bare(),
                     // §9: clients may name an occupant by nick; the change is about its user.
@@ -211,6 +212,7 @@ fn plan(
                 let Some(nick) = &item.nick else {
                     return Err(PlanError::Malformed("A role item needs a nick"));
                 };
+                privileges::may_change_roles(actor)?;
                 let occupant = rooms
                     .occupant_by_nick(room, nick)
                     .ok_or(PlanError::NoSuchNick)?;

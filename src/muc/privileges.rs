@@ -51,11 +51,27 @@ fn is_admin_or_owner(a: AdminAffiliation) -> bool {
     rank(a) >= rank(AdminAffiliation::Admin)
 }
 
-/// §5.1.3 with §8.2–§8.6 and §9.6–§9.8: may `actor` give the occupant `target` the role `new`?
-pub fn may_set_role(actor: &Actor, target: &Target, new: AdminRole) -> Result<(), Denied> {
+/// §5.1.1: only moderators change roles at all (checked before the target is looked up).
+pub fn may_change_roles(actor: &Actor) -> Result<(), Denied> {
     if actor.role != Role::Moderator {
         return Err(Denied::Forbidden("Only moderators may change roles"));
     }
+    Ok(())
+}
+
+/// §5.2.1: only admins and owners change affiliations at all.
+pub fn may_change_affiliations(actor: &Actor) -> Result<(), Denied> {
+    if !is_admin_or_owner(actor.affiliation) {
+        return Err(Denied::Forbidden(
+            "Only admins and owners may change affiliations",
+        ));
+    }
+    Ok(())
+}
+
+/// §5.1.3 with §8.2–§8.6 and §9.6–§9.8: may `actor` give the occupant `target` the role `new`?
+pub fn may_set_role(actor: &Actor, target: &Target, new: AdminRole) -> Result<(), Denied> {
+    may_change_roles(actor)?;
     let outranked = rank(target.affiliation) > rank(actor.affiliation);
     match new {
         AdminRole::None => {
@@ -121,11 +137,7 @@ pub fn may_set_affiliation(
     target: &Target,
     new: AdminAffiliation,
 ) -> Result<(), Denied> {
-    if !is_admin_or_owner(actor.affiliation) {
-        return Err(Denied::Forbidden(
-            "Only admins and owners may change affiliations",
-        ));
-    }
+    may_change_affiliations(actor)?;
     if new == AdminAffiliation::Outcast && target.jid == actor.jid {
         return Err(Denied::Conflict("You may not ban yourself"));
     }
@@ -184,3 +196,7 @@ pub fn may_get_role_list(actor: &Actor, list: AdminRole) -> Result<(), Denied> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+#[path = "tests/privileges.rs"]
+mod tests;

@@ -106,3 +106,47 @@ fn malformed_owner_queries_are_bad_requests() {
     let out = h.send("<iq type='get' id='g' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>");
     assert!(canonical(&out[0]).contains("bad-request"));
 }
+
+#[test]
+fn destroy_tells_each_occupant_the_reason_and_the_alternate_venue() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    let destroy = "<iq type='set' id='d' from='{FROM}' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'>\
+                     <destroy jid='coven@conference.localhost'><reason>Macbeth doth come.</reason></destroy></query></iq>";
+    let out = h.send(&destroy.replace("{FROM}", "bob@localhost/m"));
+    assert!(canonical(&out[0]).contains("}forbidden>"));
+    let out = h.send(&destroy.replace("{FROM}", "alice@localhost/pc"));
+    assert_stanzas(
+        &out,
+        &[
+            "<presence type='unavailable' from='lobby@conference.localhost/Alice' to='alice@localhost/pc'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'>\
+               <item affiliation='owner' role='none'/><destroy jid='coven@conference.localhost'><reason>Macbeth doth come.</reason></destroy></x></presence>",
+            "<presence type='unavailable' from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'>\
+               <item affiliation='none' role='none'/><destroy jid='coven@conference.localhost'><reason>Macbeth doth come.</reason></destroy></x></presence>",
+            "<iq type='result' id='d' from='lobby@conference.localhost' to='alice@localhost/pc'/>",
+        ],
+    );
+    // The room is gone: joining creates a new one.
+    let out = h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
+    assert!(canonical(&out[0]).contains("code='201'"));
+}
+
+#[test]
+fn owner_and_admin_lists_in_the_form() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    let out = h.send("<iq type='get' id='f' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>");
+    let form = canonical(&out[0]);
+    assert!(form.contains("var='muc#roomconfig_roomowners'><{jabber:x:data}value>alice@localhost</value>"), "{form}");
+    // Making Bob an admin and co-owner through the form.
+    let out = h.send("<iq type='set' id='s' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'>\
+        <x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_roomadmins'><value>bob@localhost</value></field></x></query></iq>");
+    assert!(canonical(&out[0]).contains("affiliation='admin' jid='bob@localhost/m' role='moderator'"), "{}", canonical(&out[0]));
+    // Emptying the owner list would leave the room without an owner: refused, nothing changes.
+    let out = h.send("<iq type='set' id='s2' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'>\
+        <x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_roomowners'/><field var='muc#roomconfig_roomname'><value>X</value></field></x></query></iq>");
+    assert_eq!(out.len(), 1);
+    assert!(canonical(&out[0]).contains("}conflict>"));
+    // A JID that does not parse is not acceptable.
+    let out = h.send("<iq type='set' id='s3' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'>\
+        <x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_roomadmins'><value>@@</value></field></x></query></iq>");
+    assert!(canonical(&out[0]).contains("}not-acceptable>"));
+}

@@ -14,7 +14,7 @@ use super::privileges::{
     self, Actor, Denied, Target, keeps_an_owner, may_get_affiliation_list, may_get_role_list,
     may_set_affiliation, may_set_role,
 };
-use super::room::{OccupantInfo, Rooms, occupant_presence, wire_affiliation};
+use super::room::{OccupantInfo, Rooms, occupant_presence, reaches, wire_affiliation};
 use crate::engine::route::{IqIn, IqTarget, IqTargetKind};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::errors;
@@ -444,6 +444,9 @@ fn announce(rooms: &Rooms, room: Entity, occupant: &OccupantInfo, cause: &Cause,
         } else {
             recipient
         };
+        if !reaches(config, occupant, &recipient) {
+            continue;
+        }
         let mut p = occupant_presence(config, occupant, &recipient, Vec::new(), true);
         annotate(&mut p, cause);
         out.send(p);
@@ -469,7 +472,7 @@ pub fn remove(
     annotate(&mut p, cause);
     out.send(p);
     for other in rooms.occupants_of(room) {
-        if other.entity == me.entity {
+        if other.entity == me.entity || !reaches(&config, &me, &other) {
             continue;
         }
         let mut p = occupant_presence(&config, &me, &other, vec![status.clone()], false);

@@ -10,7 +10,7 @@ use xmpp_parsers::presence::Presence;
 use xmpp_parsers::stanza_error::StanzaError;
 
 use super::config::{RoomConfig, Whois};
-use super::room::{OccupantInfo, Rooms, occupant_presence};
+use super::room::{OccupantInfo, Rooms, occupant_presence, reaches};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::{errors, presence_error};
 
@@ -242,10 +242,10 @@ fn join(
             presence,
             player: None,
         };
-        for other in &existing {
+        for other in existing.iter().filter(|o| reaches(&config, o, &me)) {
             out.send(occupant_presence(&config, other, &me, Vec::new(), true));
         }
-        for other in &existing {
+        for other in existing.iter().filter(|o| reaches(&config, &me, o)) {
             out.send(occupant_presence(&config, &me, other, Vec::new(), true));
         }
         out.send(occupant_presence(
@@ -281,7 +281,7 @@ fn resync(
         return;
     };
     for other in rooms.occupants_of(room) {
-        if other.entity != me.entity {
+        if other.entity != me.entity && reaches(&config, &other, &me) {
             out.send(occupant_presence(&config, &other, &me, Vec::new(), true));
         }
     }

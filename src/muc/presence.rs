@@ -7,6 +7,7 @@ use xmpp_parsers::muc::Muc;
 use xmpp_parsers::muc::user::{Affiliation, Item, MucUser, Role, Status};
 use xmpp_parsers::presence::{Presence, Type as PresenceType};
 
+use super::config::NickChange;
 use super::join::{JoinRequest, JoinRequests, stored_presence};
 use super::room::{OccupantInfo, Rooms, muc_user, occupant_jid};
 use crate::engine::route::PresenceIn;
@@ -242,14 +243,24 @@ fn change_nick(
     out: &mut Outbox,
 ) {
     let new_nick = new.resource().as_str().to_owned();
-    if rooms.occupant_by_nick(room, &new_nick).is_some() {
-        let mut refused = presence_error(
-            presence,
-            errors::conflict(
-                &service.jid,
-                Some("That nickname is already in use by another occupant"),
-            ),
-        );
+    let policy = rooms.config(room).map(|c| c.nick_change);
+    let refusal = match policy {
+        Some(NickChange::Nobody) => Some(errors::not_acceptable(
+            &service.jid,
+            Some("Nicknames cannot be changed in this room"),
+        )),
+        Some(NickChange::Participants) if me.role == Role::Visitor => Some(errors::not_acceptable(
+            &service.jid,
+            Some("Visitors cannot change their nickname in this room"),
+        )),
+        _ if rooms.occupant_by_nick(room, &new_nick).is_some() => Some(errors::conflict(
+            &service.jid,
+            Some("That nickname is already in use by another occupant"),
+        )),
+        _ => None,
+    };
+    if let Some(err) = refusal {
+        let mut refused = presence_error(presence, err);
         // The error comes from the nick that was asked for (§7.6.2).
         if let Some(xmpp_parsers::stanza::Stanza::Presence(p)) = refused.as_mut() {
             p.from = Some(new.clone().into());
@@ -260,7 +271,11 @@ fn change_nick(
     let Some(config) = rooms.config(room).cloned() else {
         return;
     };
-    for recipient in rooms.occupants_of(room) {
+    for recipient in rooms
+        .occupants_of(room)
+        .into_iter()
+        .filter(|r| super::room::reaches(&config, &me, r))
+    {
         let mut p =
             super::room::occupant_presence(&config, &me, &recipient, vec![Status::NewNick], false);
         patch_item(&mut p, &new_nick, &me.role);

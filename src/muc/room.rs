@@ -353,6 +353,9 @@ impl Rooms<'_, '_> {
             if skip_self && recipient.entity == subject.entity {
                 continue;
             }
+            if !reaches(config, subject, &recipient) {
+                continue;
+            }
             out.send(occupant_presence(
                 config,
                 subject,
@@ -362,6 +365,12 @@ impl Rooms<'_, '_> {
             ));
         }
     }
+}
+
+/// Whether `subject`'s presence goes to `recipient`: always to oneself, to others only when the
+/// room broadcasts the subject's role (`muc#roomconfig_presencebroadcast`, §5.1.1).
+pub fn reaches(config: &RoomConfig, subject: &OccupantInfo, recipient: &OccupantInfo) -> bool {
+    subject.entity == recipient.entity || config.presence_broadcast.contains(&subject.role)
 }
 
 /// Whether `viewer` may see real JIDs in this room (§5.1: whois, or the viewer is a moderator).

@@ -76,3 +76,60 @@ fn a_presence_error_from_an_occupant_removes_it() {
         ],
     );
 }
+
+fn configure(h: &mut Harness, fields: &str) {
+    let out = h.send(&format!(
+        "<iq type='set' id='cfg' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'>\
+           <x xmlns='jabber:x:data' type='submit'>{fields}</x></query></iq>"
+    ));
+    assert_eq!(out[0].attr("type"), Some("result"));
+}
+
+#[test]
+fn nick_changes_follow_the_room_policy() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    configure(&mut h, "<field var='palaver#roomconfig_changenick'><value>nobody</value></field>");
+    let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/Robert'/>");
+    assert_stanzas(
+        &out,
+        &["<presence type='error' from='lobby@conference.localhost/Robert' to='bob@localhost/m'><priority>0</priority>\
+             <error type='modify' by='conference.localhost'><not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+             <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>Nicknames cannot be changed in this room</text></error></presence>"],
+    );
+    // "participants": visitors may not, participants may.
+    configure(
+        &mut h,
+        "<field var='palaver#roomconfig_changenick'><value>participants</value></field>\
+         <field var='muc#roomconfig_moderatedroom'><value>1</value></field>",
+    );
+    h.join("carol@localhost/c", "lobby@conference.localhost/Carol");
+    let out = h.send("<presence from='carol@localhost/c' to='lobby@conference.localhost/Caroline'/>");
+    assert!(crate::testing::canonical(&out[0]).contains("Visitors cannot change"));
+    let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/Robert'/>");
+    assert!(crate::testing::canonical(&out[0]).contains("code='303'"));
+}
+
+#[test]
+fn presence_broadcast_leaves_out_roles_not_listed() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    configure(
+        &mut h,
+        "<field var='muc#roomconfig_moderatedroom'><value>1</value></field>\
+         <field var='muc#roomconfig_presencebroadcast'><value>moderator</value><value>participant</value></field>",
+    );
+    // Bob enters as a visitor: he sees Alice, but nobody is told about him but himself.
+    let out = h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
+    assert_stanzas(
+        &out,
+        &[
+            "<presence from='lobby@conference.localhost/Alice' to='bob@localhost/m'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='owner' role='moderator'/></x></presence>",
+            "<presence from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'><status code='110'/><item affiliation='none' role='visitor'/></x></presence>",
+            "<message type='groupchat' from='lobby@conference.localhost' to='bob@localhost/m'><subject/></message>",
+        ],
+    );
+    // Given voice, he appears.
+    let out = h.send("<iq type='set' id='v' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='Bob' role='participant'/></query></iq>");
+    assert_eq!(out.len(), 3);
+    assert_eq!(out[0].attr("to"), Some("alice@localhost/pc"));
+}

@@ -13,6 +13,7 @@ use xmpp_parsers::minidom::Element;
 
 use super::config::RoomConfig;
 use super::join::{JoinSteps, Joined};
+use super::player::{GameRunning, Player, spectators_separated};
 use super::room::Room;
 use crate::engine::{EngineBuilder, Feature, Now, Outbox};
 
@@ -23,6 +24,8 @@ pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     /// Length of the stanza as sent, for `maxchars`.
     pub chars: usize,
+    /// Sent by a non-player while a game ran: players do not get it (palaver's game rooms).
+    pub spectator: bool,
 }
 
 /// The room's recent messages, oldest first.
@@ -31,7 +34,7 @@ pub struct History(pub VecDeque<HistoryEntry>);
 
 impl History {
     /// Keeps a reflected groupchat message, dropping the oldest past `limit`.
-    pub fn record(&mut self, message: &Message, at: DateTime<Utc>, limit: u32) {
+    pub fn record(&mut self, message: &Message, at: DateTime<Utc>, limit: u32, spectator: bool) {
         if limit == 0 {
             self.0.clear();
             return;
@@ -39,7 +42,12 @@ impl History {
         let mut message = message.clone();
         message.to = None;
         let chars = String::from(&Element::from(message.clone())).len();
-        self.0.push_back(HistoryEntry { message, at, chars });
+        self.0.push_back(HistoryEntry {
+            message,
+            at,
+            chars,
+            spectator,
+        });
         while self.0.len() > limit as usize {
             self.0.pop_front();
         }
@@ -57,17 +65,20 @@ impl Feature for HistoryPlugin {
 
 fn send_history(
     mut joined: MessageReader<Joined>,
-    rooms: Query<(&Room, &RoomConfig, &History)>,
+    rooms: Query<(&Room, &RoomConfig, &History, Has<GameRunning>)>,
+    players: Query<(), With<Player>>,
     now: Res<Now>,
     mut out: ResMut<Outbox>,
 ) {
     for j in joined.read() {
-        let Ok((room, config, history)) = rooms.get(j.room) else {
+        let Ok((room, config, history, running)) = rooms.get(j.room) else {
             continue;
         };
+        let hide_spectators =
+            spectators_separated(config, running) && players.contains(j.occupant);
         let wishes = j.muc.history.clone().unwrap_or_default();
         let room_jid = Jid::from(room.jid.clone());
-        for entry in select(history, config, &wishes, now.0) {
+        for entry in select(history, config, &wishes, now.0, hide_spectators) {
             let mut m = entry.message.clone();
             m.to = Some(j.to.clone().into());
             m.payloads.push(
@@ -90,6 +101,7 @@ fn select<'h>(
     config: &RoomConfig,
     wishes: &xmpp_parsers::muc::muc::History,
     now: DateTime<Utc>,
+    hide_spectators: bool,
 ) -> Vec<&'h HistoryEntry> {
     let mut max_stanzas = config.history_length as usize;
     if let Some(n) = wishes.maxstanzas {
@@ -101,7 +113,7 @@ fn select<'h>(
     let since = wishes.since.as_ref().map(|d| d.0.with_timezone(&Utc));
     let mut chars_left = wishes.maxchars.map(|c| c as usize);
     let mut picked = Vec::new();
-    for entry in history.0.iter().rev() {
+    for entry in history.0.iter().rev().filter(|e| !(hide_spectators && e.spectator)) {
         if picked.len() >= max_stanzas {
             break;
         }

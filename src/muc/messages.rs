@@ -7,6 +7,7 @@ use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
 
 use super::config::AllowPm;
 use super::history::History;
+use super::player::{GameRunning, Player, spectators_separated};
 use super::presence::bounce;
 use super::room::{OccupantInfo, Rooms};
 use super::subject::{SubjectChanges, SubjectRequest, is_subject_change};
@@ -22,9 +23,12 @@ impl Feature for MessagesPlugin {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn messages(
     mut inbound: MessageReader<MessageIn>,
     mut rooms: Rooms,
+    running: Query<(), With<GameRunning>>,
+    players: Query<(), With<Player>>,
     mut histories: Query<&mut History>,
     mut subjects: MessageWriter<SubjectRequest>,
     service: Res<Service>,
@@ -86,12 +90,16 @@ fn messages(
                     );
                     continue;
                 }
-                let reflected = reflect(&rooms, room, &me, message, &mut out);
+                // palaver's game rooms: spectators' chat does not reach the players.
+                let spectator = rooms.config(room).is_some_and(|c| {
+                    spectators_separated(c, running.contains(room))
+                }) && !players.contains(me.entity);
+                let reflected = reflect(&rooms, room, &me, message, spectator, &players, &mut out);
                 let limit = rooms.config(room).map_or(0, |c| c.history_length);
                 if !message.bodies.is_empty()
                     && let Ok(mut history) = histories.get_mut(room)
                 {
-                    history.record(&reflected, now.0, limit);
+                    history.record(&reflected, now.0, limit, spectator);
                 }
             }
             None => refuse(
@@ -150,11 +158,24 @@ fn reflect(
     room: Entity,
     me: &OccupantInfo,
     message: &Message,
+    hide_from_players: bool,
+    players: &Query<(), With<Player>>,
     out: &mut Outbox,
 ) -> Message {
     let mut reflected = message.clone();
     reflected.from = Some(me.occupant_jid.clone().into());
     reflected.to = None;
+    if hide_from_players {
+        for o in rooms.occupants_of(room) {
+            // The sender always gets its own reflection (clients rely on it, §7.4).
+            if !players.contains(o.entity) || o.entity == me.entity {
+                let mut m = reflected.clone();
+                m.to = Some(o.jid.into());
+                out.send(m);
+            }
+        }
+        return reflected;
+    }
     for jid in rooms.real_jids(room) {
         let mut m = reflected.clone();
         m.to = Some(jid.clone().into());

@@ -54,6 +54,15 @@ impl Player {
     }
 }
 
+/// The room's game is under way: the spectator separation applies (palaver's game rooms).
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub struct GameRunning;
+
+/// Whether spectators' groupchat is kept from players right now.
+pub fn spectators_separated(config: &super::config::RoomConfig, running: bool) -> bool {
+    running && config.separate_spectators
+}
+
 /// Keeps letters, digits, `-` and `_`; percent-encodes the rest (seat names come from rules files).
 fn uri_safe(s: &str) -> String {
     let mut out = String::new();
@@ -70,6 +79,57 @@ fn uri_safe(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::muc::room::RoomIndex;
+    use crate::testing::{Harness, assert_stanzas};
+
+    /// Lobby with Alice (owner) and Bob seated as a player, Carol watching, game running.
+    fn game_room() -> Harness {
+        let mut h = Harness::lobby_with_alice_and_bob();
+        h.join("carol@localhost/c", "lobby@conference.localhost/Carol");
+        h.send("<iq type='set' id='p' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='Bob' role='player'/></query></iq>");
+        let world = h.engine.world_mut();
+        let room = world.resource::<RoomIndex>().0.values().next().copied();
+        if let Some(room) = room {
+            world.entity_mut(room).insert(GameRunning);
+        }
+        h
+    }
+
+    #[test]
+    fn spectators_chat_does_not_reach_players_while_a_game_runs() {
+        let mut h = game_room();
+        let out = h.send("<message type='groupchat' id='s' from='carol@localhost/c' to='lobby@conference.localhost'><body>play e4!</body></message>");
+        assert_stanzas(
+            &out,
+            &[
+                "<message type='groupchat' id='s' from='lobby@conference.localhost/Carol' to='alice@localhost/pc'><body>play e4!</body></message>",
+                "<message type='groupchat' id='s' from='lobby@conference.localhost/Carol' to='carol@localhost/c'><body>play e4!</body></message>",
+            ],
+        );
+        // Players are heard by everyone.
+        let out = h.send("<message type='groupchat' id='b' from='bob@localhost/m' to='lobby@conference.localhost'><body>gg</body></message>");
+        assert_eq!(out.len(), 3);
+        // A player who rejoins gets no spectator chat in the history; a spectator does.
+        let bodies = |out: &[Element]| -> Vec<String> {
+            out.iter()
+                .filter(|e| e.name() == "message")
+                .filter_map(|e| e.get_child("body", xmpp_parsers::ns::DEFAULT_NS).map(|b| b.text()))
+                .collect()
+        };
+        let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        assert_eq!(bodies(&out), ["gg"]);
+        let out = h.join("dave@localhost/d", "lobby@conference.localhost/Dave");
+        assert_eq!(bodies(&out), ["play e4!", "gg"]);
+    }
+
+    #[test]
+    fn the_configuration_can_turn_the_separation_off() {
+        let mut h = game_room();
+        h.send("<iq type='set' id='c' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>\
+            <field var='palaver#roomconfig_separatespectators'><value>0</value></field></x></query></iq>");
+        let out = h.send("<message type='groupchat' id='s' from='carol@localhost/c' to='lobby@conference.localhost'><body>hi</body></message>");
+        assert_eq!(out.len(), 3);
+    }
 
     #[test]
     fn seat_hat_and_element() {

@@ -20,7 +20,11 @@ impl Feature for AccessPlugin {
                 .chain()
                 .in_set(PreJoinStep::Access),
         );
-        engine.add_systems(members_only_removals.in_set(Phase::Iq).after(super::owner::OwnerSet));
+        engine.add_systems(
+            members_only_removals
+                .in_set(Phase::Iq)
+                .after(super::owner::OwnerSet),
+        );
     }
 }
 

@@ -33,7 +33,7 @@ impl Feature for AdminPlugin {
 #[derive(Debug, Clone)]
 enum Change {
     Role {
-        occupant: OccupantInfo,
+        occupant: Box<OccupantInfo>,
         role: AdminRole,
         reason: Option<String>,
     },
@@ -99,9 +99,7 @@ fn admin(
                 continue;
             }
         };
-        let cause_nick = rooms
-            .occupant_by_sender(room, &iq.from)
-            .map(|o| o.nick);
+        let cause_nick = rooms.occupant_by_sender(room, &iq.from).map(|o| o.nick);
         for change in changes {
             match change {
                 Change::Role {
@@ -113,7 +111,15 @@ fn admin(
                         actor_nick: cause_nick.clone(),
                         reason,
                     };
-                    set_role(&mut rooms, &mut commands, room, occupant, role, &cause, &mut out);
+                    set_role(
+                        &mut rooms,
+                        &mut commands,
+                        room,
+                        *occupant,
+                        role,
+                        &cause,
+                        &mut out,
+                    );
                 }
                 Change::Affiliation {
                     jid,
@@ -185,7 +191,9 @@ fn plan(
                         .ok_or(PlanError::NoSuchNick)?
                         .jid
                         .to_bare(),
-                    (None, None) => return Err(PlanError::Malformed("An affiliation item needs a jid")),
+                    (None, None) => {
+                        return Err(PlanError::Malformed("An affiliation item needs a jid"));
+                    }
                 };
                 let mut current = affiliations.get(&jid);
                 if service.is_admin(&jid) {
@@ -227,7 +235,7 @@ fn plan(
                 };
                 may_set_role(actor, &target, role)?;
                 changes.push(Change::Role {
-                    occupant,
+                    occupant: Box::new(occupant),
                     role,
                     reason: item.reason.clone(),
                 });
@@ -239,7 +247,9 @@ fn plan(
             }
         }
     }
-    let touches_owners = changes.iter().any(|c| matches!(c, Change::Affiliation { .. }));
+    let touches_owners = changes
+        .iter()
+        .any(|c| matches!(c, Change::Affiliation { .. }));
     if touches_owners {
         keeps_an_owner(owners.len())?;
     }
@@ -262,10 +272,9 @@ impl From<Denied> for PlanError {
 fn refusal_of(service: &Service, e: PlanError) -> xmpp_parsers::stanza_error::StanzaError {
     match e {
         PlanError::Denied(d) => refusal(service, d),
-        PlanError::NoSuchNick => errors::item_not_found(
-            &service.jid,
-            Some("No occupant has that nickname"),
-        ),
+        PlanError::NoSuchNick => {
+            errors::item_not_found(&service.jid, Some("No occupant has that nickname"))
+        }
         PlanError::Malformed(text) => errors::bad_request(&service.jid, Some(text)),
     }
 }
@@ -279,7 +288,9 @@ fn list(
     players: &Query<(), With<Player>>,
 ) -> Result<Vec<AdminItem>, PlanError> {
     let [item] = &query.items[..] else {
-        return Err(PlanError::Malformed("A list request names exactly one list"));
+        return Err(PlanError::Malformed(
+            "A list request names exactly one list",
+        ));
     };
     match (item.affiliation, item.role) {
         (Some(AdminAffiliation::None), None) => Err(PlanError::Malformed(
@@ -398,7 +409,9 @@ pub fn set_affiliation(
             remove(rooms, room, &occupant, Status::Banned, cause, out);
             continue;
         }
-        if config.members_only && privileges::rank(affiliation) < privileges::rank(AdminAffiliation::Member) {
+        if config.members_only
+            && privileges::rank(affiliation) < privileges::rank(AdminAffiliation::Member)
+        {
             remove(rooms, room, &occupant, Status::RemovalFromRoom, cause, out);
             continue;
         }
@@ -501,7 +514,11 @@ pub fn annotate(p: &mut xmpp_parsers::presence::Presence, cause: &Cause) {
                 );
             }
             if let Some(reason) = &cause.reason {
-                item.append_child(Element::builder("reason", ns).append(reason.clone()).build());
+                item.append_child(
+                    Element::builder("reason", ns)
+                        .append(reason.clone())
+                        .build(),
+                );
             }
         }
     }

@@ -41,7 +41,11 @@ pub fn destroy(
             )
             .build();
         if let Some(reason) = &how.reason {
-            element.append_child(Element::builder("reason", ns).append(reason.clone()).build());
+            element.append_child(
+                Element::builder("reason", ns)
+                    .append(reason.clone())
+                    .build(),
+            );
         }
         if let Some(password) = &how.password {
             element.append_child(

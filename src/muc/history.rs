@@ -74,8 +74,7 @@ fn send_history(
         let Ok((room, config, history, running)) = rooms.get(j.room) else {
             continue;
         };
-        let hide_spectators =
-            spectators_separated(config, running) && players.contains(j.occupant);
+        let hide_spectators = spectators_separated(config, running) && players.contains(j.occupant);
         let wishes = j.muc.history.clone().unwrap_or_default();
         let room_jid = Jid::from(room.jid.clone());
         for entry in select(history, config, &wishes, now.0, hide_spectators) {
@@ -113,7 +112,12 @@ fn select<'h>(
     let since = wishes.since.as_ref().map(|d| d.0.with_timezone(&Utc));
     let mut chars_left = wishes.maxchars.map(|c| c as usize);
     let mut picked = Vec::new();
-    for entry in history.0.iter().rev().filter(|e| !(hide_spectators && e.spectator)) {
+    for entry in history
+        .0
+        .iter()
+        .rev()
+        .filter(|e| !(hide_spectators && e.spectator))
+    {
         if picked.len() >= max_stanzas {
             break;
         }

@@ -6,8 +6,8 @@ use bevy_ecs::prelude::*;
 use chrono::{DateTime, Utc};
 use xmpp_parsers::muc::user::Affiliation;
 
-use super::join::{JoinRequests, RoomCreated};
 use super::destroy::{RoomDestroyed, because, destroy};
+use super::join::{JoinRequests, RoomCreated};
 use super::room::Rooms;
 use crate::engine::{EngineBuilder, Feature, Now, Outbox, Phase, Service, Wakeup};
 use crate::stanza::errors;

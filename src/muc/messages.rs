@@ -91,9 +91,10 @@ fn messages(
                     continue;
                 }
                 // palaver's game rooms: spectators' chat does not reach the players.
-                let spectator = rooms.config(room).is_some_and(|c| {
-                    spectators_separated(c, running.contains(room))
-                }) && !players.contains(me.entity);
+                let spectator = rooms
+                    .config(room)
+                    .is_some_and(|c| spectators_separated(c, running.contains(room)))
+                    && !players.contains(me.entity);
                 let reflected = reflect(&rooms, room, &me, message, spectator, &players, &mut out);
                 let limit = rooms.config(room).map_or(0, |c| c.history_length);
                 if !message.bodies.is_empty()

@@ -146,7 +146,7 @@ fn owner(
                 let lists = match list_changes(&affiliations, &form, &actor, &service) {
                     Ok(lists) => lists,
                     Err(e) => {
-                        out.send(iq.error(e));
+                        out.send(iq.error(*e));
                         continue;
                     }
                 };
@@ -185,8 +185,16 @@ fn owner(
 /// The owner and admin lists as form fields (§16.5.3's roomowners and roomadmins).
 fn affiliation_fields(affiliations: &Affiliations) -> Vec<Field> {
     [
-        (ROOMOWNERS, "Full List of Room Owners", AdminAffiliation::Owner),
-        (ROOMADMINS, "Full List of Room Admins", AdminAffiliation::Admin),
+        (
+            ROOMOWNERS,
+            "Full List of Room Owners",
+            AdminAffiliation::Owner,
+        ),
+        (
+            ROOMADMINS,
+            "Full List of Room Admins",
+            AdminAffiliation::Admin,
+        ),
     ]
     .into_iter()
     .map(|(var, label, affiliation)| {
@@ -208,7 +216,7 @@ fn list_changes(
     form: &DataForm,
     actor: &super::privileges::Actor,
     service: &Service,
-) -> Result<Vec<(BareJid, AdminAffiliation)>, StanzaError> {
+) -> Result<Vec<(BareJid, AdminAffiliation)>, Box<StanzaError>> {
     let mut changes = Vec::new();
     let mut owners: BTreeSet<BareJid> = affiliations
         .with(AdminAffiliation::Owner)
@@ -224,16 +232,20 @@ fn list_changes(
         let mut wanted = BTreeSet::new();
         for value in field.values.iter().filter(|v| !v.trim().is_empty()) {
             let jid: Jid = value.trim().parse().map_err(|_| {
-                errors::not_acceptable(
+                Box::new(errors::not_acceptable(
                     &service.jid,
                     Some(&format!("{var}: '{value}' is not a JID")),
-                )
+                ))
             })?;
             wanted.insert(jid.to_bare());
         }
-        let current: BTreeSet<BareJid> =
-            affiliations.with(affiliation).map(|(j, _)| j.clone()).collect();
-        let gained = wanted.difference(&current).map(|j| (j.clone(), affiliation));
+        let current: BTreeSet<BareJid> = affiliations
+            .with(affiliation)
+            .map(|(j, _)| j.clone())
+            .collect();
+        let gained = wanted
+            .difference(&current)
+            .map(|j| (j.clone(), affiliation));
         let lost = current
             .difference(&wanted)
             .map(|j| (j.clone(), AdminAffiliation::None));
@@ -243,7 +255,7 @@ fn list_changes(
                 affiliation: affiliations.get(&jid),
                 role: xmpp_parsers::muc::user::Role::None,
             };
-            may_set_affiliation(actor, &target, new).map_err(|d| refusal(service, d))?;
+            may_set_affiliation(actor, &target, new).map_err(|d| Box::new(refusal(service, d)))?;
             if new == AdminAffiliation::Owner {
                 owners.insert(jid.clone());
             } else if affiliation == AdminAffiliation::Owner {
@@ -252,7 +264,7 @@ fn list_changes(
             changes.push((jid, new));
         }
     }
-    keeps_an_owner(owners.len()).map_err(|d| refusal(service, d))?;
+    keeps_an_owner(owners.len()).map_err(|d| Box::new(refusal(service, d)))?;
     Ok(changes)
 }
 

@@ -38,8 +38,14 @@ impl Player {
     /// The elements a player's presence carries: `<hats/>` and `<player/>`.
     pub fn badges(&self) -> Vec<Element> {
         let hat = Element::builder("hat", HATS_NS)
-            .attr(xmpp_parsers::minidom::rxml::xml_ncname!("title").to_owned(), self.hat_title())
-            .attr(xmpp_parsers::minidom::rxml::xml_ncname!("uri").to_owned(), self.hat_uri())
+            .attr(
+                xmpp_parsers::minidom::rxml::xml_ncname!("title").to_owned(),
+                self.hat_title(),
+            )
+            .attr(
+                xmpp_parsers::minidom::rxml::xml_ncname!("uri").to_owned(),
+                self.hat_uri(),
+            )
             .build();
         let hats = Element::builder("hats", HATS_NS).append(hat).build();
         let mut player = Element::bare("player", NS);
@@ -113,7 +119,10 @@ mod tests {
         let bodies = |out: &[Element]| -> Vec<String> {
             out.iter()
                 .filter(|e| e.name() == "message")
-                .filter_map(|e| e.get_child("body", xmpp_parsers::ns::DEFAULT_NS).map(|b| b.text()))
+                .filter_map(|e| {
+                    e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
+                        .map(|b| b.text())
+                })
                 .collect()
         };
         let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
@@ -144,13 +153,19 @@ mod tests {
             xml(hats),
             "<hats xmlns='urn:xmpp:hats:0'><hat title='Player X 1' uri='urn:palaver:game:0#seat-X%201'/></hats>"
         );
-        assert_eq!(xml(player), "<player xmlns='urn:palaver:game:0' seat='X 1'/>");
+        assert_eq!(
+            xml(player),
+            "<player xmlns='urn:palaver:game:0' seat='X 1'/>"
+        );
     }
 
     #[test]
     fn seatless_player() {
         let p = Player::default();
         assert_eq!(p.hat_uri(), "urn:palaver:game:0#player");
-        assert_eq!(String::from(&p.badges()[1]), "<player xmlns='urn:palaver:game:0'/>");
+        assert_eq!(
+            String::from(&p.badges()[1]),
+            "<player xmlns='urn:palaver:game:0'/>"
+        );
     }
 }

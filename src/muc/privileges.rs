@@ -160,9 +160,7 @@ pub fn may_set_affiliation(
 /// §10.5: every room keeps at least one owner.
 pub fn keeps_an_owner(owners_after: usize) -> Result<(), Denied> {
     if owners_after == 0 {
-        Err(Denied::Conflict(
-            "The room must keep at least one owner",
-        ))
+        Err(Denied::Conflict("The room must keep at least one owner"))
     } else {
         Ok(())
     }
@@ -190,9 +188,9 @@ pub fn may_get_role_list(actor: &Actor, list: AdminRole) -> Result<(), Denied> {
         AdminRole::Moderator if !is_admin_or_owner(actor.affiliation) => Err(Denied::Forbidden(
             "Only admins and owners may retrieve the moderator list",
         )),
-        _ if actor.role != Role::Moderator && !is_admin_or_owner(actor.affiliation) => Err(
-            Denied::Forbidden("Only moderators may retrieve this list"),
-        ),
+        _ if actor.role != Role::Moderator && !is_admin_or_owner(actor.affiliation) => {
+            Err(Denied::Forbidden("Only moderators may retrieve this list"))
+        }
         _ => Ok(()),
     }
 }

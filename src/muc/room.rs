@@ -61,8 +61,13 @@ impl Affiliations {
         );
     }
     /// Users holding `affiliation`.
-    pub fn with(&self, affiliation: AdminAffiliation) -> impl Iterator<Item = (&BareJid, &AffiliationEntry)> {
-        self.0.iter().filter(move |(_, e)| e.affiliation == affiliation)
+    pub fn with(
+        &self,
+        affiliation: AdminAffiliation,
+    ) -> impl Iterator<Item = (&BareJid, &AffiliationEntry)> {
+        self.0
+            .iter()
+            .filter(move |(_, e)| e.affiliation == affiliation)
     }
     /// The user who reserved `nick` by registering, if any.
     pub fn holder_of_nick(&self, nick: &str) -> Option<&BareJid> {
@@ -169,6 +174,16 @@ pub struct OccupantInfo {
     pub player: Option<Player>,
 }
 
+/// An occupant's components as [`Rooms`] reads and changes them.
+pub type OccupantData = (
+    &'static mut Nick,
+    &'static RealJid,
+    &'static mut OccupantRole,
+    &'static mut OccupantAffiliation,
+    &'static mut LastPresence,
+    Option<&'static Player>,
+);
+
 /// Rooms and occupants with the lookups and changes every feature needs; the only place that
 /// spawns, renames or despawns them, so the indexes stay exact.
 #[derive(SystemParam)]
@@ -185,18 +200,7 @@ pub struct Rooms<'w, 's> {
             &'static mut Affiliations,
         ),
     >,
-    pub occupants: Query<
-        'w,
-        's,
-        (
-            &'static mut Nick,
-            &'static RealJid,
-            &'static mut OccupantRole,
-            &'static mut OccupantAffiliation,
-            &'static mut LastPresence,
-            Option<&'static Player>,
-        ),
-    >,
+    pub occupants: Query<'w, 's, OccupantData>,
     pub commands: Commands<'w, 's>,
 }
 

@@ -23,10 +23,12 @@ fn password_protected_room_wants_the_password() {
     let out = h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
     assert_stanzas(
         &out,
-        &["<presence type='error' from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority>\
+        &[
+            "<presence type='error' from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority>\
              <x xmlns='http://jabber.org/protocol/muc'/>\
              <error type='auth' by='conference.localhost'><not-authorized xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
-             <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>A correct password is required to enter this room</text></error></presence>"],
+             <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>A correct password is required to enter this room</text></error></presence>",
+        ],
     );
     let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/Bob'><x xmlns='http://jabber.org/protocol/muc'><password>wrong</password></x></presence>");
     assert!(canonical(&out[0]).contains("}not-authorized>"));
@@ -38,14 +40,19 @@ fn password_protected_room_wants_the_password() {
 fn members_only_room_refuses_strangers_and_admits_members() {
     let mut h = Harness::new();
     h.create_instant("alice@localhost/pc", ROOM, "Alice");
-    configure(&mut h, "<field var='muc#roomconfig_membersonly'><value>1</value></field>");
+    configure(
+        &mut h,
+        "<field var='muc#roomconfig_membersonly'><value>1</value></field>",
+    );
     let out = h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
     assert_stanzas(
         &out,
-        &["<presence type='error' from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority>\
+        &[
+            "<presence type='error' from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority>\
              <x xmlns='http://jabber.org/protocol/muc'/>\
              <error type='auth' by='conference.localhost'><registration-required xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
-             <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>This room is for members only</text></error></presence>"],
+             <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>This room is for members only</text></error></presence>",
+        ],
     );
     h.send(&format!("<iq type='set' id='m' from='alice@localhost/pc' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member' jid='bob@localhost'/></query></iq>"));
     let out = h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
@@ -67,7 +74,10 @@ fn members_only_room_refuses_strangers_and_admits_members() {
 #[test]
 fn becoming_members_only_removes_non_members_with_322() {
     let mut h = Harness::lobby_with_alice_and_bob();
-    let out = configure(&mut h, "<field var='muc#roomconfig_membersonly'><value>1</value></field>");
+    let out = configure(
+        &mut h,
+        "<field var='muc#roomconfig_membersonly'><value>1</value></field>",
+    );
     assert_stanzas(
         &out,
         &[
@@ -86,7 +96,10 @@ fn becoming_members_only_removes_non_members_with_322() {
 fn a_full_room_still_admits_owners() {
     let mut h = Harness::new();
     h.create_instant("alice@localhost/pc", ROOM, "Alice");
-    configure(&mut h, "<field var='muc#roomconfig_maxusers'><value>2</value></field>");
+    configure(
+        &mut h,
+        "<field var='muc#roomconfig_maxusers'><value>2</value></field>",
+    );
     h.send(&format!("<iq type='set' id='a' from='alice@localhost/pc' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='owner' jid='carol@localhost'/></query></iq>"));
     h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
     let out = h.join("dave@localhost/d", "lobby@conference.localhost/Dave");

@@ -4,13 +4,23 @@ use crate::testing::{Harness, assert_stanzas, canonical};
 
 const ROOM: &str = "lobby@conference.localhost";
 
-fn admin_set(h: &mut Harness, from: &str, id: &str, items: &str) -> Vec<xmpp_parsers::minidom::Element> {
+fn admin_set(
+    h: &mut Harness,
+    from: &str,
+    id: &str,
+    items: &str,
+) -> Vec<xmpp_parsers::minidom::Element> {
     h.send(&format!(
         "<iq type='set' id='{id}' from='{from}' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#admin'>{items}</query></iq>"
     ))
 }
 
-fn admin_get(h: &mut Harness, from: &str, id: &str, item: &str) -> Vec<xmpp_parsers::minidom::Element> {
+fn admin_get(
+    h: &mut Harness,
+    from: &str,
+    id: &str,
+    item: &str,
+) -> Vec<xmpp_parsers::minidom::Element> {
     h.send(&format!(
         "<iq type='get' id='{id}' from='{from}' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#admin'>{item}</query></iq>"
     ))
@@ -39,21 +49,37 @@ fn kick_tells_the_kicked_first_then_the_room_then_the_moderator() {
     );
     // Bob is gone; a kick is not a ban: he may come back.
     let out = h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
-    assert!(canonical(&out[out.len() - 2]).contains("code='110'"), "{:?}", out.iter().map(canonical).collect::<Vec<_>>());
+    assert!(
+        canonical(&out[out.len() - 2]).contains("code='110'"),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn participants_may_not_kick_and_unknown_nicks_are_item_not_found() {
     let mut h = Harness::lobby_with_alice_and_bob();
-    let out = admin_set(&mut h, "bob@localhost/m", "k", "<item nick='Alice' role='none'/>");
+    let out = admin_set(
+        &mut h,
+        "bob@localhost/m",
+        "k",
+        "<item nick='Alice' role='none'/>",
+    );
     assert_stanzas(
         &out,
-        &["<iq type='error' id='k' from='lobby@conference.localhost' to='bob@localhost/m'>\
+        &[
+            "<iq type='error' id='k' from='lobby@conference.localhost' to='bob@localhost/m'>\
              <error type='auth' by='conference.localhost'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
              <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>Only moderators may change roles</text></error>\
-             <query xmlns='http://jabber.org/protocol/muc#admin'><item nick='Alice' role='none'/></query></iq>"],
+             <query xmlns='http://jabber.org/protocol/muc#admin'><item nick='Alice' role='none'/></query></iq>",
+        ],
     );
-    let out = admin_set(&mut h, "alice@localhost/pc", "k", "<item nick='Nobody' role='none'/>");
+    let out = admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "k",
+        "<item nick='Nobody' role='none'/>",
+    );
     assert!(canonical(&out[0]).contains("item-not-found"));
 }
 
@@ -80,16 +106,32 @@ fn ban_removes_with_301_and_keeps_the_user_out() {
     );
     let out = h.join("bob@localhost/other", "lobby@conference.localhost/Bobby");
     assert_eq!(out.len(), 1);
-    assert!(canonical(&out[0]).contains("}forbidden>"), "{}", canonical(&out[0]));
+    assert!(
+        canonical(&out[0]).contains("}forbidden>"),
+        "{}",
+        canonical(&out[0])
+    );
     // The ban list shows him with the reason.
-    let out = admin_get(&mut h, "alice@localhost/pc", "l", "<item affiliation='outcast'/>");
+    let out = admin_get(
+        &mut h,
+        "alice@localhost/pc",
+        "l",
+        "<item affiliation='outcast'/>",
+    );
     assert_stanzas(
         &out,
-        &["<iq type='result' id='l' from='lobby@conference.localhost' to='alice@localhost/pc'>\
-             <query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='outcast' jid='bob@localhost'><reason>Treason</reason></item></query></iq>"],
+        &[
+            "<iq type='result' id='l' from='lobby@conference.localhost' to='alice@localhost/pc'>\
+             <query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='outcast' jid='bob@localhost'><reason>Treason</reason></item></query></iq>",
+        ],
     );
     // Lifting the ban (affiliation none) lets him in again.
-    admin_set(&mut h, "alice@localhost/pc", "u", "<item affiliation='none' jid='bob@localhost'/>");
+    admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "u",
+        "<item affiliation='none' jid='bob@localhost'/>",
+    );
     let out = h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
     assert!(out.iter().any(|e| canonical(e).contains("code='110'")));
 }
@@ -97,10 +139,28 @@ fn ban_removes_with_301_and_keeps_the_user_out() {
 #[test]
 fn an_owner_may_not_ban_herself_and_the_last_owner_stays() {
     let mut h = Harness::lobby_with_alice_and_bob();
-    let out = admin_set(&mut h, "alice@localhost/pc", "s", "<item affiliation='outcast' jid='alice@localhost'/>");
-    assert!(canonical(&out[0]).contains("}conflict>"), "{}", canonical(&out[0]));
-    let out = admin_set(&mut h, "alice@localhost/pc", "s", "<item affiliation='member' jid='alice@localhost'/>");
-    assert!(canonical(&out[0]).contains("}conflict>"), "{}", canonical(&out[0]));
+    let out = admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "s",
+        "<item affiliation='outcast' jid='alice@localhost'/>",
+    );
+    assert!(
+        canonical(&out[0]).contains("}conflict>"),
+        "{}",
+        canonical(&out[0])
+    );
+    let out = admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "s",
+        "<item affiliation='member' jid='alice@localhost'/>",
+    );
+    assert!(
+        canonical(&out[0]).contains("}conflict>"),
+        "{}",
+        canonical(&out[0])
+    );
     // With a second owner named in the same request, stepping down is fine.
     let out = admin_set(
         &mut h,
@@ -120,14 +180,33 @@ fn voice_grant_and_revoke_in_a_moderated_room() {
            <field var='muc#roomconfig_moderatedroom'><value>1</value></field></x></query></iq>"
     ));
     let out = h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
-    assert!(canonical(&out[2]).contains("role='visitor'"), "{}", canonical(&out[2]));
+    assert!(
+        canonical(&out[2]).contains("role='visitor'"),
+        "{}",
+        canonical(&out[2])
+    );
     // A visitor cannot speak.
     let out = h.send(&format!("<message type='groupchat' id='v' from='bob@localhost/m' to='{ROOM}'><body>hi</body></message>"));
     assert!(canonical(&out[0]).contains("}forbidden>"));
     // The voice list is empty, the visitor list has Bob.
-    let out = admin_get(&mut h, "alice@localhost/pc", "vl", "<item role='participant'/>");
-    assert_stanzas(&out, &["<iq type='result' id='vl' from='lobby@conference.localhost' to='alice@localhost/pc'><query xmlns='http://jabber.org/protocol/muc#admin'/></iq>"]);
-    let out = admin_set(&mut h, "alice@localhost/pc", "g", "<item nick='Bob' role='participant'><reason>A worthy witch</reason></item>");
+    let out = admin_get(
+        &mut h,
+        "alice@localhost/pc",
+        "vl",
+        "<item role='participant'/>",
+    );
+    assert_stanzas(
+        &out,
+        &[
+            "<iq type='result' id='vl' from='lobby@conference.localhost' to='alice@localhost/pc'><query xmlns='http://jabber.org/protocol/muc#admin'/></iq>",
+        ],
+    );
+    let out = admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "g",
+        "<item nick='Bob' role='participant'><reason>A worthy witch</reason></item>",
+    );
     assert_stanzas(
         &out,
         &[
@@ -140,13 +219,33 @@ fn voice_grant_and_revoke_in_a_moderated_room() {
     );
     let out = h.send(&format!("<message type='groupchat' id='v2' from='bob@localhost/m' to='{ROOM}'><body>hi</body></message>"));
     assert_eq!(out.len(), 2);
-    let out = admin_get(&mut h, "alice@localhost/pc", "vl", "<item role='participant'/>");
-    assert_stanzas(&out, &["<iq type='result' id='vl' from='lobby@conference.localhost' to='alice@localhost/pc'><query xmlns='http://jabber.org/protocol/muc#admin'>\
-        <item affiliation='none' role='participant' jid='bob@localhost/m' nick='Bob'/></query></iq>"]);
+    let out = admin_get(
+        &mut h,
+        "alice@localhost/pc",
+        "vl",
+        "<item role='participant'/>",
+    );
+    assert_stanzas(
+        &out,
+        &[
+            "<iq type='result' id='vl' from='lobby@conference.localhost' to='alice@localhost/pc'><query xmlns='http://jabber.org/protocol/muc#admin'>\
+        <item affiliation='none' role='participant' jid='bob@localhost/m' nick='Bob'/></query></iq>",
+        ],
+    );
     // Revoking voice: back to visitor; the owner's own voice cannot be revoked.
-    let out = admin_set(&mut h, "alice@localhost/pc", "r", "<item nick='Bob' role='visitor'/>");
+    let out = admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "r",
+        "<item nick='Bob' role='visitor'/>",
+    );
     assert!(canonical(&out[0]).contains("role='visitor'"));
-    let out = admin_set(&mut h, "alice@localhost/pc", "r", "<item nick='Alice' role='visitor'/>");
+    let out = admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "r",
+        "<item nick='Alice' role='visitor'/>",
+    );
     assert!(canonical(&out[0]).contains("}not-allowed>"));
 }
 
@@ -155,23 +254,48 @@ fn a_set_with_one_bad_item_applies_nothing() {
     let mut h = Harness::lobby_with_alice_and_bob();
     h.join("carol@localhost/c", "lobby@conference.localhost/Carol");
     // Make Carol an admin, then have her try to ban Bob and Alice (an owner) at once.
-    admin_set(&mut h, "alice@localhost/pc", "a", "<item affiliation='admin' jid='carol@localhost'/>");
+    admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "a",
+        "<item affiliation='admin' jid='carol@localhost'/>",
+    );
     let out = admin_set(
         &mut h,
         "carol@localhost/c",
         "two",
         "<item affiliation='outcast' jid='bob@localhost'/><item affiliation='outcast' jid='alice@localhost'/>",
     );
-    assert_eq!(out.len(), 1, "{:?}", out.iter().map(canonical).collect::<Vec<_>>());
+    assert_eq!(
+        out.len(),
+        1,
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
     assert!(canonical(&out[0]).contains("}not-allowed>"));
-    let out = admin_get(&mut h, "alice@localhost/pc", "l", "<item affiliation='outcast'/>");
-    assert_stanzas(&out, &["<iq type='result' id='l' from='lobby@conference.localhost' to='alice@localhost/pc'><query xmlns='http://jabber.org/protocol/muc#admin'/></iq>"]);
+    let out = admin_get(
+        &mut h,
+        "alice@localhost/pc",
+        "l",
+        "<item affiliation='outcast'/>",
+    );
+    assert_stanzas(
+        &out,
+        &[
+            "<iq type='result' id='l' from='lobby@conference.localhost' to='alice@localhost/pc'><query xmlns='http://jabber.org/protocol/muc#admin'/></iq>",
+        ],
+    );
 }
 
 #[test]
 fn granting_admin_makes_a_moderator_and_members_list_shows_absent_users() {
     let mut h = Harness::lobby_with_alice_and_bob();
-    let out = admin_set(&mut h, "alice@localhost/pc", "a", "<item affiliation='admin' jid='bob@localhost'/>");
+    let out = admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "a",
+        "<item affiliation='admin' jid='bob@localhost'/>",
+    );
     assert_stanzas(
         &out,
         &[
@@ -183,25 +307,72 @@ fn granting_admin_makes_a_moderator_and_members_list_shows_absent_users() {
         ],
     );
     // A user who is not in the room: nothing to tell anyone but the requester.
-    let out = admin_set(&mut h, "bob@localhost/m", "m", "<item affiliation='member' jid='dave@localhost'/>");
-    assert_stanzas(&out, &["<iq type='result' id='m' from='lobby@conference.localhost' to='bob@localhost/m'/>"]);
-    let out = admin_get(&mut h, "bob@localhost/m", "ml", "<item affiliation='member'/>");
-    assert_stanzas(&out, &["<iq type='result' id='ml' from='lobby@conference.localhost' to='bob@localhost/m'><query xmlns='http://jabber.org/protocol/muc#admin'>\
-        <item affiliation='member' jid='dave@localhost'/></query></iq>"]);
+    let out = admin_set(
+        &mut h,
+        "bob@localhost/m",
+        "m",
+        "<item affiliation='member' jid='dave@localhost'/>",
+    );
+    assert_stanzas(
+        &out,
+        &["<iq type='result' id='m' from='lobby@conference.localhost' to='bob@localhost/m'/>"],
+    );
+    let out = admin_get(
+        &mut h,
+        "bob@localhost/m",
+        "ml",
+        "<item affiliation='member'/>",
+    );
+    assert_stanzas(
+        &out,
+        &[
+            "<iq type='result' id='ml' from='lobby@conference.localhost' to='bob@localhost/m'><query xmlns='http://jabber.org/protocol/muc#admin'>\
+        <item affiliation='member' jid='dave@localhost'/></query></iq>",
+        ],
+    );
     // An admin cannot touch the owner list.
-    let out = admin_set(&mut h, "bob@localhost/m", "o", "<item affiliation='owner' jid='dave@localhost'/>");
+    let out = admin_set(
+        &mut h,
+        "bob@localhost/m",
+        "o",
+        "<item affiliation='owner' jid='dave@localhost'/>",
+    );
     assert!(canonical(&out[0]).contains("}forbidden>"));
 }
 
 #[test]
 fn player_affiliation_shows_as_member_and_player_role_as_hats() {
     let mut h = Harness::lobby_with_alice_and_bob();
-    let out = admin_set(&mut h, "alice@localhost/pc", "p", "<item affiliation='player' jid='bob@localhost'/>");
-    assert!(canonical(&out[0]).contains("affiliation='member'"), "{}", canonical(&out[0]));
-    let out = admin_get(&mut h, "alice@localhost/pc", "pl", "<item affiliation='player'/>");
-    assert_stanzas(&out, &["<iq type='result' id='pl' from='lobby@conference.localhost' to='alice@localhost/pc'><query xmlns='http://jabber.org/protocol/muc#admin'>\
-        <item affiliation='player' jid='bob@localhost'/></query></iq>"]);
-    let out = admin_set(&mut h, "alice@localhost/pc", "r", "<item nick='Bob' role='player'/>");
+    let out = admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "p",
+        "<item affiliation='player' jid='bob@localhost'/>",
+    );
+    assert!(
+        canonical(&out[0]).contains("affiliation='member'"),
+        "{}",
+        canonical(&out[0])
+    );
+    let out = admin_get(
+        &mut h,
+        "alice@localhost/pc",
+        "pl",
+        "<item affiliation='player'/>",
+    );
+    assert_stanzas(
+        &out,
+        &[
+            "<iq type='result' id='pl' from='lobby@conference.localhost' to='alice@localhost/pc'><query xmlns='http://jabber.org/protocol/muc#admin'>\
+        <item affiliation='player' jid='bob@localhost'/></query></iq>",
+        ],
+    );
+    let out = admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "r",
+        "<item nick='Bob' role='player'/>",
+    );
     assert_stanzas(
         &out,
         &[
@@ -220,13 +391,29 @@ fn player_affiliation_shows_as_member_and_player_role_as_hats() {
 
 #[test]
 fn service_admins_act_as_owners() {
-    let mut h = Harness::with_settings(|s| s.admins = vec!["root@localhost".parse().unwrap_or_else(|e| panic!("{e}"))]);
+    let mut h = Harness::with_settings(|s| {
+        s.admins = vec!["root@localhost".parse().unwrap_or_else(|e| panic!("{e}"))]
+    });
     h.create_instant("alice@localhost/pc", ROOM, "Alice");
     h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
-    let out = admin_set(&mut h, "root@localhost/x", "k", "<item affiliation='outcast' jid='alice@localhost'/>");
+    let out = admin_set(
+        &mut h,
+        "root@localhost/x",
+        "k",
+        "<item affiliation='outcast' jid='alice@localhost'/>",
+    );
     // Alice is the only owner: banning her would leave the room ownerless.
-    assert!(canonical(&out[0]).contains("}conflict>"), "{}", canonical(&out[0]));
-    let out = admin_set(&mut h, "root@localhost/x", "k", "<item affiliation='outcast' jid='bob@localhost'/>");
+    assert!(
+        canonical(&out[0]).contains("}conflict>"),
+        "{}",
+        canonical(&out[0])
+    );
+    let out = admin_set(
+        &mut h,
+        "root@localhost/x",
+        "k",
+        "<item affiliation='outcast' jid='bob@localhost'/>",
+    );
     assert!(canonical(out.last().unwrap_or_else(|| panic!("no reply"))).contains("type='result'"));
 }
 
@@ -242,8 +429,17 @@ fn malformed_requests_are_bad_requests() {
         "<item affiliation='wizard' jid='x@localhost'/>",
     ] {
         let out = admin_set(&mut h, "alice@localhost/pc", "m", items);
-        assert!(canonical(&out[0]).contains("bad-request"), "{items}: {}", canonical(&out[0]));
+        assert!(
+            canonical(&out[0]).contains("bad-request"),
+            "{items}: {}",
+            canonical(&out[0])
+        );
     }
-    let out = admin_get(&mut h, "alice@localhost/pc", "m", "<item affiliation='member'/><item affiliation='admin'/>");
+    let out = admin_get(
+        &mut h,
+        "alice@localhost/pc",
+        "m",
+        "<item affiliation='member'/><item affiliation='admin'/>",
+    );
     assert!(canonical(&out[0]).contains("bad-request"));
 }

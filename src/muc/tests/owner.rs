@@ -135,11 +135,20 @@ fn owner_and_admin_lists_in_the_form() {
     let mut h = Harness::lobby_with_alice_and_bob();
     let out = h.send("<iq type='get' id='f' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>");
     let form = canonical(&out[0]);
-    assert!(form.contains("var='muc#roomconfig_roomowners'><{jabber:x:data}value>alice@localhost</value>"), "{form}");
+    assert!(
+        form.contains(
+            "var='muc#roomconfig_roomowners'><{jabber:x:data}value>alice@localhost</value>"
+        ),
+        "{form}"
+    );
     // Making Bob an admin and co-owner through the form.
     let out = h.send("<iq type='set' id='s' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'>\
         <x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_roomadmins'><value>bob@localhost</value></field></x></query></iq>");
-    assert!(canonical(&out[0]).contains("affiliation='admin' jid='bob@localhost/m' role='moderator'"), "{}", canonical(&out[0]));
+    assert!(
+        canonical(&out[0]).contains("affiliation='admin' jid='bob@localhost/m' role='moderator'"),
+        "{}",
+        canonical(&out[0])
+    );
     // Emptying the owner list would leave the room without an owner: refused, nothing changes.
     let out = h.send("<iq type='set' id='s2' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'>\
         <x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_roomowners'/><field var='muc#roomconfig_roomname'><value>X</value></field></x></query></iq>");

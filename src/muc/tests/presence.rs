@@ -88,13 +88,18 @@ fn configure(h: &mut Harness, fields: &str) {
 #[test]
 fn nick_changes_follow_the_room_policy() {
     let mut h = Harness::lobby_with_alice_and_bob();
-    configure(&mut h, "<field var='palaver#roomconfig_changenick'><value>nobody</value></field>");
+    configure(
+        &mut h,
+        "<field var='palaver#roomconfig_changenick'><value>nobody</value></field>",
+    );
     let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/Robert'/>");
     assert_stanzas(
         &out,
-        &["<presence type='error' from='lobby@conference.localhost/Robert' to='bob@localhost/m'><priority>0</priority>\
+        &[
+            "<presence type='error' from='lobby@conference.localhost/Robert' to='bob@localhost/m'><priority>0</priority>\
              <error type='modify' by='conference.localhost'><not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
-             <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>Nicknames cannot be changed in this room</text></error></presence>"],
+             <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>Nicknames cannot be changed in this room</text></error></presence>",
+        ],
     );
     // "participants": visitors may not, participants may.
     configure(
@@ -103,7 +108,8 @@ fn nick_changes_follow_the_room_policy() {
          <field var='muc#roomconfig_moderatedroom'><value>1</value></field>",
     );
     h.join("carol@localhost/c", "lobby@conference.localhost/Carol");
-    let out = h.send("<presence from='carol@localhost/c' to='lobby@conference.localhost/Caroline'/>");
+    let out =
+        h.send("<presence from='carol@localhost/c' to='lobby@conference.localhost/Caroline'/>");
     assert!(crate::testing::canonical(&out[0]).contains("Visitors cannot change"));
     let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/Robert'/>");
     assert!(crate::testing::canonical(&out[0]).contains("code='303'"));

@@ -170,7 +170,16 @@ fn arrange(h: &mut Harness, name: &str, class: Class) {
         _ => None,
     };
     if let Some(a) = affiliation {
-        expect_result(&set(h, founder, "arr", &format!("<item affiliation='{a}' jid='{jid}'/>")), "arr", name);
+        expect_result(
+            &set(
+                h,
+                founder,
+                "arr",
+                &format!("<item affiliation='{a}' jid='{jid}'/>"),
+            ),
+            "arr",
+            name,
+        );
     }
     if matches!(class, Class::Absent | Class::AbsentOutcast) {
         return;
@@ -183,17 +192,34 @@ fn arrange(h: &mut Harness, name: &str, class: Class) {
         _ => None,
     };
     if let Some(r) = role {
-        expect_result(&set(h, founder, "arr", &format!("<item nick='{name}' role='{r}'/>")), "arr", name);
+        expect_result(
+            &set(
+                h,
+                founder,
+                "arr",
+                &format!("<item nick='{name}' role='{r}'/>"),
+            ),
+            "arr",
+            name,
+        );
     }
 }
 
 fn expect_result(out: &[Element], id: &str, what: &str) {
-    assert_eq!(outcome(out, id), '.', "setting up {what}: {:?}", out.iter().map(canonical).collect::<Vec<_>>());
+    assert_eq!(
+        outcome(out, id),
+        '.',
+        "setting up {what}: {:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
 }
 
 /// The reply to request `id`, as a cell code.
 fn outcome(out: &[Element], id: &str) -> char {
-    let Some(iq) = out.iter().find(|e| e.name() == "iq" && e.attr("id") == Some(id)) else {
+    let Some(iq) = out
+        .iter()
+        .find(|e| e.name() == "iq" && e.attr("id") == Some(id))
+    else {
         return '?';
     };
     match iq.attr("type") {
@@ -230,15 +256,34 @@ fn run(actor: Class, target: Who, item: impl Fn(&str, &str) -> String) -> (char,
             ("target", jid_of("target"))
         }
     };
-    let out = set(&mut h, &format!("{}/r", jid_of("actor")), "act", &item(nick, &jid));
+    let out = set(
+        &mut h,
+        &format!("{}/r", jid_of("actor")),
+        "act",
+        &item(nick, &jid),
+    );
     (outcome(&out, "act"), out)
 }
 
-fn check(name: &str, table: &[&str; 9], targets: &[Who], item: impl Fn(&str, &str) -> String, effect: impl Fn(&[Element], &str) -> bool) {
+fn check(
+    name: &str,
+    table: &[&str; 9],
+    targets: &[Who],
+    item: impl Fn(&str, &str) -> String,
+    effect: impl Fn(&[Element], &str) -> bool,
+) {
     let mut failures = Vec::new();
     for (row, actor) in actors().into_iter().enumerate() {
-        let cells: Vec<char> = table[row].split_whitespace().filter_map(|c| c.chars().next()).collect();
-        assert_eq!(cells.len(), targets.len(), "{name}: row {row} has {} cells", cells.len());
+        let cells: Vec<char> = table[row]
+            .split_whitespace()
+            .filter_map(|c| c.chars().next())
+            .collect();
+        assert_eq!(
+            cells.len(),
+            targets.len(),
+            "{name}: row {row} has {} cells",
+            cells.len()
+        );
         for (col, target) in targets.iter().enumerate() {
             let (got, out) = run(actor, *target, &item);
             let nick = match target {
@@ -246,18 +291,29 @@ fn check(name: &str, table: &[&str; 9], targets: &[Who], item: impl Fn(&str, &st
                 Who::Other(_) => "target",
             };
             if got != cells[col] {
-                failures.push(format!("{name}: {actor:?} → {target:?}: expected {}, got {got}", cells[col]));
+                failures.push(format!(
+                    "{name}: {actor:?} → {target:?}: expected {}, got {got}",
+                    cells[col]
+                ));
             } else if got == '.' && !effect(&out, nick) {
                 failures.push(format!(
                     "{name}: {actor:?} → {target:?}: allowed but the room did not show it: {:?}",
                     out.iter().map(canonical).collect::<Vec<_>>()
                 ));
             } else if got != '.' && out.len() != 1 {
-                failures.push(format!("{name}: {actor:?} → {target:?}: refused yet {} stanzas went out", out.len()));
+                failures.push(format!(
+                    "{name}: {actor:?} → {target:?}: refused yet {} stanzas went out",
+                    out.len()
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Whether some presence of `nick` to the founder carries `needle` (an in-room effect), or,
@@ -275,31 +331,63 @@ fn shows(out: &[Element], nick: &str, needle: &str) -> bool {
 #[test]
 fn role_changes() {
     let targets = role_targets();
-    let role = |r: &'static str| move |nick: &str, _: &str| format!("<item nick='{nick}' role='{r}'/>");
-    check("kick", &KICK, &targets, role("none"), |out, nick| shows(out, nick, "role='none'"));
-    check("voice", &VOICE, &targets, role("participant"), |out, nick| {
-        // Granting voice to someone who has it changes nothing visible.
-        shows(out, nick, "role='participant'") || out.len() == 1
+    let role =
+        |r: &'static str| move |nick: &str, _: &str| format!("<item nick='{nick}' role='{r}'/>");
+    check("kick", &KICK, &targets, role("none"), |out, nick| {
+        shows(out, nick, "role='none'")
     });
-    check("devoice", &DEVOICE, &targets, role("visitor"), |out, nick| {
-        shows(out, nick, "role='visitor'") || out.len() == 1
-    });
-    check("moderator", &MODERATOR, &targets, role("moderator"), |out, nick| {
-        shows(out, nick, "role='moderator'") || out.len() == 1
-    });
+    check(
+        "voice",
+        &VOICE,
+        &targets,
+        role("participant"),
+        |out, nick| {
+            // Granting voice to someone who has it changes nothing visible.
+            shows(out, nick, "role='participant'") || out.len() == 1
+        },
+    );
+    check(
+        "devoice",
+        &DEVOICE,
+        &targets,
+        role("visitor"),
+        |out, nick| shows(out, nick, "role='visitor'") || out.len() == 1,
+    );
+    check(
+        "moderator",
+        &MODERATOR,
+        &targets,
+        role("moderator"),
+        |out, nick| shows(out, nick, "role='moderator'") || out.len() == 1,
+    );
 }
 
 #[test]
 fn affiliation_changes() {
     let targets = affiliation_targets();
-    let affiliation =
-        |a: &'static str| move |_: &str, jid: &str| format!("<item affiliation='{a}' jid='{jid}'/>");
-    check("ban", &BAN, &targets, affiliation("outcast"), |out, nick| shows(out, nick, "code='301'"));
-    for (a, shown) in [("none", "affiliation='none'"), ("member", "affiliation='member'"), ("player", "affiliation='member'")] {
-        check(a, &MEMBER_LIKE, &targets, affiliation(a), |out, nick| shows(out, nick, shown) || out.len() == 1);
+    let affiliation = |a: &'static str| {
+        move |_: &str, jid: &str| format!("<item affiliation='{a}' jid='{jid}'/>")
+    };
+    check(
+        "ban",
+        &BAN,
+        &targets,
+        affiliation("outcast"),
+        |out, nick| shows(out, nick, "code='301'"),
+    );
+    for (a, shown) in [
+        ("none", "affiliation='none'"),
+        ("member", "affiliation='member'"),
+        ("player", "affiliation='member'"),
+    ] {
+        check(a, &MEMBER_LIKE, &targets, affiliation(a), |out, nick| {
+            shows(out, nick, shown) || out.len() == 1
+        });
     }
     for a in ["admin", "owner"] {
         let shown = format!("affiliation='{a}'");
-        check(a, &OWNER_LIST, &targets, affiliation(a), |out, nick| shows(out, nick, &shown) || out.len() == 1);
+        check(a, &OWNER_LIST, &targets, affiliation(a), |out, nick| {
+            shows(out, nick, &shown) || out.len() == 1
+        });
     }
 }

@@ -403,6 +403,12 @@ pub fn set_affiliation(
         .filter(|o| o.jid.to_bare() == jid)
         .collect();
     let wire = wire_affiliation(affiliation);
+    if sessions.is_empty()
+        && old != affiliation
+        && let Some(room_jid) = rooms.jid(room)
+    {
+        out.send(out_of_room_notice(room_jid, &jid, affiliation));
+    }
     for mut occupant in sessions {
         occupant.affiliation = wire.clone();
         if affiliation == AdminAffiliation::Outcast {
@@ -436,6 +442,40 @@ pub fn set_affiliation(
         if !unchanged {
             announce(rooms, room, &occupant, cause, out);
         }
+    }
+}
+
+/// §17.1's courtesy message (101) to a user whose affiliation changed while away.
+fn out_of_room_notice(
+    room: &BareJid,
+    user: &BareJid,
+    affiliation: AdminAffiliation,
+) -> xmpp_parsers::message::Message {
+    let mut m = xmpp_parsers::message::Message::new(Some(user.clone().into()));
+    m.type_ = xmpp_parsers::message::MessageType::Normal;
+    m.from = Some(room.clone().into());
+    let text = match affiliation {
+        AdminAffiliation::None => format!("You no longer have an affiliation with {room}."),
+        AdminAffiliation::Outcast => format!("You have been banned from {room}."),
+        other => format!("You are now {} of {room}.", article(other)),
+    };
+    m.bodies
+        .insert(xmpp_parsers::message::Lang::default(), text);
+    m.payloads.push(super::room::muc_user(
+        vec![Status::AffiliationChange],
+        vec![xmpp_parsers::muc::user::Item::new(
+            wire_affiliation(affiliation),
+            Role::None,
+        )],
+    ));
+    m
+}
+
+fn article(affiliation: AdminAffiliation) -> String {
+    match affiliation {
+        AdminAffiliation::Owner => "an owner".into(),
+        AdminAffiliation::Admin => "an admin".into(),
+        other => format!("a {other}"),
     }
 }
 

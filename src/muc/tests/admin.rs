@@ -315,7 +315,11 @@ fn granting_admin_makes_a_moderator_and_members_list_shows_absent_users() {
     );
     assert_stanzas(
         &out,
-        &["<iq type='result' id='m' from='lobby@conference.localhost' to='bob@localhost/m'/>"],
+        &[
+            "<message from='lobby@conference.localhost' to='dave@localhost'><body>You are now a member of lobby@conference.localhost.</body>\
+               <x xmlns='http://jabber.org/protocol/muc#user'><status code='101'/><item affiliation='member' role='none'/></x></message>",
+            "<iq type='result' id='m' from='lobby@conference.localhost' to='bob@localhost/m'/>",
+        ],
     );
     let out = admin_get(
         &mut h,

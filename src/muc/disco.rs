@@ -128,6 +128,15 @@ fn disco(
                         .map(|f| f.to_string())
                         .collect();
                 features.extend(config.disco_features().iter().map(|f| f.to_string()));
+                // Voice requests, seats as XEP-0317 hats, palaver's game namespace.
+                features.extend(
+                    [
+                        super::voice::REQUEST,
+                        super::player::HATS_NS,
+                        super::player::NS,
+                    ]
+                    .map(String::from),
+                );
                 let name = rooms
                     .rooms
                     .get(room)

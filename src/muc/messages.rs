@@ -42,6 +42,9 @@ fn messages(
         message,
     } in inbound.read()
     {
+        if nick.is_none() && super::voice::is_voice_request(message) {
+            continue;
+        }
         let room = rooms.find(room_jid);
         let me = room.and_then(|r| rooms.occupant_by_sender(r, from));
         if message.type_ == MessageType::Error {

@@ -19,6 +19,7 @@ pub mod presence;
 pub mod privileges;
 pub mod room;
 pub mod subject;
+pub mod voice;
 
 use crate::engine::EngineBuilder;
 
@@ -39,5 +40,6 @@ pub fn register(engine: &mut EngineBuilder) {
         .add_feature(owner::OwnerPlugin)
         .add_feature(admin::AdminPlugin)
         .add_feature(access::AccessPlugin)
+        .add_feature(voice::VoicePlugin)
         .add_feature(cleanup::CleanupPlugin);
 }

@@ -53,6 +53,7 @@ fn room_info_shows_features_and_roominfo() {
                <identity category='conference' type='text' xml:lang='en' name='lobby'/>\
                <feature var='http://jabber.org/protocol/disco#info'/>\
                <feature var='http://jabber.org/protocol/muc'/>\
+               <feature var='http://jabber.org/protocol/muc#request'/>\
                <feature var='http://jabber.org/protocol/muc#self-ping-optimization'/>\
                <feature var='muc_open'/>\
                <feature var='muc_public'/>\
@@ -60,6 +61,8 @@ fn room_info_shows_features_and_roominfo() {
                <feature var='muc_temporary'/>\
                <feature var='muc_unmoderated'/>\
                <feature var='muc_unsecured'/>\
+               <feature var='urn:palaver:game:0'/>\
+               <feature var='urn:xmpp:hats:0'/>\
                <feature var='urn:xmpp:ping'/>\
                <x xmlns='jabber:x:data' type='result'>\
                  <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/muc#roominfo</value></field>\

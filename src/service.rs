@@ -61,6 +61,10 @@ pub async fn serve(
         tokio::select! {
             signal = &mut shutdown => {
                 info!("{}, shutting down", signal?);
+                for stanza in engine.shutdown(SystemTime::now()) {
+                    // The link may be gone already; farewells are best effort.
+                    let _ = outbound.send(stanza);
+                }
                 return Ok(());
             }
             first = inbound.recv() => {

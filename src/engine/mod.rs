@@ -147,7 +147,20 @@ impl EngineBuilder {
         feature.build(self);
         self
     }
+    /// A system run once when the service shuts down (its stanzas are the last sent).
+    pub fn on_shutdown<M>(&mut self, system: impl IntoSystem<(), (), M> + 'static) -> &mut Self {
+        let id = self.world.register_system(system);
+        self.world
+            .get_resource_or_init::<ShutdownHooks>()
+            .0
+            .push(id);
+        self
+    }
 }
+
+/// Systems that run once at shutdown, in registration order.
+#[derive(Resource, Default)]
+pub struct ShutdownHooks(Vec<bevy_ecs::system::SystemId>);
 
 pub struct Engine {
     world: World,
@@ -228,6 +241,22 @@ impl Engine {
             let round = self.take_round(budget);
             budget -= round.len();
             self.run_round(round);
+        }
+        std::mem::take(&mut self.world.resource_mut::<Outbox>().0)
+    }
+
+    /// Runs the shutdown hooks at `now` and returns their stanzas (§11.2's farewells).
+    pub fn shutdown(&mut self, now: SystemTime) -> Vec<Stanza> {
+        self.world.insert_resource(Now(DateTime::<Utc>::from(now)));
+        let hooks = self
+            .world
+            .get_resource::<ShutdownHooks>()
+            .map(|h| h.0.clone())
+            .unwrap_or_default();
+        for id in hooks {
+            if let Err(e) = self.world.run_system(id) {
+                tracing::warn!("a shutdown hook failed: {e}");
+            }
         }
         std::mem::take(&mut self.world.resource_mut::<Outbox>().0)
     }

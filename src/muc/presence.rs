@@ -44,6 +44,7 @@ impl Feature for PresencePlugin {
         engine.add_message::<OccupancyChange>();
         engine.add_systems(classify.in_set(Phase::Presence));
         engine.add_systems(occupancy.in_set(Phase::Occupancy));
+        engine.on_shutdown(farewell);
     }
 }
 
@@ -200,6 +201,28 @@ fn occupancy(
             OccupancyChange::Nick { new, presence, .. } => {
                 change_nick(&mut rooms, room, me, new, presence, &service, &mut out);
             }
+        }
+    }
+}
+
+/// §11.2: the service is going down: every occupant hears that it is removed (110, 332). Rooms
+/// are not despawned: the process ends, and persistent rooms live on in the store.
+fn farewell(rooms: Rooms, mut out: ResMut<Outbox>) {
+    let all: Vec<Entity> = rooms.index.0.values().copied().collect();
+    for room in all {
+        let Some(config) = rooms.config(room) else {
+            continue;
+        };
+        for occupant in rooms.occupants_of(room) {
+            let mut me = occupant.clone();
+            me.presence.statuses.clear();
+            out.send(super::room::occupant_presence(
+                config,
+                &me,
+                &me,
+                vec![Status::ServiceShutdown],
+                false,
+            ));
         }
     }
 }

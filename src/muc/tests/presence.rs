@@ -139,3 +139,23 @@ fn presence_broadcast_leaves_out_roles_not_listed() {
     assert_eq!(out.len(), 3);
     assert_eq!(out[0].attr("to"), Some("alice@localhost/pc"));
 }
+
+#[test]
+fn shutdown_tells_every_occupant_with_332() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    let out: Vec<_> = h
+        .engine
+        .shutdown(h.now)
+        .into_iter()
+        .map(xmpp_parsers::minidom::Element::from)
+        .collect();
+    assert_stanzas(
+        &out,
+        &[
+            "<presence type='unavailable' from='lobby@conference.localhost/Alice' to='alice@localhost/pc'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'>\
+               <status code='110'/><status code='332'/><item affiliation='owner' role='none' jid='alice@localhost/pc'/></x></presence>",
+            "<presence type='unavailable' from='lobby@conference.localhost/Bob' to='bob@localhost/m'><priority>0</priority><x xmlns='http://jabber.org/protocol/muc#user'>\
+               <status code='110'/><status code='332'/><item affiliation='none' role='none'/></x></presence>",
+        ],
+    );
+}

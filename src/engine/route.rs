@@ -60,6 +60,15 @@ impl IqTarget {
     }
 }
 
+/// An IQ to an occupant JID that no feature answers itself: a request in a namespace nobody
+/// registered for occupants, or any result or error (the forwarding feature relays them, §17.4).
+#[derive(Message, Debug, Clone)]
+pub struct OccupantIq {
+    pub room: BareJid,
+    pub nick: String,
+    pub iq: Iq,
+}
+
 /// An IQ request (get or set) whose payload namespace some feature registered for its target.
 #[derive(Message, Debug, Clone)]
 pub struct IqIn {
@@ -97,15 +106,27 @@ impl IqIn {
 
 /// Which (target, namespace) pairs some feature answers; the rest get service-unavailable.
 #[derive(Resource, Default, Debug)]
-pub struct IqHandlers(HashSet<(IqTargetKind, String)>);
+pub struct IqHandlers {
+    handled: HashSet<(IqTargetKind, String)>,
+    /// Some feature relays the rest of the IQs to occupants (else they get service-unavailable).
+    forwards_to_occupants: bool,
+}
 
 impl EngineBuilder {
     /// Declares that a feature answers IQs of namespace `ns` sent to `target`.
     pub fn handle_iq(&mut self, target: IqTargetKind, ns: &str) -> &mut Self {
         self.world
             .get_resource_or_init::<IqHandlers>()
-            .0
+            .handled
             .insert((target, ns.to_owned()));
+        self
+    }
+
+    /// Declares that a feature takes every other IQ to an occupant as an [`OccupantIq`].
+    pub fn forward_occupant_iqs(&mut self) -> &mut Self {
+        self.world
+            .get_resource_or_init::<IqHandlers>()
+            .forwards_to_occupants = true;
         self
     }
 }
@@ -119,6 +140,7 @@ impl Feature for RoutePlugin {
             .add_message::<PresenceIn>()
             .add_message::<MessageIn>()
             .add_message::<IqIn>()
+            .add_message::<OccupantIq>()
             .add_systems(route.in_set(Phase::Route));
     }
 }
@@ -151,6 +173,7 @@ pub fn route(
     mut presences: MessageWriter<PresenceIn>,
     mut messages: MessageWriter<MessageIn>,
     mut iqs: MessageWriter<IqIn>,
+    mut occupant_iqs: MessageWriter<OccupantIq>,
 ) {
     for inbound in inbox.0.drain(..) {
         match inbound {
@@ -166,6 +189,7 @@ pub fn route(
                 &mut presences,
                 &mut messages,
                 &mut iqs,
+                &mut occupant_iqs,
             ),
         }
     }
@@ -179,6 +203,7 @@ fn route_stanza(
     presences: &mut MessageWriter<PresenceIn>,
     messages: &mut MessageWriter<MessageIn>,
     iqs: &mut MessageWriter<IqIn>,
+    occupant_iqs: &mut MessageWriter<OccupantIq>,
 ) {
     {
         match stanza {
@@ -192,11 +217,15 @@ fn route_stanza(
                     messages.write(m);
                 }
             }
-            Stanza::Iq(iq) => {
-                if let Some(m) = route_iq(service, handlers, out, iq) {
+            Stanza::Iq(iq) => match route_iq(service, handlers, out, iq) {
+                Some(RoutedIq::Handled(m)) => {
                     iqs.write(m);
                 }
-            }
+                Some(RoutedIq::Occupant(m)) => {
+                    occupant_iqs.write(m);
+                }
+                None => {}
+            },
         }
     }
 }
@@ -255,7 +284,17 @@ fn route_message(service: &Service, out: &mut Outbox, m: Message) -> Option<Mess
     }
 }
 
-fn route_iq(service: &Service, handlers: &IqHandlers, out: &mut Outbox, iq: Iq) -> Option<IqIn> {
+enum RoutedIq {
+    Handled(IqIn),
+    Occupant(OccupantIq),
+}
+
+fn route_iq(
+    service: &Service,
+    handlers: &IqHandlers,
+    out: &mut Outbox,
+    iq: Iq,
+) -> Option<RoutedIq> {
     let (from, to) = iq_addresses(&iq);
     let from = from?.clone();
     let target = match address(service, to)? {
@@ -264,12 +303,24 @@ fn route_iq(service: &Service, handlers: &IqHandlers, out: &mut Outbox, iq: Iq) 
         Address::Room(room, Some(nick)) => IqTarget::Occupant(room, nick),
     };
     let to = to?.clone();
+    let forwardable = |iq: Iq| match &target {
+        IqTarget::Occupant(room, nick) => Some(RoutedIq::Occupant(OccupantIq {
+            room: room.clone(),
+            nick: nick.clone(),
+            iq,
+        })),
+        _ => None,
+    };
     let ns = match &iq {
         Iq::Get { payload, .. } | Iq::Set { payload, .. } => payload.ns(),
-        // Results and errors are never answered; nothing here waits for one.
-        Iq::Result { .. } | Iq::Error { .. } => return None,
+        // Results and errors are never answered; those to occupants may be forwarded replies.
+        Iq::Result { .. } | Iq::Error { .. } => return forwardable(iq),
     };
-    if !handlers.0.contains(&(target.kind(), ns.clone())) {
+    let handled = handlers.handled.contains(&(target.kind(), ns.clone()));
+    if !handled && target.kind() == IqTargetKind::Occupant && handlers.forwards_to_occupants {
+        return forwardable(iq);
+    }
+    if !handled {
         out.send_opt(stanza::iq_error(
             &iq,
             errors::service_unavailable(&service.jid, None),
@@ -281,7 +332,7 @@ fn route_iq(service: &Service, handlers: &IqHandlers, out: &mut Outbox, iq: Iq) 
         Iq::Set { id, payload, .. } => (id, true, payload),
         Iq::Result { .. } | Iq::Error { .. } => return None,
     };
-    Some(IqIn {
+    Some(RoutedIq::Handled(IqIn {
         from,
         to,
         id,
@@ -289,7 +340,7 @@ fn route_iq(service: &Service, handlers: &IqHandlers, out: &mut Outbox, iq: Iq) 
         target,
         ns,
         payload,
-    })
+    }))
 }
 
 #[cfg(test)]

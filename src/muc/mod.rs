@@ -9,6 +9,7 @@ pub mod destroy;
 pub mod disco;
 pub mod form;
 pub mod history;
+pub mod iq_forward;
 pub mod join;
 pub mod lock;
 pub mod messages;
@@ -41,5 +42,6 @@ pub fn register(engine: &mut EngineBuilder) {
         .add_feature(admin::AdminPlugin)
         .add_feature(access::AccessPlugin)
         .add_feature(voice::VoicePlugin)
+        .add_feature(iq_forward::IqForwardPlugin)
         .add_feature(cleanup::CleanupPlugin);
 }

@@ -165,15 +165,21 @@ fn address(service: &Service, to: Option<&Jid>) -> Option<Address> {
     }
 }
 
+/// Where routed stanzas go: one writer per kind of feature message.
+#[derive(bevy_ecs::system::SystemParam)]
+pub struct Routed<'w> {
+    presences: MessageWriter<'w, PresenceIn>,
+    messages: MessageWriter<'w, MessageIn>,
+    iqs: MessageWriter<'w, IqIn>,
+    occupant_iqs: MessageWriter<'w, OccupantIq>,
+}
+
 pub fn route(
     mut inbox: ResMut<Inbox>,
     service: Res<Service>,
     handlers: Res<IqHandlers>,
     mut out: ResMut<Outbox>,
-    mut presences: MessageWriter<PresenceIn>,
-    mut messages: MessageWriter<MessageIn>,
-    mut iqs: MessageWriter<IqIn>,
-    mut occupant_iqs: MessageWriter<OccupantIq>,
+    mut routed: Routed,
 ) {
     for inbound in inbox.0.drain(..) {
         match inbound {
@@ -181,16 +187,9 @@ pub fn route(
                 debug!(reason = %header.reason, "stanza did not parse");
                 out.send_opt(stanza::invalid_error(&header, &service.jid));
             }
-            Inbound::Stanza(stanza) => route_stanza(
-                *stanza,
-                &service,
-                &handlers,
-                &mut out,
-                &mut presences,
-                &mut messages,
-                &mut iqs,
-                &mut occupant_iqs,
-            ),
+            Inbound::Stanza(stanza) => {
+                route_stanza(*stanza, &service, &handlers, &mut out, &mut routed)
+            }
         }
     }
 }
@@ -200,29 +199,26 @@ fn route_stanza(
     service: &Service,
     handlers: &IqHandlers,
     out: &mut Outbox,
-    presences: &mut MessageWriter<PresenceIn>,
-    messages: &mut MessageWriter<MessageIn>,
-    iqs: &mut MessageWriter<IqIn>,
-    occupant_iqs: &mut MessageWriter<OccupantIq>,
+    routed: &mut Routed,
 ) {
     {
         match stanza {
             Stanza::Presence(p) => {
                 if let Some(m) = route_presence(service, out, p) {
-                    presences.write(m);
+                    routed.presences.write(m);
                 }
             }
             Stanza::Message(m) => {
                 if let Some(m) = route_message(service, out, m) {
-                    messages.write(m);
+                    routed.messages.write(m);
                 }
             }
             Stanza::Iq(iq) => match route_iq(service, handlers, out, iq) {
                 Some(RoutedIq::Handled(m)) => {
-                    iqs.write(m);
+                    routed.iqs.write(m);
                 }
                 Some(RoutedIq::Occupant(m)) => {
-                    occupant_iqs.write(m);
+                    routed.occupant_iqs.write(m);
                 }
                 None => {}
             },

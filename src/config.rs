@@ -31,11 +31,45 @@ pub struct Cli {
     pub run: RunArgs,
 }
 
-/// Without a subcommand, `palaver` runs the service; more subcommands will join `Run`.
+/// Without a subcommand, `palaver` runs the service.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the service (the same as giving no subcommand).
     Run(RunArgs),
+    /// Tools for game rules files: check, test, play.
+    Rules {
+        #[command(subcommand)]
+        action: RulesAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesAction {
+    /// Check rules files (default: rules/*.ron); every mistake as file:line:col.
+    Check {
+        files: Vec<PathBuf>,
+        /// Where word lists and other assets are
+        #[arg(long, default_value = "assets")]
+        assets: PathBuf,
+    },
+    /// Replay the example games of rules files (default: rules/*.ron).
+    Test {
+        files: Vec<PathBuf>,
+        #[arg(long, default_value = "assets")]
+        assets: PathBuf,
+    },
+    /// Play a game in the terminal; --bot SEAT lets the computer take a seat (or "all").
+    Play {
+        file: PathBuf,
+        #[arg(long = "bot", value_name = "SEAT")]
+        bots: Vec<String>,
+        #[arg(long)]
+        players: Option<usize>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "assets")]
+        assets: PathBuf,
+    },
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -55,6 +89,12 @@ pub struct RunArgs {
     /// A service administrator's bare JID; repeat for more [env: PALAVER_ADMINS, comma-separated]
     #[arg(long = "admin", value_name = "JID")]
     pub admins: Vec<String>,
+    /// The directory of game rules files [env: PALAVER_RULES] (default: rules)
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// The directory of assets such as word lists [env: PALAVER_ASSETS] (default: assets)
+    #[arg(long, value_name = "DIR")]
+    pub assets: Option<PathBuf>,
 }
 
 /// The configuration file. Unknown fields are refused so that a typo does not go unnoticed.
@@ -68,6 +108,8 @@ pub struct FileConfig {
     pub lock_timeout_secs: Option<u64>,
     pub max_history: Option<u32>,
     pub max_batch: Option<usize>,
+    pub rules: Option<String>,
+    pub assets: Option<String>,
 }
 
 /// Everything `palaver` needs to run the service.
@@ -77,6 +119,10 @@ pub struct Config {
     /// `host:port` of the server's component listener.
     pub server: String,
     pub secret: String,
+    /// Where the games' rules files are.
+    pub rules_dir: PathBuf,
+    /// Where word lists are.
+    pub assets_dir: PathBuf,
 }
 
 /// A configuration mistake; its `Display` is the one line printed after `palaver: `.
@@ -309,10 +355,32 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         }
         settings.max_batch = n;
     }
+    let rules_dir = pick(
+        args.rules.map(|p| p.display().to_string()),
+        "--rules",
+        env,
+        "PALAVER_RULES",
+        file.rules,
+        path,
+        "rules",
+    )
+    .map_or_else(|| PathBuf::from("rules"), |(v, _)| PathBuf::from(v));
+    let assets_dir = pick(
+        args.assets.map(|p| p.display().to_string()),
+        "--assets",
+        env,
+        "PALAVER_ASSETS",
+        file.assets,
+        path,
+        "assets",
+    )
+    .map_or_else(|| PathBuf::from("assets"), |(v, _)| PathBuf::from(v));
     Ok(Config {
         settings,
         server,
         secret,
+        rules_dir,
+        assets_dir,
     })
 }
 
@@ -371,6 +439,21 @@ fn config_error(e: &ConfigError) -> ExitCode {
     ExitCode::from(2)
 }
 
+fn rules_command(action: RulesAction) -> ExitCode {
+    use crate::game::cli;
+    match action {
+        RulesAction::Check { files, assets } => cli::check(&files, &assets),
+        RulesAction::Test { files, assets } => cli::test(&files, &assets),
+        RulesAction::Play {
+            file,
+            bots,
+            players,
+            seed,
+            assets,
+        } => cli::play(&file, &assets, &bots, players, seed),
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = match parse_cli(std::env::args_os()) {
         Ok(Some(cli)) => cli,
@@ -379,6 +462,7 @@ pub fn main() -> ExitCode {
     };
     let args = match cli.command {
         Some(Command::Run(args)) => args,
+        Some(Command::Rules { action }) => return rules_command(action),
         None => cli.run,
     };
     let config = match resolve(args, &env_var) {
@@ -398,11 +482,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(crate::service::run(
-        config.settings,
-        config.server,
-        config.secret,
-    )) {
+    match runtime.block_on(crate::service::run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");

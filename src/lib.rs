@@ -6,8 +6,10 @@
 
 pub mod config;
 pub mod engine;
+pub mod game;
 pub mod link;
 pub mod muc;
+pub mod play;
 pub mod service;
 pub mod stanza;
 pub mod testing;

@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, debug_span, info, warn};
 use xmpp_parsers::stanza::Stanza;
 
-use crate::engine::{Engine, Settings};
+use crate::engine::Engine;
 use crate::link::{self, LinkConfig};
 use crate::stanza::Inbound;
 
@@ -20,16 +20,28 @@ pub enum Error {
 }
 
 /// Runs the service until ctrl-c or SIGTERM.
-pub async fn run(settings: Settings, server: String, secret: String) -> Result<(), Error> {
-    let link_config = LinkConfig::new(settings.domain.clone(), server, secret);
+pub async fn run(config: crate::config::Config) -> Result<(), Error> {
+    let settings = config.settings;
+    let link_config = LinkConfig::new(settings.domain.clone(), config.server, config.secret);
     info!(
         domain = %settings.domain,
         server = %link_config.server,
         "starting palaver {}",
         env!("CARGO_PKG_VERSION")
     );
+    let (games, mistakes) = crate::game::load_dir(&config.rules_dir, &config.assets_dir);
+    for mistake in &mistakes {
+        warn!("game refused: {mistake}");
+    }
+    info!(
+        games = games.len(),
+        dir = %config.rules_dir.display(),
+        "games loaded: {}",
+        games.iter().map(|g| g.id()).collect::<Vec<_>>().join(", ")
+    );
     let link = link::spawn(link_config);
-    let engine = Engine::new(settings);
+    let mut engine = Engine::new(settings);
+    crate::play::install(&mut engine, games);
     let result = serve(engine, link.inbound, &link.outbound, shutdown_signal()).await;
     // Closing the outbound channel lets the link write what is queued and close the stream.
     drop(link.outbound);
@@ -142,7 +154,7 @@ mod tests {
     /// An IQ nobody handles gets its error through the loop, in order, without a server.
     #[tokio::test]
     async fn inbound_stanzas_are_ticked_and_answers_forwarded() {
-        let settings = Settings::new("conference.localhost".parse().expect("jid"));
+        let settings = crate::engine::Settings::new("conference.localhost".parse().expect("jid"));
         let engine = Engine::from_builder(Engine::builder(settings));
         let (in_tx, in_rx) = mpsc::channel(8);
         let (out_tx, mut out_rx) = mpsc::unbounded_channel();

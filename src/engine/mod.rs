@@ -173,6 +173,7 @@ impl Engine {
     pub fn new(settings: Settings) -> Engine {
         let mut builder = Engine::builder(settings);
         crate::muc::register(&mut builder);
+        builder.add_feature(crate::play::PlayPlugin);
         Engine::from_builder(builder)
     }
 

@@ -487,7 +487,13 @@ fn affiliation_before(occupant: &OccupantInfo, rooms: &Rooms) -> Affiliation {
 }
 
 /// The occupant's new presence to everyone, carrying the reason and actor (§8.3, §9.6).
-fn announce(rooms: &Rooms, room: Entity, occupant: &OccupantInfo, cause: &Cause, out: &mut Outbox) {
+pub fn announce(
+    rooms: &Rooms,
+    room: Entity,
+    occupant: &OccupantInfo,
+    cause: &Cause,
+    out: &mut Outbox,
+) {
     let Some(config) = rooms.config(room) else {
         return;
     };

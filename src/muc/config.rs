@@ -92,6 +92,10 @@ pub struct RoomConfig {
     pub nick_change: NickChange,
     /// While a game runs, groupchat from non-players does not reach players (palaver).
     pub separate_spectators: bool,
+    /// The id of the game the room hosts, if any (palaver).
+    pub game: Option<String>,
+    /// What game commands start with in the chat (palaver), `!` by default.
+    pub game_prefix: String,
 }
 
 impl Default for RoomConfig {
@@ -116,6 +120,8 @@ impl Default for RoomConfig {
             get_member_list: RoleSet::MODERATORS,
             nick_change: NickChange::Anyone,
             separate_spectators: true,
+            game: None,
+            game_prefix: "!".into(),
         }
     }
 }

@@ -61,11 +61,17 @@ impl FieldKind {
 }
 
 /// Service limits a submission is checked against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormContext {
     /// Upper bound of `historylength`.
     pub max_history: u32,
+    /// The ids of the games the service has loaded.
+    pub games: Vec<String>,
 }
+
+/// The games a room may be configured to host (filled by the game feature).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct KnownGames(pub Vec<String>);
 
 /// Reads a field's current value(s).
 pub type Getter = fn(&RoomConfig) -> Vec<String>;
@@ -790,7 +796,10 @@ pub fn core_fields() -> Vec<FieldSpec> {
 mod tests {
     use super::*;
 
-    const CTX: FormContext = FormContext { max_history: 50 };
+    const CTX: FormContext = FormContext {
+        max_history: 50,
+        games: Vec::new(),
+    };
 
     fn submit(pairs: &[(&str, &[&str])]) -> DataForm {
         let fields = pairs
@@ -963,6 +972,8 @@ mod tests {
             get_member_list: RoleSet::ALL,
             nick_change: NickChange::Participants,
             separate_spectators: false,
+            game: None,
+            game_prefix: "!".into(),
         };
         let mut form = config_form(&config, &ConfigFields::default());
         form.type_ = DataFormType::Submit;

@@ -15,11 +15,43 @@ use crate::engine::route::MessageIn;
 use crate::engine::{EngineBuilder, Feature, Now, Outbox, Phase, Service};
 use crate::stanza::{errors, message_error};
 
+/// Messages to a room's own JID that some feature handles instead of the chat (voice requests,
+/// invitations, private game commands): each feature registers a predicate.
+#[derive(Resource, Default)]
+pub struct MessageClaims(Vec<fn(&Message) -> bool>);
+
+impl MessageClaims {
+    pub fn claimed(&self, m: &Message) -> bool {
+        self.0.iter().any(|claims| claims(m))
+    }
+}
+
+impl EngineBuilder {
+    /// Declares that a feature handles the non-groupchat messages to a room that `claims`.
+    pub fn claim_messages(&mut self, claims: fn(&Message) -> bool) -> &mut Self {
+        self.world
+            .get_resource_or_init::<MessageClaims>()
+            .0
+            .push(claims);
+        self
+    }
+}
+
+/// The chat system, for features that act on messages after they were relayed.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MessagesSet;
+
 pub struct MessagesPlugin;
 
 impl Feature for MessagesPlugin {
     fn build(&self, engine: &mut EngineBuilder) {
-        engine.add_systems(messages.in_set(Phase::Messages).before(SubjectChanges));
+        engine.world.init_resource::<MessageClaims>();
+        engine.add_systems(
+            messages
+                .in_set(Phase::Messages)
+                .in_set(MessagesSet)
+                .before(SubjectChanges),
+        );
     }
 }
 
@@ -28,6 +60,7 @@ fn messages(
     mut inbound: MessageReader<MessageIn>,
     mut rooms: Rooms,
     running: Query<(), With<GameRunning>>,
+    claims: Res<MessageClaims>,
     players: Query<(), With<Player>>,
     mut histories: Query<&mut History>,
     mut subjects: MessageWriter<SubjectRequest>,
@@ -42,7 +75,10 @@ fn messages(
         message,
     } in inbound.read()
     {
-        if nick.is_none() && super::voice::is_voice_request(message) {
+        if nick.is_none()
+            && !matches!(message.type_, MessageType::Groupchat | MessageType::Error)
+            && claims.claimed(message)
+        {
             continue;
         }
         let room = rooms.find(room_jid);

@@ -29,6 +29,7 @@ pub fn register(engine: &mut EngineBuilder) {
     engine.world.init_resource::<room::RoomIndex>();
     engine.world.init_resource::<room::EmptiedRooms>();
     engine.world.init_resource::<form::ConfigFields>();
+    engine.world.init_resource::<form::KnownGames>();
     engine
         .add_feature(presence::PresencePlugin)
         .add_feature(join::JoinPlugin)

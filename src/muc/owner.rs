@@ -58,6 +58,7 @@ fn owner(
     mut rooms: Rooms,
     locked: Query<(), With<Locked>>,
     fields: Res<ConfigFields>,
+    known_games: Res<super::form::KnownGames>,
     service: Res<Service>,
     mut commands: Commands,
     mut changed: MessageWriter<ConfigChanged>,
@@ -135,6 +136,7 @@ fn owner(
             DataFormType::Submit => {
                 let ctx = FormContext {
                     max_history: service.settings.max_history,
+                    games: known_games.0.clone(),
                 };
                 let applied = match apply_submission(&config, &fields, &form, &ctx) {
                     Ok(applied) => applied,

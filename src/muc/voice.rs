@@ -21,6 +21,7 @@ pub struct VoicePlugin;
 
 impl Feature for VoicePlugin {
     fn build(&self, engine: &mut EngineBuilder) {
+        engine.claim_messages(is_voice_request);
         engine.add_systems(voice_requests.in_set(Phase::Messages));
     }
 }

@@ -1,0 +1,279 @@
+//! The engine against every shipped rules file: examples, checks, playouts, bots, persistence.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use super::bot::{self, Budget};
+use super::rng::Rng;
+use super::*;
+
+fn shipped() -> Vec<Arc<Rules>> {
+    let (games, errors) = load_dir(Path::new("rules"), Path::new("assets"));
+    assert!(errors.is_empty(), "{errors:?}");
+    games
+}
+
+fn game(id: &str) -> Arc<Rules> {
+    shipped()
+        .into_iter()
+        .find(|g| g.id() == id)
+        .unwrap_or_else(|| panic!("no {id}"))
+}
+
+#[test]
+fn ten_games_ship_and_every_example_replays() {
+    let games = shipped();
+    let ids: Vec<&str> = games.iter().map(|g| g.id()).collect();
+    for id in [
+        "tic-tac-toe",
+        "connect-four",
+        "gomoku",
+        "reversi",
+        "nim",
+        "rock-paper-scissors",
+        "hangman",
+        "pig",
+        "checkers",
+        "misere-nim",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    for g in &games {
+        assert!(!g.file.examples.is_empty(), "{} has no examples", g.id());
+        let failures = run_examples(g);
+        assert!(failures.is_empty(), "{}: {failures:?}", g.id());
+    }
+}
+
+#[test]
+fn a_wrong_example_is_reported() {
+    let g = game("tic-tac-toe");
+    let mut file = g.file.clone();
+    file.examples = vec![rules::Example {
+        name: "wrong".into(),
+        players: None,
+        seed: 0,
+        word: None,
+        rolls: Vec::new(),
+        moves: vec![
+            "a1".into(),
+            "b1".into(),
+            "a2".into(),
+            "b2".into(),
+            "a3".into(),
+        ],
+        expect: rules::Expect::Win(vec!["O".into()]),
+    }];
+    let wrong = Arc::new(Rules {
+        file,
+        ..(*g).clone()
+    });
+    let failures = run_examples(&wrong);
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].problem.contains("X won"), "{failures:?}");
+}
+
+fn errors_of(text: &str) -> Vec<String> {
+    match load_str(Path::new("bad.ron"), text, Path::new("assets")) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.iter().map(ToString::to_string).collect(),
+    }
+}
+
+const GOOD: &str = r#"(
+    id: "t",
+    name: "T",
+    description: "d",
+    players: (min: 2, max: 2, seats: ["X", "O"]),
+    board: Some((width: 3, height: 3)),
+    moves: [Place()],
+    end: [Line(length: 3), BoardFull],
+)"#;
+
+#[test]
+fn mistakes_have_file_line_column_and_a_sentence() {
+    assert!(errors_of(GOOD).is_empty());
+    let unknown = GOOD.replace("name: \"T\",", "name: \"T\",\n    colour: \"red\",");
+    let e = &errors_of(&unknown)[0];
+    assert!(
+        e.starts_with("bad.ron:4:5: ") && e.contains("colour"),
+        "{e}"
+    );
+    let wrong_type = GOOD.replace("width: 3", "width: \"three\"");
+    let e = &errors_of(&wrong_type)[0];
+    assert_eq!(e, "bad.ron:6:24: Expected integer.");
+    let too_long = GOOD.replace("length: 3", "length: 4");
+    assert_eq!(
+        errors_of(&too_long),
+        [
+            "bad.ron:8:16: Line: a line of 4 can never fit on a 3x3 board, so this end is unreachable."
+        ]
+    );
+    let no_board = GOOD.replace("    board: Some((width: 3, height: 3)),\n", "");
+    let e = errors_of(&no_board);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("bad.ron:6:13: Place needs a board"),
+        "{e:?}"
+    );
+    let seats = GOOD.replace("seats: [\"X\", \"O\"]", "seats: [\"X\"]");
+    assert!(errors_of(&seats)[0].contains("one seat name per player"));
+    let word = GOOD
+        .replace("moves: [Place()]", "moves: [Place(), Guess]")
+        .replace(
+            "board:",
+            "word: Some((list: \"words/none.txt\", max_misses: 3)),\n    board:",
+        );
+    let e = errors_of(&word);
+    assert!(
+        e.iter().any(|e| e.contains("cannot read the word list")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_bad_file_is_refused_and_the_others_load() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("good.ron"), GOOD).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("bad.ron"),
+        GOOD.replace("length: 3", "length: 9"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (games, errors) = load_dir(dir.path(), Path::new("assets"));
+    assert_eq!(games.len(), 1);
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].to_string().contains("bad.ron:8:16: "),
+        "{}",
+        errors[0]
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Random playouts of every rules file end, and nothing panics on the way.
+    #[test]
+    fn random_playouts_always_terminate(seed in any::<u64>()) {
+        for g in shipped() {
+            for players in g.min_players()..=g.max_players() {
+                let mut m = Match::new(g.clone(), players, seed);
+                let mut rng = Rng::new(seed ^ 0x5eed);
+                let n = bot::playout(&mut m, &mut rng);
+                prop_assert!(m.is_over(), "{} ({players} players) still on after {n} moves", g.id());
+                prop_assert!(!m.render(None).is_empty());
+            }
+        }
+    }
+
+    /// Garbage never panics the interpreter and is refused with a reason.
+    #[test]
+    fn any_text_is_a_move_or_a_refusal(text in ".{0,12}") {
+        for g in shipped() {
+            let mut m = Match::new(g.clone(), g.min_players(), 1);
+            let seat = m.to_move()[0];
+            if let Err(e) = m.play(seat, &text) {
+                prop_assert!(!e.0.is_empty());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_same_seed_replays_the_same_game() {
+    for g in shipped() {
+        let play = |seed| {
+            let mut m = Match::new(g.clone(), g.max_players(), seed);
+            bot::playout(&mut m, &mut Rng::new(seed));
+            m.state.moves.clone()
+        };
+        assert_eq!(play(42), play(42), "{}", g.id());
+    }
+}
+
+#[test]
+fn a_stored_game_restores_and_goes_on() {
+    let g = game("connect-four");
+    let mut m = Match::new(g.clone(), 2, 7);
+    for mv in ["4", "4", "3"] {
+        let seat = m.to_move()[0];
+        m.play(seat, mv).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let text = ron::to_string(&m.state).unwrap_or_else(|e| panic!("{e}"));
+    let state: play::State = ron::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let mut back = Match::restore(g.clone(), state).unwrap_or_else(|| panic!("restore"));
+    assert_eq!(back.render(None), m.render(None));
+    assert!(back.play(1, "3").is_ok());
+    assert!(Match::restore(game("nim"), m.state.clone()).is_none());
+}
+
+#[test]
+fn the_computer_takes_a_win_and_blocks_a_loss() {
+    let g = game("tic-tac-toe");
+    let budget = Budget {
+        iterations: 3_000,
+        max_time: std::time::Duration::from_secs(5),
+    };
+    // X: a1 a2, O: b1 b2; X to move wins at a3.
+    let mut m = Match::new(g.clone(), 2, 1);
+    for mv in ["a1", "b1", "a2", "b2"] {
+        let seat = m.to_move()[0];
+        m.play(seat, mv).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(bot::choose(&m, 0, budget, 3).as_deref(), Some("a3"));
+    // X: a1 a2, O: b2; O to move must block a3.
+    let mut m = Match::new(g, 2, 1);
+    for mv in ["a1", "b2", "a2"] {
+        let seat = m.to_move()[0];
+        m.play(seat, mv).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(bot::choose(&m, 1, budget, 3).as_deref(), Some("a3"));
+}
+
+#[test]
+fn the_computer_plays_every_game_within_its_time() {
+    let budget = Budget {
+        iterations: 100_000,
+        max_time: std::time::Duration::from_millis(30),
+    };
+    for g in shipped() {
+        let m = Match::new(g.clone(), g.min_players(), 5);
+        let seat = m.to_move()[0];
+        let mv = bot::choose(&m, seat, budget, 1).unwrap_or_else(|| panic!("{}: no move", g.id()));
+        assert!(m.legal_moves(seat).contains(&mv), "{}: {mv}", g.id());
+    }
+}
+
+#[test]
+fn hidden_information_stays_hidden() {
+    let g = game("hangman");
+    let mut m = Match::new(g.clone(), 1, 3);
+    m.set_word("comet");
+    m.play(0, "e").unwrap_or_else(|e| panic!("{e}"));
+    let board = m.render(Some(0));
+    assert!(board.contains("word: _ _ _ e _"), "{board}");
+    assert!(!board.contains("comet"));
+    let rps = game("rock-paper-scissors");
+    let mut m = Match::new(rps, 2, 1);
+    m.play(0, "rock").unwrap_or_else(|e| panic!("{e}"));
+    assert!(m.render(None).contains("A has chosen"));
+    assert!(!m.render(None).contains("rock"));
+    assert!(m.render(Some(0)).contains("A chose rock"));
+    let mut rng = Rng::new(1);
+    let seen_by_b = m.determinize(1, &mut rng);
+    assert!(seen_by_b.chosen()[0].is_none());
+}
+
+#[test]
+fn boards_have_coordinates_on_every_side() {
+    let g = game("connect-four");
+    let m = Match::new(g, 2, 1);
+    let board = m.render(None);
+    let lines: Vec<&str> = board.lines().collect();
+    assert_eq!(lines[0], "  a b c d e f g");
+    assert_eq!(lines[1], "6 . . . . . . . 6");
+    assert_eq!(lines[7], "  a b c d e f g");
+    assert_eq!(lines[8], "X to move.");
+}

@@ -1,1 +1,388 @@
+//! Game rooms through real stanzas: every shipped game played to its examples' ends, refusals
+//! sent to the sender alone, clocks, the computer player, seats kept across a rejoin.
 
+use std::path::Path;
+
+use xmpp_parsers::minidom::Element;
+
+use super::*;
+use crate::game::rules::Expect;
+use crate::testing::{Harness, canonical};
+
+const ROOM: &str = "lobby@conference.localhost";
+const OWNER: &str = "alice@localhost/pc";
+
+fn games() -> Vec<Arc<Rules>> {
+    let (games, errors) = crate::game::load_dir(Path::new("rules"), Path::new("assets"));
+    assert!(errors.is_empty(), "{errors:?}");
+    games
+}
+
+fn player(i: usize) -> String {
+    format!("p{i}@localhost/r")
+}
+
+/// A room owned by Alice playing `game`, with `n` players seated (p0… as P0…).
+fn table(game: &str, n: usize) -> Harness {
+    let mut h = Harness::new();
+    install(&mut h.engine, games());
+    h.create_instant(OWNER, ROOM, "Alice");
+    let out = say(&mut h, OWNER, &format!("!game {game}"));
+    assert!(
+        bodies_to(&out, OWNER)
+            .iter()
+            .any(|b| b.contains("This room now plays")),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+    for i in 0..n {
+        h.join(&player(i), &format!("{ROOM}/P{i}"));
+        let out = say(&mut h, &player(i), "!sit");
+        assert!(
+            bodies_to(&out, OWNER)
+                .iter()
+                .any(|b| b.contains(&format!("P{i} sits as"))),
+            "{:?}",
+            out.iter().map(canonical).collect::<Vec<_>>()
+        );
+    }
+    h
+}
+
+fn say(h: &mut Harness, from: &str, body: &str) -> Vec<Element> {
+    h.send(&format!(
+        "<message type='groupchat' from='{from}' to='{ROOM}'><body>{body}</body></message>"
+    ))
+}
+
+fn whisper(h: &mut Harness, from: &str, body: &str) -> Vec<Element> {
+    h.send(&format!(
+        "<message type='chat' from='{from}' to='{ROOM}'><body>{body}</body></message>"
+    ))
+}
+
+/// Bodies of the room's own messages (from the bare room JID) to `to`.
+fn bodies_to(out: &[Element], to: &str) -> Vec<String> {
+    out.iter()
+        .filter(|e| {
+            e.name() == "message" && e.attr("from") == Some(ROOM) && e.attr("to") == Some(to)
+        })
+        .filter_map(|e| {
+            e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
+                .map(Element::text)
+        })
+        .collect()
+}
+
+fn with_table<T>(h: &mut Harness, f: impl FnOnce(&mut Table) -> T) -> T {
+    let world = h.engine.world_mut();
+    let room = world
+        .resource::<crate::muc::room::RoomIndex>()
+        .0
+        .values()
+        .copied()
+        .next()
+        .unwrap_or_else(|| panic!("no room"));
+    let mut table = world
+        .get_mut::<Table>(room)
+        .unwrap_or_else(|| panic!("no table"));
+    f(&mut table)
+}
+
+#[test]
+fn every_shipped_game_plays_its_examples_in_a_room() {
+    for rules in games() {
+        for ex in &rules.file.examples {
+            let n = ex.players.unwrap_or(rules.min_players());
+            let mut h = table(rules.id(), n);
+            let out = say(&mut h, &player(0), "!start");
+            assert!(
+                bodies_to(&out, OWNER)
+                    .iter()
+                    .any(|b| b.contains("The game begins")),
+                "{}: {:?}",
+                rules.id(),
+                out.iter().map(canonical).collect::<Vec<_>>()
+            );
+            with_table(&mut h, |t| {
+                if let Some(g) = t.game.as_mut() {
+                    if let Some(w) = &ex.word {
+                        g.set_word(w);
+                    }
+                    g.script_rolls(&ex.rolls);
+                }
+            });
+            let mut last = Vec::new();
+            for (i, text) in ex.moves.iter().enumerate() {
+                let (seat, mv) = match text.split_once(':') {
+                    Some((name, mv)) if rules.seats().iter().any(|s| s == name.trim()) => (
+                        rules
+                            .seats()
+                            .iter()
+                            .position(|s| s == name.trim())
+                            .unwrap_or(0),
+                        mv.trim().to_owned(),
+                    ),
+                    _ => (
+                        with_table(&mut h, |t| t.game.as_ref().map_or(0, |g| g.to_move()[0])),
+                        text.clone(),
+                    ),
+                };
+                let from = player(seat);
+                let out = if rules.simultaneous() {
+                    whisper(&mut h, &from, &mv)
+                } else {
+                    say(&mut h, &from, &format!("!move {mv}"))
+                };
+                if let Expect::Illegal { at, reason } = &ex.expect
+                    && *at == i + 1
+                {
+                    // The refusal goes to the player alone, with the reason.
+                    let mine = bodies_to(&out, &from);
+                    assert!(
+                        mine.iter()
+                            .any(|b| b.to_lowercase().contains(&reason.to_lowercase())),
+                        "{} / {}: {mine:?}",
+                        rules.id(),
+                        ex.name
+                    );
+                    assert!(
+                        bodies_to(&out, OWNER).is_empty(),
+                        "{}: others were told",
+                        rules.id()
+                    );
+                    break;
+                }
+                last = out;
+            }
+            let told = bodies_to(&last, OWNER).join("\n");
+            let want = match &ex.expect {
+                Expect::Win(_) => Some(" won ("),
+                Expect::Draw => Some(": draw ("),
+                Expect::Nobody => Some("nobody won"),
+                Expect::Illegal { .. } | Expect::Ongoing => None,
+            };
+            if let Some(want) = want {
+                assert!(told.contains(want), "{} / {}: {told}", rules.id(), ex.name);
+                assert!(told.contains("```"), "the final position is shown: {told}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_move_out_of_turn_is_refused_privately_and_a_bare_move_counts() {
+    let mut h = table("tic-tac-toe", 2);
+    say(&mut h, &player(0), "!start");
+    let out = say(&mut h, &player(1), "a1");
+    // Not P1's turn: plain chat then, no refusal, no move.
+    assert!(bodies_to(&out, OWNER).is_empty());
+    let out = say(&mut h, &player(1), "!move a1");
+    assert_eq!(
+        bodies_to(&out, &player(1)),
+        ["It is not your turn: X is to move."]
+    );
+    assert!(bodies_to(&out, &player(0)).is_empty());
+    let out = say(&mut h, &player(0), "b2");
+    let told = bodies_to(&out, OWNER).join("\n");
+    assert!(told.starts_with("P0 (X) plays b2.\n```\n  a b c\n3 . . . 3\n2 . X . 2\n1 . . . 1\n  a b c\nO to move.\n```\nTic-tac-toe: P1 (O) to move."), "{told}");
+    // The subject follows the game.
+    assert!(out.iter().any(|e| {
+        canonical(e)
+            .contains("<{jabber:component:accept}subject>Tic-tac-toe: P1 (O) to move.</subject>")
+    }));
+    // Chat that is not a move stays chat.
+    let out = say(&mut h, &player(1), "hello");
+    assert!(bodies_to(&out, OWNER).is_empty());
+}
+
+#[test]
+fn seated_players_wear_the_player_hat() {
+    let mut h = Harness::new();
+    install(&mut h.engine, games());
+    h.create_instant(OWNER, ROOM, "Alice");
+    say(&mut h, OWNER, "!game nim");
+    h.join(&player(0), &format!("{ROOM}/P0"));
+    let out = say(&mut h, &player(0), "!sit");
+    let presence = out
+        .iter()
+        .find(|e| e.name() == "presence" && e.attr("to") == Some(OWNER))
+        .map(canonical)
+        .unwrap_or_default();
+    assert!(
+        presence.contains("<{urn:palaver:game:0}player seat='A'>"),
+        "{presence}"
+    );
+    assert!(presence.contains("title='Player A'"), "{presence}");
+}
+
+#[test]
+fn only_owners_choose_the_game_and_unknown_games_are_named() {
+    let mut h = Harness::new();
+    install(&mut h.engine, games());
+    h.create_instant(OWNER, ROOM, "Alice");
+    h.join(&player(0), &format!("{ROOM}/P0"));
+    let out = say(&mut h, &player(0), "!game nim");
+    assert_eq!(
+        bodies_to(&out, &player(0)),
+        ["Only the room's owners choose its game."]
+    );
+    let out = say(&mut h, OWNER, "!game chess");
+    assert_eq!(
+        bodies_to(&out, OWNER),
+        ["There is no game 'chess'. !games lists them."]
+    );
+    // The configuration form offers the loaded games and sets the table too.
+    let out = h.send(&format!(
+        "<iq type='set' id='g' from='{OWNER}' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>\
+           <field var='palaver#roomconfig_game'><value>pig</value></field></x></query></iq>"
+    ));
+    assert!(
+        bodies_to(&out, OWNER)
+            .iter()
+            .any(|b| b.contains("This room now plays Pig")),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+    let out = h.send(&format!(
+        "<iq type='set' id='g' from='{OWNER}' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>\
+           <field var='palaver#roomconfig_game'><value>chess</value></field></x></query></iq>"
+    ));
+    assert!(canonical(&out[0]).contains("}not-acceptable>"));
+}
+
+#[test]
+fn the_clock_forfeits_a_slow_player() {
+    let mut h = table("connect-four", 2);
+    say(&mut h, &player(0), "!start");
+    say(&mut h, &player(0), "4");
+    h.advance(119);
+    assert!(h.tick().is_empty());
+    h.advance(2);
+    let out = h.tick();
+    let told = bodies_to(&out, OWNER).join("\n");
+    assert!(told.starts_with("Time is up: P1 (O) forfeits."), "{told}");
+    assert!(
+        told.contains("Connect Four: P0 (X) won (O ran out of time)."),
+        "{told}"
+    );
+    // Another game may follow.
+    let out = say(&mut h, &player(1), "!rematch");
+    assert!(
+        bodies_to(&out, OWNER)
+            .iter()
+            .any(|b| b.contains("P1 (X) to move")),
+        "{:?}",
+        bodies_to(&out, OWNER)
+    );
+}
+
+#[test]
+fn a_skip_clock_passes_the_turn() {
+    let mut h = table("pig", 2);
+    say(&mut h, &player(0), "!start");
+    h.advance(61);
+    let told = bodies_to(&h.tick(), OWNER).join("\n");
+    assert!(told.starts_with("Time is up: P0 (A) is skipped."), "{told}");
+    assert!(told.contains("P1 (B) to move"), "{told}");
+}
+
+#[test]
+fn the_computer_plays_its_seat() {
+    let mut h = table("tic-tac-toe", 1);
+    let out = say(&mut h, &player(0), "!sit bot");
+    assert!(
+        bodies_to(&out, OWNER)
+            .iter()
+            .any(|b| b.contains("computer sits as O"))
+    );
+    say(&mut h, &player(0), "!start");
+    say(&mut h, &player(0), "b2");
+    h.advance(1);
+    let told = bodies_to(&h.tick(), OWNER).join("\n");
+    assert!(told.starts_with("computer (O) plays "), "{told}");
+    assert!(told.contains("P0 (X) to move"), "{told}");
+}
+
+#[test]
+fn secret_choices_go_privately() {
+    let mut h = table("rock-paper-scissors", 2);
+    say(&mut h, &player(0), "!start");
+    let out = say(&mut h, &player(0), "!move rock");
+    assert!(bodies_to(&out, &player(0))[0].contains("Choices are secret"));
+    let out = whisper(&mut h, &player(0), "rock");
+    // Everyone learns that A has chosen, not what; A gets a private confirmation.
+    let told = bodies_to(&out, OWNER).join("\n");
+    assert!(told.starts_with("P0 (A) has chosen."), "{told}");
+    assert!(!told.contains("rock"), "{told}");
+    let confirm: Vec<String> = out
+        .iter()
+        .filter(|e| e.attr("type") == Some("chat") && e.attr("to") == Some(player(0).as_str()))
+        .filter_map(|e| {
+            e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
+                .map(Element::text)
+        })
+        .collect();
+    assert_eq!(confirm, ["You chose rock."]);
+    let out = whisper(&mut h, &player(1), "paper");
+    let told = bodies_to(&out, OWNER).join("\n");
+    assert!(
+        told.contains("Round 1: A rock, B paper — B wins the round."),
+        "{told}"
+    );
+}
+
+#[test]
+fn a_player_who_leaves_keeps_the_seat_for_a_while() {
+    let mut h = table("nim", 2);
+    say(&mut h, &player(0), "!start");
+    let out = h.send(&format!(
+        "<presence type='unavailable' from='{}' to='{ROOM}/P1'/>",
+        player(1)
+    ));
+    let told = bodies_to(&out, OWNER).join("\n");
+    assert!(
+        told.contains("P1 (B) left; the seat is kept for 60 s."),
+        "{told}"
+    );
+    h.advance(30);
+    let out = h.join(&player(1), &format!("{ROOM}/P1"));
+    let told = bodies_to(&out, OWNER).join("\n");
+    assert!(told.contains("P1 (B) is back."), "{told}");
+    // Back in the seat: the hat again.
+    assert!(
+        out.iter()
+            .any(|e| e.name() == "presence" && canonical(e).contains("seat='B'"))
+    );
+    // Gone for good this time: the seat forfeits after the grace period.
+    h.send(&format!(
+        "<presence type='unavailable' from='{}' to='{ROOM}/P1'/>",
+        player(1)
+    ));
+    h.advance(61);
+    let told = bodies_to(&h.tick(), OWNER).join("\n");
+    assert!(
+        told.contains("P1 (B) did not come back and forfeits."),
+        "{told}"
+    );
+    assert!(told.contains("P0 (A) won"), "{told}");
+}
+
+#[test]
+fn help_games_rules_board_and_score() {
+    let mut h = table("nim", 2);
+    let help = bodies_to(&say(&mut h, &player(0), "!help"), &player(0)).join("");
+    assert!(help.contains("sit [SEAT]"));
+    let list = bodies_to(&say(&mut h, &player(0), "!games"), &player(0)).join("");
+    assert!(list.contains("checkers — Checkers (2–2 players)"), "{list}");
+    let rules = bodies_to(&say(&mut h, &player(0), "!rules"), &player(0)).join("");
+    assert!(rules.starts_with("Nim — "), "{rules}");
+    say(&mut h, &player(0), "!start");
+    let board = bodies_to(&say(&mut h, &player(1), "!board"), &player(1)).join("");
+    assert!(board.contains("pile 3: 5  |||||"), "{board}");
+    say(&mut h, &player(0), "!resign");
+    let score = bodies_to(&say(&mut h, &player(1), "!score"), &player(1)).join("");
+    assert_eq!(score, "1 games played; wins: P1 1; draws: 0.");
+    let unknown = bodies_to(&say(&mut h, &player(1), "!dance"), &player(1)).join("");
+    assert_eq!(unknown, "Unknown command 'dance'. !help lists them.");
+}

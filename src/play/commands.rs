@@ -16,7 +16,7 @@ use crate::xmpp::muc_admin::AdminAffiliation;
 
 const HELP: &str = "Game commands (start each with the room's prefix, ! by default):
 help — this list; games — the games here; rules [GAME] — how to play
-game NAME — (owners) play NAME in this room
+game NAME — (owners) play NAME in this room; player NICK — (admins) let NICK play (the player affiliation)
 sit [SEAT] — take a seat; sit bot [SEAT] — seat the computer; stand — leave your seat
 start — begin with the seated players; rematch — play again, seats rotated
 move MOVE — play (or just type the move on your turn); board — see the board
@@ -172,6 +172,7 @@ fn run(
             set_table(ctx, room, id.as_deref());
             None
         }
+        "player" => grant_player(ctx, room, me, args),
         "sit" => sit(ctx, room, me, args),
         "stand" => stand(ctx, room, me, args),
         "start" => {
@@ -268,6 +269,47 @@ fn run(
         }
         _ => Some(format!("Unknown command '{command}'. !help lists them.")),
     }
+}
+
+/// `!player NICK`: the player affiliation for that occupant's user, as muc#admin would grant it
+/// (admins and owners; in a moderated room it gives voice, so a spectator may sit).
+fn grant_player(ctx: &mut Ctx, room: Entity, me: &OccupantInfo, args: &str) -> Option<String> {
+    let Some(target) = ctx.rooms.occupant_by_nick(room, args) else {
+        return Some(format!("No occupant is called '{args}'."));
+    };
+    let actor = actor_of(&ctx.rooms, room, &Jid::from(me.jid.clone()), &ctx.service);
+    let jid = target.jid.to_bare();
+    let current = ctx
+        .rooms
+        .affiliations(room)
+        .map_or(AdminAffiliation::None, |a| a.get(&jid));
+    let standing = crate::muc::privileges::Target {
+        jid: jid.clone(),
+        affiliation: current,
+        role: target.role.clone(),
+    };
+    if let Err(denied) =
+        crate::muc::privileges::may_set_affiliation(&actor, &standing, AdminAffiliation::Player)
+    {
+        let (crate::muc::privileges::Denied::Forbidden(t)
+        | crate::muc::privileges::Denied::NotAllowed(t)
+        | crate::muc::privileges::Denied::Conflict(t)) = denied;
+        return Some(format!("{t}."));
+    }
+    let cause = crate::muc::admin::Cause {
+        actor_nick: Some(me.nick.clone()),
+        reason: None,
+    };
+    crate::muc::admin::set_affiliation(
+        &mut ctx.rooms,
+        room,
+        jid,
+        AdminAffiliation::Player,
+        &cause,
+        &mut ctx.out,
+    );
+    ctx.say_all(room, &format!("{} may play here now.", target.nick));
+    None
 }
 
 fn sit(ctx: &mut Ctx, room: Entity, me: &OccupantInfo, args: &str) -> Option<String> {

@@ -386,3 +386,64 @@ fn help_games_rules_board_and_score() {
     let unknown = bodies_to(&say(&mut h, &player(1), "!dance"), &player(1)).join("");
     assert_eq!(unknown, "Unknown command 'dance'. !help lists them.");
 }
+
+#[test]
+fn every_clock_runs_out() {
+    for rules in games() {
+        let Some(clock) = rules.clock().cloned() else {
+            continue;
+        };
+        let mut h = table(rules.id(), rules.min_players());
+        say(&mut h, &player(0), "!start");
+        h.advance(clock.per_move_secs - 1);
+        assert!(bodies_to(&h.tick(), OWNER).is_empty(), "{}", rules.id());
+        h.advance(2);
+        let told = bodies_to(&h.tick(), OWNER).join("\n");
+        let effect = match clock.on_timeout {
+            crate::game::rules::OnTimeout::Forfeit => "forfeits.",
+            crate::game::rules::OnTimeout::Skip => "is skipped.",
+        };
+        assert!(
+            told.starts_with("Time is up: P0 "),
+            "{}: {told}",
+            rules.id()
+        );
+        assert!(
+            told.lines().next().is_some_and(|l| l.ends_with(effect)),
+            "{}: {told}",
+            rules.id()
+        );
+    }
+}
+
+#[test]
+fn spectators_in_a_moderated_game_room_need_the_player_affiliation() {
+    let mut h = Harness::new();
+    install(&mut h.engine, games());
+    h.create_instant(OWNER, ROOM, "Alice");
+    h.send(&format!(
+        "<iq type='set' id='m' from='{OWNER}' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>\
+           <field var='muc#roomconfig_moderatedroom'><value>1</value></field><field var='palaver#roomconfig_game'><value>nim</value></field></x></query></iq>"
+    ));
+    h.join(&player(0), &format!("{ROOM}/P0"));
+    let out = whisper(&mut h, &player(0), "!sit");
+    assert!(bodies_to(&out, &player(0))[0].starts_with("Spectators cannot sit"));
+    let out = say(&mut h, &player(0), "!player Alice");
+    // A visitor's groupchat is refused (forbidden) and not taken as a command.
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].attr("type"), Some("error"));
+    let out = say(&mut h, OWNER, "!player P0");
+    assert!(
+        out.iter().any(|e| e.name() == "presence"
+            && canonical(e)
+                .contains("affiliation='member' jid='p0@localhost/r' role='participant'")),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+    let out = say(&mut h, &player(0), "!sit");
+    assert!(
+        bodies_to(&out, OWNER)
+            .iter()
+            .any(|b| b.contains("P0 sits as A"))
+    );
+}

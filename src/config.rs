@@ -95,6 +95,10 @@ pub struct RunArgs {
     /// The directory of assets such as word lists [env: PALAVER_ASSETS] (default: assets)
     #[arg(long, value_name = "DIR")]
     pub assets: Option<PathBuf>,
+    /// The database: a file path or sqlite: URL (SQLite), or a postgres:// URL [env: PALAVER_DB]
+    /// (default: palaver.db, in $STATE_DIRECTORY when systemd sets it)
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: Option<String>,
 }
 
 /// The configuration file. Unknown fields are refused so that a typo does not go unnoticed.
@@ -110,6 +114,7 @@ pub struct FileConfig {
     pub max_batch: Option<usize>,
     pub rules: Option<String>,
     pub assets: Option<String>,
+    pub db: Option<String>,
 }
 
 /// Everything `palaver` needs to run the service.
@@ -123,6 +128,8 @@ pub struct Config {
     pub rules_dir: PathBuf,
     /// Where word lists are.
     pub assets_dir: PathBuf,
+    /// The database URL or SQLite file.
+    pub db: String,
 }
 
 /// A configuration mistake; its `Display` is the one line printed after `palaver: `.
@@ -375,13 +382,29 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         "assets",
     )
     .map_or_else(|| PathBuf::from("assets"), |(v, _)| PathBuf::from(v));
+    let db = pick(args.db, "--db", env, "PALAVER_DB", file.db, path, "db")
+        .map(|(v, _)| v)
+        .unwrap_or_else(|| default_db(env));
     Ok(Config {
         settings,
         server,
         secret,
         rules_dir,
         assets_dir,
+        db,
     })
+}
+
+/// `palaver.db` in systemd's state directory when it gives one, else in the working directory.
+fn default_db(env: &dyn Fn(&str) -> Option<String>) -> String {
+    match env("STATE_DIRECTORY").filter(|d| !d.is_empty()) {
+        // systemd may list several directories separated by colons; the first is ours.
+        Some(dirs) => {
+            let first = dirs.split(':').next().unwrap_or_default();
+            Path::new(first).join("palaver.db").display().to_string()
+        }
+        None => "palaver.db".to_owned(),
+    }
 }
 
 /// Parses the command line; `Ok(None)` when clap already printed help or the version.
@@ -485,7 +508,8 @@ pub fn main() -> ExitCode {
     match runtime.block_on(crate::service::run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e}");
+            // One plain line, whatever the log filter: the operator must see why.
+            eprintln!("palaver: {e}");
             ExitCode::FAILURE
         }
     }

@@ -12,5 +12,6 @@ pub mod muc;
 pub mod play;
 pub mod service;
 pub mod stanza;
+pub mod store;
 pub mod testing;
 pub mod xmpp;

@@ -17,6 +17,14 @@ pub enum Error {
     LinkStopped,
     #[error("cannot listen for shutdown signals: {0}")]
     Signal(std::io::Error),
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// The service's side of the store task: tickets out, commits back.
+pub struct StoreLink {
+    pub handle: crate::store::StoreHandle,
+    pub committed: mpsc::UnboundedReceiver<crate::store::Committed>,
 }
 
 /// Runs the service until ctrl-c or SIGTERM.
@@ -39,10 +47,30 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
         "games loaded: {}",
         games.iter().map(|g| g.id()).collect::<Vec<_>>().join(", ")
     );
-    let link = link::spawn(link_config);
+    // Every persistent room is in the World before the component connects.
+    let store = crate::store::Store::open(&config.db).await?;
+    let stored = store.load_all().await?;
     let mut engine = Engine::new(settings);
     crate::play::install(&mut engine, games);
-    let result = serve(engine, link.inbound, &link.outbound, shutdown_signal()).await;
+    let rooms = crate::store::capture::restore(&mut engine, stored, chrono::Utc::now());
+    info!(rooms, db = %config.db, "persistent rooms loaded");
+    let (handle, committed, store_task) = crate::store::spawn(store);
+    let link = link::spawn(link_config);
+    let store_link = StoreLink { handle, committed };
+    let result = serve(
+        engine,
+        link.inbound,
+        &link.outbound,
+        shutdown_signal(),
+        Some(store_link),
+    )
+    .await;
+    // The store task ends once it has committed what was queued.
+    match tokio::time::timeout(Duration::from_secs(10), store_task).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => warn!("the store task failed: {e}"),
+        Err(_) => warn!("the store did not finish within 10s"),
+    }
     // Closing the outbound channel lets the link write what is queued and close the stream.
     drop(link.outbound);
     match tokio::time::timeout(Duration::from_secs(5), link.task).await {
@@ -53,14 +81,41 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     result
 }
 
+/// Stanzas held until the store commits the tick that produced them, in order.
+#[derive(Default)]
+struct Held {
+    queue: std::collections::VecDeque<(u64, Vec<Stanza>)>,
+    next_ticket: u64,
+    committed: u64,
+}
+
+impl Held {
+    fn release(&mut self, outbound: &mpsc::UnboundedSender<Stanza>) -> Result<(), Error> {
+        while self
+            .queue
+            .front()
+            .is_some_and(|(ticket, _)| *ticket <= self.committed)
+        {
+            if let Some((_, stanzas)) = self.queue.pop_front() {
+                for stanza in stanzas {
+                    outbound.send(stanza).map_err(|_| Error::LinkStopped)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The loop proper, separate from the link so that it can be driven without a server.
 pub async fn serve(
     mut engine: Engine,
     mut inbound: mpsc::Receiver<Inbound>,
     outbound: &mpsc::UnboundedSender<Stanza>,
     shutdown: impl Future<Output = Result<&'static str, Error>>,
+    mut store: Option<StoreLink>,
 ) -> Result<(), Error> {
     tokio::pin!(shutdown);
+    let mut held = Held::default();
     let max_batch = engine
         .world()
         .resource::<crate::engine::Service>()
@@ -73,11 +128,33 @@ pub async fn serve(
         tokio::select! {
             signal = &mut shutdown => {
                 info!("{}, shutting down", signal?);
-                for stanza in engine.shutdown(SystemTime::now()) {
+                let farewells = engine.shutdown(SystemTime::now());
+                if let Some(mut link) = store.take() {
+                    // Let the store commit what it holds, then release what waited on it.
+                    drop(link.handle);
+                    while let Some(c) = link.committed.recv().await {
+                        held.committed = held.committed.max(c.ticket);
+                    }
+                    held.committed = u64::MAX;
+                    let _ = held.release(outbound);
+                }
+                for stanza in farewells {
                     // The link may be gone already; farewells are best effort.
                     let _ = outbound.send(stanza);
                 }
                 return Ok(());
+            }
+            Some(c) = async {
+                match store.as_mut() {
+                    Some(link) => link.committed.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if !c.ok {
+                    warn!(ticket = c.ticket, "a store commit failed; its stanzas go out anyway");
+                }
+                held.committed = held.committed.max(c.ticket);
+                held.release(outbound)?;
             }
             first = inbound.recv() => {
                 let Some(first) = first else {
@@ -92,25 +169,51 @@ pub async fn serve(
                 }
                 // A tick takes at most max_batch stanzas; loop so none wait for the next input.
                 while engine.pending() > 0 {
-                    tick(&mut engine, outbound)?;
+                    tick(&mut engine, outbound, &mut held, store.as_ref())?;
                 }
             }
             () = sleep, if deadline.is_some() => {
-                tick(&mut engine, outbound)?;
+                tick(&mut engine, outbound, &mut held, store.as_ref())?;
             }
         }
     }
 }
 
-fn tick(engine: &mut Engine, outbound: &mpsc::UnboundedSender<Stanza>) -> Result<(), Error> {
+/// Runs one tick. Its stanzas go out at once, unless it changed persistent state (or earlier
+/// stanzas still wait): then they wait for the store to commit, so that no client hears of a
+/// change that a crash could lose.
+fn tick(
+    engine: &mut Engine,
+    outbound: &mpsc::UnboundedSender<Stanza>,
+    held: &mut Held,
+    store: Option<&StoreLink>,
+) -> Result<(), Error> {
     let span = debug_span!("tick", pending = engine.pending());
     let _enter = span.enter();
     let out = engine.tick(SystemTime::now());
-    debug!(out = out.len(), "tick done");
-    for stanza in out {
-        outbound.send(stanza).map_err(|_| Error::LinkStopped)?;
+    let changes = engine.take_store_changes();
+    debug!(out = out.len(), changes = changes.len(), "tick done");
+    match store {
+        Some(link) if !changes.is_empty() => {
+            held.next_ticket += 1;
+            let ticket = held.next_ticket;
+            if !link.handle.submit(crate::store::Batch { changes, ticket }) {
+                warn!("the store task is gone; changes are not saved");
+                held.committed = held.committed.max(ticket);
+            }
+            held.queue.push_back((ticket, out));
+        }
+        _ if !held.queue.is_empty() => {
+            // Behind held stanzas: keep the order.
+            held.queue.push_back((held.next_ticket, out));
+        }
+        _ => {
+            for stanza in out {
+                outbound.send(stanza).map_err(|_| Error::LinkStopped)?;
+            }
+        }
     }
-    Ok(())
+    held.release(outbound)
 }
 
 /// Sleeps until `deadline` (at once if it has passed); forever without one.
@@ -168,7 +271,7 @@ mod tests {
             in_tx.send(inbound).await.expect("channel open");
         }
         drop(in_tx);
-        let result = serve(engine, in_rx, &out_tx, std::future::pending()).await;
+        let result = serve(engine, in_rx, &out_tx, std::future::pending(), None).await;
         assert!(matches!(result, Err(Error::LinkStopped)), "{result:?}");
         let mut ids = Vec::new();
         while let Ok(Stanza::Iq(iq)) = out_rx.try_recv() {

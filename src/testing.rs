@@ -15,6 +15,8 @@ pub const DOMAIN: &str = "conference.localhost";
 pub struct Harness {
     pub engine: Engine,
     pub now: SystemTime,
+    /// What the ticks asked the store to keep, in order.
+    pub stored: Vec<crate::store::Change>,
 }
 
 impl Default for Harness {
@@ -37,6 +39,7 @@ impl Harness {
             engine: Engine::new(settings),
             // 2026-01-01T00:00:00Z: fixed so that delay stamps are exact.
             now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600),
+            stored: Vec::new(),
         }
     }
 
@@ -55,11 +58,15 @@ impl Harness {
     }
 
     pub fn tick(&mut self) -> Vec<Element> {
-        self.engine
+        let out = self
+            .engine
             .tick(self.now)
             .into_iter()
             .map(Element::from)
-            .collect()
+            .collect();
+        let changes = self.engine.take_store_changes();
+        self.stored.extend(changes);
+        out
     }
 
     pub fn advance(&mut self, seconds: u64) {

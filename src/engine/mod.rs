@@ -174,6 +174,7 @@ impl Engine {
         let mut builder = Engine::builder(settings);
         crate::muc::register(&mut builder);
         builder.add_feature(crate::play::PlayPlugin);
+        builder.add_feature(crate::store::capture::CapturePlugin);
         Engine::from_builder(builder)
     }
 
@@ -260,6 +261,14 @@ impl Engine {
             }
         }
         std::mem::take(&mut self.world.resource_mut::<Outbox>().0)
+    }
+
+    /// The changes to persistent rooms since the last call, for the store.
+    pub fn take_store_changes(&mut self) -> Vec<crate::store::Change> {
+        self.world
+            .get_resource_mut::<crate::store::capture::StoreQueue>()
+            .map(|mut q| std::mem::take(&mut q.0))
+            .unwrap_or_default()
     }
 
     /// When the engine next needs a tick although no stanza arrives.

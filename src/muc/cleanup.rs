@@ -5,11 +5,19 @@ use bevy_ecs::prelude::*;
 use super::room::Rooms;
 use crate::engine::{EngineBuilder, Feature, Phase};
 
+/// The end of temporary rooms, for systems that must see the world after it.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CleanupSet;
+
 pub struct CleanupPlugin;
 
 impl Feature for CleanupPlugin {
     fn build(&self, engine: &mut EngineBuilder) {
-        engine.add_systems(destroy_empty_rooms.in_set(Phase::Cleanup));
+        engine.add_systems(
+            destroy_empty_rooms
+                .in_set(Phase::Cleanup)
+                .in_set(CleanupSet),
+        );
     }
 }
 

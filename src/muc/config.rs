@@ -1,10 +1,11 @@
 //! A room's configuration (muc#roomconfig) as one plain-data component.
 
 use bevy_ecs::prelude::*;
+use serde::{Deserialize, Serialize};
 use xmpp_parsers::muc::user::Role;
 
 /// Who may see occupants' real JIDs (`muc#roomconfig_whois`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Whois {
     /// Semi-anonymous: moderators only.
     #[default]
@@ -14,7 +15,7 @@ pub enum Whois {
 }
 
 /// Who may send private messages (`muc#roomconfig_allowpm`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum AllowPm {
     #[default]
     Anyone,
@@ -24,7 +25,7 @@ pub enum AllowPm {
 }
 
 /// A set of roles (`muc#roomconfig_presencebroadcast`, `muc#roomconfig_getmemberlist`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleSet {
     pub moderator: bool,
     pub participant: bool,
@@ -54,7 +55,7 @@ impl RoleSet {
 }
 
 /// Who may change their nickname once in the room (`palaver#roomconfig_changenick`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum NickChange {
     #[default]
     Anyone,
@@ -63,8 +64,10 @@ pub enum NickChange {
     Nobody,
 }
 
-/// The room's configuration; defaults are those of a fresh room.
-#[derive(Component, Debug, Clone, PartialEq, Eq)]
+/// The room's configuration; defaults are those of a fresh room. Stored as RON; fields added
+/// later take their defaults when an older record is read.
+#[derive(Component, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RoomConfig {
     pub name: String,
     pub description: String,

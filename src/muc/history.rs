@@ -26,11 +26,13 @@ pub struct HistoryEntry {
     pub chars: usize,
     /// Sent by a non-player while a game ran: players do not get it (palaver's game rooms).
     pub spectator: bool,
+    /// The message's number in the room since it was created (the store keys on it).
+    pub seq: u64,
 }
 
-/// The room's recent messages, oldest first.
+/// The room's recent messages, oldest first, and the number the next one gets.
 #[derive(Component, Debug, Clone, Default)]
-pub struct History(pub VecDeque<HistoryEntry>);
+pub struct History(pub VecDeque<HistoryEntry>, pub u64);
 
 impl History {
     /// Keeps a reflected groupchat message, dropping the oldest past `limit`.
@@ -42,15 +44,23 @@ impl History {
         let mut message = message.clone();
         message.to = None;
         let chars = String::from(&Element::from(message.clone())).len();
+        self.push(message, at, chars, spectator);
+        while self.0.len() > limit as usize {
+            self.0.pop_front();
+        }
+    }
+
+    /// Adds an entry as it was kept (a restored history goes through here too).
+    pub fn push(&mut self, message: Message, at: DateTime<Utc>, chars: usize, spectator: bool) {
+        let seq = self.1;
+        self.1 += 1;
         self.0.push_back(HistoryEntry {
             message,
             at,
             chars,
             spectator,
+            seq,
         });
-        while self.0.len() > limit as usize {
-            self.0.pop_front();
-        }
     }
 }
 

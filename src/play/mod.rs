@@ -14,7 +14,7 @@ use crate::game::Rules;
 use crate::muc::form::{ConfigFields, FieldKind, FieldSpec, KnownGames};
 use crate::muc::messages::MessageClaims;
 
-pub use table::{Sitter, Table};
+pub use table::{Sitter, StoredTable, Table};
 
 /// The games the service has loaded.
 #[derive(Resource, Debug, Clone, Default)]

@@ -140,6 +140,76 @@ impl Table {
     }
 }
 
+/// A table as the store keeps it (RON): the game by id, the seats by bare JID, the match.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredTable {
+    pub game: String,
+    /// `(bare JID, nick)`; no JID for the computer.
+    pub seats: Vec<Option<(Option<String>, String)>>,
+    pub state: Option<crate::game::play::State>,
+    pub wins: BTreeMap<String, u32>,
+    pub draws: u32,
+    pub played: u64,
+}
+
+impl Table {
+    pub fn to_stored(&self) -> StoredTable {
+        StoredTable {
+            game: self.rules.id().to_owned(),
+            seats: self
+                .seats
+                .iter()
+                .map(|s| {
+                    s.as_ref()
+                        .map(|s| (s.jid.as_ref().map(ToString::to_string), s.nick.clone()))
+                })
+                .collect(),
+            state: self.game.as_ref().map(|g| g.state.clone()),
+            wins: self.wins.clone(),
+            draws: self.draws,
+            played: self.played,
+        }
+    }
+
+    /// Rebuilds a table; `None` when its game is no longer loaded. A running game's clock and
+    /// the computer's next move start afresh from `now`.
+    pub fn from_stored(
+        stored: StoredTable,
+        catalog: &GameCatalog,
+        now: DateTime<Utc>,
+    ) -> Option<Table> {
+        let rules = catalog.find(&stored.game)?;
+        let mut table = Table::new(rules.clone());
+        for (slot, seat) in table.seats.iter_mut().zip(stored.seats) {
+            *slot = seat.map(|(jid, nick)| Sitter {
+                jid: jid.and_then(|j| j.parse().ok()),
+                nick,
+                away_since: None,
+            });
+        }
+        table.game = stored
+            .state
+            .and_then(|state| Match::restore(rules.clone(), state));
+        table.wins = stored.wins;
+        table.draws = stored.draws;
+        table.played = stored.played;
+        if let Some(game) = table.game.as_ref().filter(|g| !g.is_over()) {
+            table.deadline = rules
+                .clock()
+                .map(|c| now + Duration::seconds(c.per_move_secs as i64));
+            let bot_turn = game.to_move().iter().any(|s| {
+                table
+                    .seats
+                    .get(*s)
+                    .and_then(Option::as_ref)
+                    .is_some_and(Sitter::is_bot)
+            });
+            table.bot_due = bot_turn.then(|| now + Duration::milliseconds(BOT_DELAY_MS));
+        }
+        Some(table)
+    }
+}
+
 /// What the game feature's systems touch.
 #[derive(SystemParam)]
 pub struct Ctx<'w, 's> {

@@ -233,12 +233,17 @@ impl Palaver {
         if !extra.contains(&"--secret") {
             cmd.args(["--secret", SECRET]);
         }
+        // Each test its own database, next to its Prosody.
+        if !extra.contains(&"--db") {
+            cmd.arg("--db").arg(dir.join("palaver.db"));
+        }
         let child = cmd
             .arg("--server")
             .arg(format!("127.0.0.1:{component_port}"))
             .args(extra)
             .env("RUST_LOG", "debug")
             .env_remove("PALAVER_CONFIG")
+            .env_remove("PALAVER_DB")
             .env_remove("PALAVER_ADMINS")
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("dup"))

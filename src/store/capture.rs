@@ -1,0 +1,257 @@
+//! Between the World and the store: each tick, what changed in persistent rooms becomes
+//! [`Change`]s in the [`StoreQueue`] (bevy's change detection tells what changed); at start,
+//! stored rooms become entities again.
+
+use bevy_ecs::prelude::*;
+use chrono::{DateTime, Utc};
+use tracing::warn;
+use xmpp_parsers::jid::{BareJid, FullJid};
+use xmpp_parsers::message::Message;
+use xmpp_parsers::minidom::Element;
+
+use super::{Change, StoredAffiliation, StoredMessage, StoredRoom, StoredSubject};
+use crate::engine::{Engine, EngineBuilder, Feature, Now, Phase};
+use crate::muc::config::RoomConfig;
+use crate::muc::destroy::RoomDestroyed;
+use crate::muc::history::History;
+use crate::muc::lock::Locked;
+use crate::muc::player::GameRunning;
+use crate::muc::room::{AffiliationEntry, Affiliations, Room, RoomIndex, Roster};
+use crate::muc::subject::Subject;
+use crate::play::{GameCatalog, StoredTable, Table};
+use crate::xmpp::muc_admin::AdminAffiliation;
+
+/// This tick's changes, for the service to hand to the store task.
+#[derive(Resource, Debug, Default)]
+pub struct StoreQueue(pub Vec<Change>);
+
+/// A room the store holds: how far its history is stored, whether a game is.
+#[derive(Component, Debug, Clone, Copy)]
+pub struct Persisted {
+    next_seq: u64,
+    had_game: bool,
+}
+
+pub struct CapturePlugin;
+
+impl Feature for CapturePlugin {
+    fn build(&self, engine: &mut EngineBuilder) {
+        engine.world.init_resource::<StoreQueue>();
+        // After cleanup, so that rooms destroyed this tick are gone.
+        engine.add_systems(
+            capture
+                .in_set(Phase::Cleanup)
+                .after(crate::muc::cleanup::CleanupSet),
+        );
+    }
+}
+
+type RoomState<'a> = (
+    Entity,
+    &'a Room,
+    Ref<'a, RoomConfig>,
+    Ref<'a, Affiliations>,
+    Ref<'a, Subject>,
+    Ref<'a, History>,
+    Option<Ref<'a, Table>>,
+    Option<&'a mut Persisted>,
+);
+
+fn capture(
+    mut destroyed: MessageReader<RoomDestroyed>,
+    mut rooms: Query<RoomState>,
+    locked: Query<(), With<Locked>>,
+    mut queue: ResMut<StoreQueue>,
+    mut commands: Commands,
+) {
+    for d in destroyed.read() {
+        queue.0.push(Change::DeleteRoom {
+            jid: d.jid.to_string(),
+        });
+    }
+    for (entity, room, config, affs, subject, history, table, persisted) in &mut rooms {
+        let jid = room.jid.to_string();
+        let keep = config.persistent && !locked.contains(entity);
+        match (keep, persisted) {
+            (false, None) => {}
+            (false, Some(_)) => {
+                queue.0.push(Change::DeleteRoom { jid });
+                commands.entity(entity).remove::<Persisted>();
+            }
+            (true, persisted) => {
+                let first = persisted.is_none();
+                let (next_seq, had_game) = persisted
+                    .as_ref()
+                    .map_or((0, false), |p| (p.next_seq, p.had_game));
+                if first || config.is_changed() {
+                    queue.0.push(Change::PutRoom {
+                        jid: jid.clone(),
+                        config: ron::to_string(&*config).unwrap_or_default(),
+                    });
+                }
+                if first || affs.is_changed() {
+                    queue.0.push(Change::SetAffiliations {
+                        room: jid.clone(),
+                        list: stored_affiliations(&affs),
+                    });
+                }
+                if first || subject.is_changed() {
+                    queue.0.push(Change::SetSubject {
+                        room: jid.clone(),
+                        subject: (!subject.text.is_empty() || subject.by.is_some()).then(|| {
+                            StoredSubject {
+                                text: subject.text.clone(),
+                                by: subject.by.as_ref().map(ToString::to_string),
+                            }
+                        }),
+                    });
+                }
+                if first || history.is_changed() {
+                    let messages: Vec<StoredMessage> = history
+                        .0
+                        .iter()
+                        .filter(|e| e.seq >= next_seq)
+                        .map(|e| StoredMessage {
+                            seq: e.seq as i64,
+                            stamp_ms: e.at.timestamp_millis(),
+                            spectator: e.spectator,
+                            xml: String::from(&Element::from(e.message.clone())),
+                        })
+                        .collect();
+                    let keep_from = history.0.front().map_or(history.1, |e| e.seq) as i64;
+                    queue.0.push(Change::AppendHistory {
+                        room: jid.clone(),
+                        messages,
+                        keep_from,
+                    });
+                }
+                let game_changed = table.as_ref().is_some_and(|t| first || t.is_changed());
+                if game_changed || (table.is_none() && had_game) {
+                    queue.0.push(Change::SetGame {
+                        room: jid.clone(),
+                        game: table
+                            .as_ref()
+                            .and_then(|t| ron::to_string(&t.to_stored()).ok()),
+                    });
+                }
+                let now = Persisted {
+                    next_seq: history.1,
+                    had_game: table.is_some(),
+                };
+                match persisted {
+                    Some(mut p) => *p = now,
+                    None => {
+                        commands.entity(entity).insert(now);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn stored_affiliations(affs: &Affiliations) -> Vec<StoredAffiliation> {
+    affs.0
+        .iter()
+        .map(|(jid, e)| StoredAffiliation {
+            jid: jid.to_string(),
+            affiliation: e.affiliation.as_str().to_owned(),
+            nick: e.nick.clone(),
+            reason: e.reason.clone(),
+        })
+        .collect()
+}
+
+/// Puts stored rooms back into the World (before the component connects). A room whose record
+/// cannot be read is skipped with a warning; the others load.
+pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>) -> usize {
+    let world = engine.world_mut();
+    let catalog = world.resource::<GameCatalog>().clone();
+    let mut loaded = 0;
+    for s in stored {
+        let Ok(jid) = s.jid.parse::<BareJid>() else {
+            warn!(room = %s.jid, "stored room with an invalid JID skipped");
+            continue;
+        };
+        let config: RoomConfig = match ron::from_str(&s.config) {
+            Ok(c) => c,
+            Err(e) => {
+                warn!(room = %s.jid, "stored configuration unreadable, room skipped: {e}");
+                continue;
+            }
+        };
+        let mut affiliations = Affiliations::default();
+        for a in &s.affiliations {
+            let (Ok(user), Ok(affiliation)) = (
+                a.jid.parse::<BareJid>(),
+                a.affiliation.parse::<AdminAffiliation>(),
+            ) else {
+                warn!(room = %s.jid, user = %a.jid, "stored affiliation unreadable, skipped");
+                continue;
+            };
+            affiliations.0.insert(
+                user,
+                AffiliationEntry {
+                    affiliation,
+                    nick: a.nick.clone(),
+                    reason: a.reason.clone(),
+                },
+            );
+        }
+        let subject = Subject {
+            text: s
+                .subject
+                .as_ref()
+                .map(|x| x.text.clone())
+                .unwrap_or_default(),
+            by: s
+                .subject
+                .as_ref()
+                .and_then(|x| x.by.as_ref())
+                .and_then(|b| b.parse::<FullJid>().ok()),
+        };
+        let mut history = History::default();
+        for m in &s.history {
+            let Ok(el) = m.xml.parse::<Element>() else {
+                continue;
+            };
+            let Ok(message) = Message::try_from(el) else {
+                continue;
+            };
+            let at = DateTime::<Utc>::from_timestamp_millis(m.stamp_ms).unwrap_or(now);
+            history.1 = m.seq.max(0) as u64;
+            let chars = m.xml.len();
+            history.push(message, at, chars, m.spectator);
+        }
+        if let Some(last) = s.history.last() {
+            history.1 = last.seq.max(0) as u64 + 1;
+        }
+        let next_seq = history.1;
+        let table = s
+            .game
+            .as_deref()
+            .and_then(|g| ron::from_str::<StoredTable>(g).ok())
+            .and_then(|t| Table::from_stored(t, &catalog, now));
+        let running = table.as_ref().is_some_and(Table::running);
+        let had_game = table.is_some();
+        let mut entity = world.spawn((
+            Room { jid: jid.clone() },
+            config,
+            Roster::default(),
+            affiliations,
+            subject,
+            history,
+            Persisted { next_seq, had_game },
+        ));
+        if let Some(table) = table {
+            entity.insert(table);
+        }
+        if running {
+            entity.insert(GameRunning);
+        }
+        let id = entity.id();
+        world.resource_mut::<RoomIndex>().0.insert(jid, id);
+        loaded += 1;
+    }
+    world.insert_resource(Now(now));
+    loaded
+}

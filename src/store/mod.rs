@@ -1,0 +1,391 @@
+//! Persistence: persistent rooms and their games in SQLite (embedded, the default) or
+//! PostgreSQL, through one code path (sqlx's Any driver, runtime-checked queries, migrations
+//! from `migrations/` embedded at build time).
+//!
+//! The engine never waits for the database: [`capture`] turns each tick's changes into
+//! [`Change`]s, the service hands them to the store task ([`spawn`]) as one batch with a ticket,
+//! and holds that tick's stanzas until the task reports the ticket committed, so that nothing is
+//! acknowledged to a client before it is on disk.
+
+pub mod capture;
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Row};
+use tokio::sync::mpsc;
+use tracing::{debug, error};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// One line for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {url}: {message}")]
+    Open { url: String, message: String },
+    #[error("the database {url} {message}")]
+    Schema { url: String, message: String },
+    #[error("database error: {0}")]
+    Query(String),
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A stored room, as plain data (the engine owns its shape: config and game are RON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRoom {
+    pub jid: String,
+    pub config: String,
+    pub subject: Option<StoredSubject>,
+    pub affiliations: Vec<StoredAffiliation>,
+    pub history: Vec<StoredMessage>,
+    pub game: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSubject {
+    pub text: String,
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAffiliation {
+    pub jid: String,
+    pub affiliation: String,
+    pub nick: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub seq: i64,
+    pub stamp_ms: i64,
+    pub spectator: bool,
+    pub xml: String,
+}
+
+/// One change to the stored state; a batch of them commits in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    PutRoom {
+        jid: String,
+        config: String,
+    },
+    DeleteRoom {
+        jid: String,
+    },
+    /// Replaces the room's whole affiliation list.
+    SetAffiliations {
+        room: String,
+        list: Vec<StoredAffiliation>,
+    },
+    SetSubject {
+        room: String,
+        subject: Option<StoredSubject>,
+    },
+    /// Adds messages and forgets those numbered below `keep_from`.
+    AppendHistory {
+        room: String,
+        messages: Vec<StoredMessage>,
+        keep_from: i64,
+    },
+    SetGame {
+        room: String,
+        game: Option<String>,
+    },
+}
+
+pub struct Store {
+    pool: AnyPool,
+    url: String,
+}
+
+/// `palaver.db`, `sqlite:palaver.db`, `sqlite:///var/lib/palaver/palaver.db` or
+/// `postgres://user@host/db`; files are created when missing.
+fn normalize(url: &str) -> String {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return url.to_owned();
+    }
+    let mut u = if url.starts_with("sqlite:") {
+        url.to_owned()
+    } else {
+        format!("sqlite://{url}")
+    };
+    if !u.contains("mode=") {
+        u.push(if u.contains('?') { '&' } else { '?' });
+        u.push_str("mode=rwc");
+    }
+    u
+}
+
+impl Store {
+    /// Connects and brings the schema up to date; refuses a schema newer than this binary.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let full = normalize(url);
+        let sqlite = full.starts_with("sqlite:");
+        let pool = AnyPoolOptions::new()
+            // SQLite allows one writer; one connection keeps transactions in order.
+            .max_connections(if sqlite { 1 } else { 4 })
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(&full)
+            .await
+            .map_err(|e| StoreError::Open {
+                url: url.to_owned(),
+                message: one_line(&e.to_string()),
+            })?;
+        MIGRATOR.run(&pool).await.map_err(|e| {
+            let message = match &e {
+                sqlx::migrate::MigrateError::VersionMissing(v) => format!(
+                    "has schema version {v}, newer than this palaver knows ({}): upgrade palaver",
+                    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+                ),
+                other => format!("could not be migrated: {}", one_line(&other.to_string())),
+            };
+            StoreError::Schema {
+                url: url.to_owned(),
+                message,
+            }
+        })?;
+        Ok(Store {
+            pool,
+            url: url.to_owned(),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Every stored room with its lists, subject, history and game.
+    pub async fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError> {
+        let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
+        let rows =
+            sqlx::query("SELECT jid, config, subject, subject_by, game FROM rooms ORDER BY jid")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(q)?;
+        let mut rooms = Vec::new();
+        for row in rows {
+            let jid: String = row.try_get("jid").map_err(q)?;
+            let subject: Option<String> = row.try_get("subject").map_err(q)?;
+            let by: Option<String> = row.try_get("subject_by").map_err(q)?;
+            let affiliations = sqlx::query(
+                "SELECT jid, affiliation, nick, reason FROM affiliations WHERE room = $1 ORDER BY jid",
+            )
+            .bind(jid.clone())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q)?
+            .into_iter()
+            .map(|r| {
+                Ok(StoredAffiliation {
+                    jid: r.try_get("jid")?,
+                    affiliation: r.try_get("affiliation")?,
+                    nick: r.try_get("nick")?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(q)?;
+            let history = sqlx::query(
+                "SELECT seq, stamp_ms, spectator, xml FROM history WHERE room = $1 ORDER BY seq",
+            )
+            .bind(jid.clone())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q)?
+            .into_iter()
+            .map(|r| {
+                Ok(StoredMessage {
+                    seq: r.try_get("seq")?,
+                    stamp_ms: r.try_get("stamp_ms")?,
+                    spectator: r.try_get::<i32, _>("spectator")? != 0,
+                    xml: r.try_get("xml")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(q)?;
+            rooms.push(StoredRoom {
+                config: row.try_get("config").map_err(q)?,
+                subject: subject.map(|text| StoredSubject { text, by }),
+                game: row.try_get("game").map_err(q)?,
+                jid,
+                affiliations,
+                history,
+            });
+        }
+        Ok(rooms)
+    }
+
+    /// Applies `changes` in one transaction: all or nothing.
+    pub async fn apply(&self, changes: &[Change]) -> Result<(), StoreError> {
+        let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
+        let mut tx = self.pool.begin().await.map_err(q)?;
+        for change in changes {
+            match change {
+                Change::PutRoom { jid, config } => {
+                    sqlx::query(
+                        "INSERT INTO rooms (jid, config) VALUES ($1, $2) \
+                         ON CONFLICT (jid) DO UPDATE SET config = excluded.config",
+                    )
+                    .bind(jid.clone())
+                    .bind(config.clone())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q)?;
+                }
+                Change::DeleteRoom { jid } => {
+                    for sql in [
+                        "DELETE FROM history WHERE room = $1",
+                        "DELETE FROM affiliations WHERE room = $1",
+                        "DELETE FROM rooms WHERE jid = $1",
+                    ] {
+                        sqlx::query(sql)
+                            .bind(jid.clone())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(q)?;
+                    }
+                }
+                Change::SetAffiliations { room, list } => {
+                    sqlx::query("DELETE FROM affiliations WHERE room = $1")
+                        .bind(room.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                    for a in list {
+                        sqlx::query(
+                            "INSERT INTO affiliations (room, jid, affiliation, nick, reason) \
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(room.clone())
+                        .bind(a.jid.clone())
+                        .bind(a.affiliation.clone())
+                        .bind(a.nick.clone())
+                        .bind(a.reason.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                    }
+                }
+                Change::SetSubject { room, subject } => {
+                    sqlx::query("UPDATE rooms SET subject = $2, subject_by = $3 WHERE jid = $1")
+                        .bind(room.clone())
+                        .bind(subject.as_ref().map(|s| s.text.clone()))
+                        .bind(subject.as_ref().and_then(|s| s.by.clone()))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                }
+                Change::AppendHistory {
+                    room,
+                    messages,
+                    keep_from,
+                } => {
+                    for m in messages {
+                        sqlx::query(
+                            "INSERT INTO history (room, seq, stamp_ms, spectator, xml) \
+                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room, seq) DO NOTHING",
+                        )
+                        .bind(room.clone())
+                        .bind(m.seq)
+                        .bind(m.stamp_ms)
+                        .bind(i32::from(m.spectator))
+                        .bind(m.xml.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                    }
+                    sqlx::query("DELETE FROM history WHERE room = $1 AND seq < $2")
+                        .bind(room.clone())
+                        .bind(*keep_from)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                }
+                Change::SetGame { room, game } => {
+                    sqlx::query("UPDATE rooms SET game = $2 WHERE jid = $1")
+                        .bind(room.clone())
+                        .bind(game.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                }
+            }
+        }
+        tx.commit().await.map_err(q)
+    }
+}
+
+/// A tick's changes and the ticket its held stanzas wait on.
+#[derive(Debug)]
+pub struct Batch {
+    pub changes: Vec<Change>,
+    pub ticket: u64,
+}
+
+/// The store task's report: every ticket up to `ticket` is done (`ok` false: it failed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    pub ticket: u64,
+    pub ok: bool,
+}
+
+/// The engine's side of the store task.
+#[derive(Debug, Clone)]
+pub struct StoreHandle {
+    tx: mpsc::UnboundedSender<Batch>,
+}
+
+impl StoreHandle {
+    /// Never blocks: the task takes whatever is queued into its next transaction.
+    pub fn submit(&self, batch: Batch) -> bool {
+        self.tx.send(batch).is_ok()
+    }
+}
+
+/// Starts the store task. Dropping every handle lets it commit what is queued and end.
+pub fn spawn(
+    store: Store,
+) -> (
+    StoreHandle,
+    mpsc::UnboundedReceiver<Committed>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Batch>();
+    let (done_tx, done_rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batches = vec![first];
+            while let Ok(more) = rx.try_recv() {
+                batches.push(more);
+            }
+            let changes: Vec<Change> = batches.iter().flat_map(|b| b.changes.clone()).collect();
+            let result = store.apply(&changes).await;
+            if let Err(e) = &result {
+                error!(
+                    "the store could not commit {} change(s): {e}",
+                    changes.len()
+                );
+            } else {
+                debug!(
+                    changes = changes.len(),
+                    batches = batches.len(),
+                    "committed"
+                );
+            }
+            let last = batches.last().map_or(0, |b| b.ticket);
+            let _ = done_tx.send(Committed {
+                ticket: last,
+                ok: result.is_ok(),
+            });
+        }
+    });
+    (StoreHandle { tx }, done_rx, task)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,333 @@
+//! The store against SQLite always and PostgreSQL when `PALAVER_TEST_POSTGRES` names a server
+//! (CI sets it; with `CI=true` a missing server fails the tests rather than skipping them).
 
+use super::capture::restore;
+use super::*;
+use crate::testing::Harness;
+
+fn block<T>(f: impl std::future::Future<Output = T>) -> T {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(f),
+        Err(e) => panic!("runtime: {e}"),
+    }
+}
+
+/// A fresh database of each kind available: a SQLite file, and a Postgres schema of its own.
+async fn stores(name: &str) -> Vec<(String, Store, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("t.db");
+    let sqlite = Store::open(&path.display().to_string())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut all = vec![("sqlite".to_owned(), sqlite, Some(dir))];
+    match std::env::var("PALAVER_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => {
+            let db = fresh_postgres_db(&url, name).await;
+            let pg = Store::open(&db).await.unwrap_or_else(|e| panic!("{e}"));
+            all.push(("postgres".to_owned(), pg, None));
+        }
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but PALAVER_TEST_POSTGRES is not set: the PostgreSQL store is untested")
+        }
+        _ => {}
+    }
+    all
+}
+
+/// Creates (or recreates) database `palaver_test_NAME` on the server of `url`.
+async fn fresh_postgres_db(url: &str, name: &str) -> String {
+    install_default_drivers();
+    let db = format!("palaver_test_{name}");
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("postgres {url}: {e}"));
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
+        .execute(&pool)
+        .await;
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("create {db}: {e}"));
+    let base = url.rsplit_once('/').map_or(url, |(b, _)| b);
+    format!("{base}/{db}")
+}
+
+fn room(jid: &str) -> Change {
+    Change::PutRoom {
+        jid: jid.into(),
+        config: "(name: \"x\")".into(),
+    }
+}
+
+fn message(seq: i64) -> StoredMessage {
+    StoredMessage {
+        seq,
+        stamp_ms: 1_767_225_600_000 + seq,
+        spectator: seq % 2 == 1,
+        xml: format!(
+            "<message xmlns='jabber:client' type='groupchat'><body>m{seq}</body></message>"
+        ),
+    }
+}
+
+#[test]
+fn every_change_round_trips() {
+    block(async {
+        for (kind, store, _dir) in stores("round_trip").await {
+            let changes = vec![
+                room("a@c.localhost"),
+                room("b@c.localhost"),
+                Change::SetAffiliations {
+                    room: "a@c.localhost".into(),
+                    list: vec![
+                        StoredAffiliation {
+                            jid: "alice@localhost".into(),
+                            affiliation: "owner".into(),
+                            nick: Some("Alice".into()),
+                            reason: None,
+                        },
+                        StoredAffiliation {
+                            jid: "eve@localhost".into(),
+                            affiliation: "outcast".into(),
+                            nick: None,
+                            reason: Some("spam".into()),
+                        },
+                    ],
+                },
+                Change::SetSubject {
+                    room: "a@c.localhost".into(),
+                    subject: Some(StoredSubject {
+                        text: "Chess".into(),
+                        by: Some("a@c.localhost/Alice".into()),
+                    }),
+                },
+                Change::AppendHistory {
+                    room: "a@c.localhost".into(),
+                    messages: (0..5).map(message).collect(),
+                    keep_from: 2,
+                },
+                Change::SetGame {
+                    room: "a@c.localhost".into(),
+                    game: Some("(game: \"nim\")".into()),
+                },
+                Change::DeleteRoom {
+                    jid: "b@c.localhost".into(),
+                },
+            ];
+            store
+                .apply(&changes)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            let rooms = store
+                .load_all()
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(rooms.len(), 1, "{kind}");
+            let a = &rooms[0];
+            assert_eq!(a.jid, "a@c.localhost");
+            assert_eq!(a.config, "(name: \"x\")");
+            assert_eq!(a.affiliations.len(), 2, "{kind}");
+            assert_eq!(a.affiliations[1].reason.as_deref(), Some("spam"));
+            assert_eq!(a.subject.as_ref().map(|s| s.text.as_str()), Some("Chess"));
+            // History trimmed below 2.
+            assert_eq!(a.history, (2..5).map(message).collect::<Vec<_>>(), "{kind}");
+            assert_eq!(a.game.as_deref(), Some("(game: \"nim\")"));
+            // Idempotent: applying again changes nothing.
+            store
+                .apply(&changes)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(store.load_all().await.ok(), Some(rooms), "{kind}");
+        }
+    });
+}
+
+#[test]
+fn a_failing_batch_applies_nothing() {
+    block(async {
+        for (kind, store, _dir) in stores("atomic").await {
+            store
+                .apply(&[room("a@c.localhost")])
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let twice = StoredAffiliation {
+                jid: "alice@localhost".into(),
+                affiliation: "owner".into(),
+                nick: None,
+                reason: None,
+            };
+            // The second change breaks the (room, jid) key: the whole batch must roll back.
+            let batch = [
+                room("z@c.localhost"),
+                Change::SetAffiliations {
+                    room: "a@c.localhost".into(),
+                    list: vec![twice.clone(), twice],
+                },
+            ];
+            assert!(store.apply(&batch).await.is_err(), "{kind}");
+            let rooms = store.load_all().await.unwrap_or_else(|e| panic!("{e}"));
+            let jids: Vec<&str> = rooms.iter().map(|r| r.jid.as_str()).collect();
+            assert_eq!(jids, ["a@c.localhost"], "{kind}");
+        }
+    });
+}
+
+#[test]
+fn a_newer_schema_is_refused_in_one_line() {
+    block(async {
+        for (kind, store, _dir) in stores("newer").await {
+            sqlx::query(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES (99, 'from the future', TRUE, $1, 0)",
+            )
+            .bind(vec![0u8; 48])
+            .execute(&store.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            let url = store.url().to_owned();
+            drop(store);
+            let err = match Store::open(&url).await {
+                Ok(_) => panic!("{kind}: a newer schema was accepted"),
+                Err(e) => e.to_string(),
+            };
+            assert!(
+                err.contains(
+                    "has schema version 99, newer than this palaver knows (1): upgrade palaver"
+                ),
+                "{kind}: {err}"
+            );
+            assert!(!err.contains('\n'));
+        }
+    });
+}
+
+#[test]
+fn a_bad_or_unreachable_database_is_one_line() {
+    block(async {
+        let err = match Store::open("/nonexistent/dir/palaver.db").await {
+            Ok(_) => panic!("opened"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            err.starts_with("cannot open the database /nonexistent/dir/palaver.db: "),
+            "{err}"
+        );
+        assert!(!err.contains('\n'));
+        // A closed loopback port: refused at once.
+        let err = match Store::open("postgres://palaver@127.0.0.1:1/palaver").await {
+            Ok(_) => panic!("opened"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            err.starts_with("cannot open the database postgres://palaver@127.0.0.1:1/palaver: "),
+            "{err}"
+        );
+    });
+}
+
+#[test]
+fn the_task_commits_batches_and_acknowledges_tickets_in_order() {
+    block(async {
+        for (kind, store, _dir) in stores("task").await {
+            let (handle, mut done, task) = spawn(store);
+            for t in 1..=20u64 {
+                assert!(handle.submit(Batch {
+                    changes: vec![room(&format!("r{t}@c.localhost"))],
+                    ticket: t,
+                }));
+            }
+            let mut last = 0;
+            while last < 20 {
+                let c = done
+                    .recv()
+                    .await
+                    .unwrap_or_else(|| panic!("{kind}: task ended"));
+                assert!(c.ok, "{kind}");
+                assert!(c.ticket > last, "{kind}: tickets out of order");
+                last = c.ticket;
+            }
+            drop(handle);
+            task.await.unwrap_or_else(|e| panic!("{e}"));
+        }
+    });
+}
+
+/// A persistent room, an admin list, a subject, history and a game: stored from one engine and
+/// restored into another, through a real database.
+#[test]
+fn a_world_survives_a_restart() {
+    let mut h = Harness::new();
+    crate::play::install(
+        &mut h.engine,
+        crate::game::load_dir(
+            std::path::Path::new("rules"),
+            std::path::Path::new("assets"),
+        )
+        .0,
+    );
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    h.send("<iq type='set' id='c' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>\
+        <field var='muc#roomconfig_persistentroom'><value>1</value></field><field var='muc#roomconfig_roomname'><value>Games</value></field></x></query></iq>");
+    h.send("<iq type='set' id='m' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member' jid='bob@localhost'/></query></iq>");
+    h.send("<message type='groupchat' from='alice@localhost/pc' to='lobby@conference.localhost'><subject>Nim night</subject></message>");
+    h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
+    h.send("<message type='groupchat' from='alice@localhost/pc' to='lobby@conference.localhost'><body>!game nim</body></message>");
+    h.send("<message type='groupchat' from='alice@localhost/pc' to='lobby@conference.localhost'><body>!sit</body></message>");
+    h.send("<message type='groupchat' from='bob@localhost/m' to='lobby@conference.localhost'><body>!sit</body></message>");
+    h.send("<message type='groupchat' from='alice@localhost/pc' to='lobby@conference.localhost'><body>!start</body></message>");
+    h.send("<message type='groupchat' from='alice@localhost/pc' to='lobby@conference.localhost'><body>take 2 from 3</body></message>");
+    // A temporary room is never stored.
+    h.create_instant("carol@localhost/c", "tmp@conference.localhost", "Carol");
+    assert!(
+        h.stored.iter().all(|c| !format!("{c:?}").contains("tmp@")),
+        "{:?}",
+        h.stored
+    );
+    let changes = std::mem::take(&mut h.stored);
+    block(async {
+        for (kind, store, _dir) in stores("world").await {
+            store
+                .apply(&changes)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            let rooms = store.load_all().await.unwrap_or_else(|e| panic!("{e}"));
+            let mut again = Harness::new();
+            crate::play::install(
+                &mut again.engine,
+                crate::game::load_dir(
+                    std::path::Path::new("rules"),
+                    std::path::Path::new("assets"),
+                )
+                .0,
+            );
+            let now = chrono::DateTime::<chrono::Utc>::from(again.now);
+            assert_eq!(restore(&mut again.engine, rooms, now), 1, "{kind}");
+            // Bob, a member, comes back: name, subject, history and the game are there.
+            let out = again.join("bob@localhost/m", "lobby@conference.localhost/Bob");
+            let text: Vec<String> = out.iter().map(crate::testing::canonical).collect();
+            let all = text.join("\n");
+            assert!(all.contains("affiliation='member'"), "{kind}: {all}");
+            // The subject, last set by the game, is the stored one.
+            assert!(
+                all.contains("<{jabber:component:accept}subject>Nim: Bob (B) to move.</subject>"),
+                "{kind}: {all}"
+            );
+            assert!(all.contains("!game nim"), "{kind}: history lost: {all}");
+            let out = again.send("<message type='groupchat' from='bob@localhost/m' to='lobby@conference.localhost'><body>!board</body></message>");
+            let board: Vec<String> = out.iter().map(crate::testing::canonical).collect();
+            assert!(board.join("").contains("pile 3: 3"), "{kind}: {board:?}");
+            // The game goes on from its last move: Bob (B) is to move.
+            let out = again.send("<message type='groupchat' from='bob@localhost/m' to='lobby@conference.localhost'><body>take 1 from 1</body></message>");
+            let said: Vec<String> = out.iter().map(crate::testing::canonical).collect();
+            assert!(
+                said.join("").contains("Bob (B) plays take 1 from 1."),
+                "{kind}: {said:?}"
+            );
+        }
+    });
+}

@@ -573,6 +573,25 @@ mod tests {
     }
 
     #[test]
+    fn database_games_and_assets_have_defaults_and_overrides() {
+        let c = resolve(args(FULL), &no_env()).expect("valid");
+        assert_eq!(c.db, "palaver.db");
+        assert_eq!(c.rules_dir, PathBuf::from("rules"));
+        assert_eq!(c.assets_dir, PathBuf::from("assets"));
+        let systemd = env(&[("STATE_DIRECTORY", "/var/lib/palaver:/other")]);
+        let c = resolve(args(FULL), &systemd).expect("valid");
+        assert_eq!(c.db, "/var/lib/palaver/palaver.db");
+        let e = env(&[("PALAVER_DB", "postgres://palaver@127.0.0.1/palaver")]);
+        let c = resolve(args(FULL), &e).expect("valid");
+        assert_eq!(c.db, "postgres://palaver@127.0.0.1/palaver");
+        let mut argv = FULL.to_vec();
+        argv.extend_from_slice(&["--db", "sqlite:/tmp/x.db", "--rules", "/srv/rules"]);
+        let c = resolve(args(&argv), &e).expect("valid");
+        assert_eq!(c.db, "sqlite:/tmp/x.db");
+        assert_eq!(c.rules_dir, PathBuf::from("/srv/rules"));
+    }
+
+    #[test]
     fn run_subcommand_is_the_same_as_none() {
         let mut argv = vec!["run"];
         argv.extend_from_slice(FULL);

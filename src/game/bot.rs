@@ -38,8 +38,7 @@ pub fn playout(m: &mut Match, rng: &mut Rng) -> usize {
         let Some(&seat) = m.to_move().first() else {
             break;
         };
-        let count = m.legal_count(seat);
-        if count == 0 || !m.play_nth(seat, rng.below(count)) {
+        if !m.play_random(seat, rng) {
             break;
         }
         n += 1;

@@ -105,6 +105,9 @@ pub struct State {
     pub moves: Vec<(usize, String)>,
     scripted_rolls: VecDeque<u8>,
     pub outcome: Option<Outcome>,
+    /// Cells the last move changed: only lines through them can be new.
+    #[serde(skip)]
+    changed: Vec<(u8, u8)>,
 }
 
 /// A game in progress.
@@ -175,6 +178,7 @@ impl Match {
             moves: Vec::new(),
             scripted_rolls: VecDeque::new(),
             outcome: None,
+            changed: Vec::new(),
         };
         let mut m = Match { rules, state };
         let mut events = Vec::new();
@@ -367,6 +371,9 @@ impl Match {
         let i = y as usize * w as usize + x as usize;
         if let Some(slot) = self.state.cells.get_mut(i) {
             *slot = piece;
+            if piece.is_some() {
+                self.state.changed.push((x, y));
+            }
         }
     }
 
@@ -792,6 +799,7 @@ impl Match {
 
     fn apply(&mut self, seat: usize, mv: &Mv, events: &mut Vec<String>) {
         let (_, h) = self.dims();
+        self.state.changed.clear();
         let piece = Piece {
             seat: seat as u8,
             king: false,
@@ -1172,24 +1180,26 @@ impl Match {
         }
     }
 
-    /// The seat owning a line of `length` (the mover's lines first).
+    /// The seat owning a line of `length` (the mover's lines first). Only lines through the
+    /// cells the move changed can be new.
     fn line_winner(&self, length: u8, mover: usize) -> Option<usize> {
-        let (w, h) = self.dims();
         let mut found = None;
-        for y in 0..h {
-            for x in 0..w {
-                let Some(p) = self.cell(x, y) else { continue };
-                for (dx, dy) in [(1, 0), (0, 1), (1, 1), (1, -1)] {
-                    let complete = (1..length as i16).all(|k| {
-                        self.at(x as i16 + dx * k, y as i16 + dy * k)
-                            .is_some_and(|q| q.seat == p.seat)
-                    });
-                    if complete {
-                        if p.seat as usize == mover {
-                            return Some(mover);
-                        }
-                        found = found.or(Some(p.seat as usize));
+        for &(x, y) in &self.state.changed {
+            let Some(p) = self.cell(x, y) else { continue };
+            for (dx, dy) in [(1i16, 0i16), (0, 1), (1, 1), (1, -1)] {
+                let run = |sign: i16| {
+                    (1..length as i16)
+                        .take_while(|k| {
+                            self.at(x as i16 + dx * k * sign, y as i16 + dy * k * sign)
+                                .is_some_and(|q| q.seat == p.seat)
+                        })
+                        .count()
+                };
+                if 1 + run(1) + run(-1) >= length as usize {
+                    if p.seat as usize == mover {
+                        return Some(mover);
                     }
+                    found = found.or(Some(p.seat as usize));
                 }
             }
         }
@@ -1240,6 +1250,21 @@ impl Match {
         let Some(mv) = legal.get(n % legal.len().max(1)).cloned() else {
             return false;
         };
+        let canonical = self.canonical(&mv);
+        let mut events = Vec::new();
+        self.apply(seat, &mv, &mut events);
+        self.state.moves.push((seat, canonical));
+        self.settle(&mut events);
+        true
+    }
+
+    /// Plays a uniformly random legal move (playouts); false when there is none.
+    pub(super) fn play_random(&mut self, seat: usize, rng: &mut Rng) -> bool {
+        let mut legal = self.legal(seat);
+        if legal.is_empty() {
+            return false;
+        }
+        let mv = legal.swap_remove(rng.below(legal.len()));
         let canonical = self.canonical(&mv);
         let mut events = Vec::new();
         self.apply(seat, &mv, &mut events);

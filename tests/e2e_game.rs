@@ -13,25 +13,7 @@ const BOB: &str = "lobby@conference.localhost/Bob";
 const MUC: &str = "http://jabber.org/protocol/muc";
 
 async fn chat(client: &mut Client, body: &str) {
-    client
-        .send_xml(&format!(
-            "<message to='{ROOM}' type='groupchat'><body>{body}</body></message>"
-        ))
-        .await;
-}
-
-/// Waits for a message from the room itself whose body contains `needle`.
-async fn room_says(client: &mut Client, needle: &str) -> String {
-    let what = format!("the room saying {needle:?}");
-    let s = client
-        .expect(&what, WAIT, |s| {
-            from_is(s, ROOM)
-                && message(s)
-                    .and_then(body)
-                    .is_some_and(|b| b.contains(needle))
-        })
-        .await;
-    message(&s).and_then(body).unwrap_or_default().to_owned()
+    say_in(client, ROOM, body).await;
 }
 
 #[tokio::test]
@@ -66,11 +48,11 @@ async fn two_clients_play_tic_tac_toe() {
         .await;
 
     chat(&mut alice, "!game tic-tac-toe").await;
-    room_says(&mut bob, "This room now plays Tic-tac-toe").await;
+    room_says(&mut bob, ROOM, "This room now plays Tic-tac-toe").await;
     chat(&mut alice, "!sit").await;
-    room_says(&mut bob, "Alice sits as X").await;
+    room_says(&mut bob, ROOM, "Alice sits as X").await;
     chat(&mut bob, "!sit").await;
-    room_says(&mut alice, "Bob sits as O").await;
+    room_says(&mut alice, ROOM, "Bob sits as O").await;
     // Bob's seat shows on his presence as a hat.
     alice
         .expect("Bob's presence with his seat", WAIT, |s| {
@@ -84,7 +66,7 @@ async fn two_clients_play_tic_tac_toe() {
         })
         .await;
     chat(&mut bob, "!start").await;
-    room_says(&mut alice, "The game begins.").await;
+    room_says(&mut alice, ROOM, "The game begins.").await;
 
     // Out of turn: only Bob hears why.
     chat(&mut bob, "!move a1").await;
@@ -102,10 +84,10 @@ async fn two_clients_play_tic_tac_toe() {
     for (who, mv) in [("a", "a1"), ("b", "b1"), ("a", "a2"), ("b", "b2")] {
         let client = if who == "a" { &mut alice } else { &mut bob };
         chat(client, mv).await;
-        room_says(&mut alice, &format!("plays {mv}.")).await;
+        room_says(&mut alice, ROOM, &format!("plays {mv}.")).await;
     }
     chat(&mut alice, "a3").await;
-    let end = room_says(&mut bob, "Alice (X) plays a3.").await;
+    let end = room_says(&mut bob, ROOM, "Alice (X) plays a3.").await;
     assert!(
         end.contains("```\n  a b c\n3 X . . 3\n2 X O . 2\n1 X O . 1\n  a b c\n"),
         "{end}"

@@ -18,24 +18,7 @@ const MUC: &str = "http://jabber.org/protocol/muc";
 const ADMIN: &str = "http://jabber.org/protocol/muc#admin";
 
 async fn chat(client: &mut Client, body: &str) {
-    client
-        .send_xml(&format!(
-            "<message to='{ROOM}' type='groupchat'><body>{body}</body></message>"
-        ))
-        .await;
-}
-
-async fn room_says(client: &mut Client, needle: &str) -> String {
-    let what = format!("the room saying {needle:?}");
-    let s = client
-        .expect(&what, WAIT, |s| {
-            from_is(s, ROOM)
-                && message(s)
-                    .and_then(body)
-                    .is_some_and(|b| b.contains(needle))
-        })
-        .await;
-    message(&s).and_then(body).unwrap_or_default().to_owned()
+    say_in(client, ROOM, body).await;
 }
 
 async fn enter(client: &mut Client, occupant: &str) -> Stanza {
@@ -85,17 +68,17 @@ async fn acknowledged_changes_and_moves_survive_sigkill() {
 
     // A game with two moves played.
     chat(&mut alice, "!game nim").await;
-    room_says(&mut bob, "This room now plays Nim").await;
+    room_says(&mut bob, ROOM, "This room now plays Nim").await;
     chat(&mut alice, "!sit").await;
-    room_says(&mut bob, "Alice sits as A").await;
+    room_says(&mut bob, ROOM, "Alice sits as A").await;
     chat(&mut bob, "!sit").await;
-    room_says(&mut alice, "Bob sits as B").await;
+    room_says(&mut alice, ROOM, "Bob sits as B").await;
     chat(&mut alice, "!start").await;
-    room_says(&mut bob, "The game begins.").await;
+    room_says(&mut bob, ROOM, "The game begins.").await;
     chat(&mut alice, "take 2 from 3").await;
-    room_says(&mut bob, "Alice (A) plays take 2 from 3.").await;
+    room_says(&mut bob, ROOM, "Alice (A) plays take 2 from 3.").await;
     chat(&mut bob, "take 1 from 2").await;
-    room_says(&mut alice, "Bob (B) plays take 1 from 2.").await;
+    room_says(&mut alice, ROOM, "Bob (B) plays take 1 from 2.").await;
 
     // A burst of affiliation changes, not waiting for the answers; kill palaver part-way.
     for i in 0..40 {
@@ -188,7 +171,7 @@ async fn acknowledged_changes_and_moves_survive_sigkill() {
         "{board}"
     );
     chat(&mut alice, "take 3 from 1").await;
-    room_says(&mut bob, "Alice (A) plays take 3 from 1.").await;
+    room_says(&mut bob, ROOM, "Alice (A) plays take 3 from 1.").await;
 }
 
 #[test]

@@ -291,8 +291,13 @@ impl Match {
         if self.is_over() {
             return;
         }
-        let others: Vec<usize> = (0..self.state.players).filter(|s| *s != seat).collect();
         let reason = format!("{} resigned", self.seat_name(seat));
+        self.others_win(seat, reason);
+    }
+
+    /// `seat` is out: every other seat wins (alone, nobody does).
+    fn others_win(&mut self, seat: usize, reason: String) {
+        let others: Vec<usize> = (0..self.state.players).filter(|s| *s != seat).collect();
         self.state.outcome = Some(if others.is_empty() {
             Outcome::Nobody { reason }
         } else {
@@ -1154,17 +1159,8 @@ impl Match {
             }
             match rule {
                 Some(NoMove::Loses) => {
-                    let others: Vec<usize> =
-                        (0..self.state.players).filter(|s| *s != seat).collect();
                     let reason = format!("{} cannot move", self.seat_name(seat));
-                    self.state.outcome = Some(if others.is_empty() {
-                        Outcome::Nobody { reason }
-                    } else {
-                        Outcome::Win {
-                            seats: others,
-                            reason,
-                        }
-                    });
+                    self.others_win(seat, reason);
                 }
                 Some(NoMove::Passes) => {
                     self.state.passes += 1;

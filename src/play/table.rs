@@ -81,6 +81,27 @@ impl Table {
         }
     }
 
+    /// For a turn starting `now`: the move clock's deadline, and when the computer moves if it
+    /// is to.
+    pub fn timers(&self, now: DateTime<Utc>) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        let deadline = self
+            .rules
+            .clock()
+            .map(|c| now + Duration::seconds(c.per_move_secs as i64));
+        let bot_turn = self.game.as_ref().is_some_and(|g| {
+            g.to_move().iter().any(|s| {
+                self.seats
+                    .get(*s)
+                    .and_then(Option::as_ref)
+                    .is_some_and(Sitter::is_bot)
+            })
+        });
+        (
+            deadline,
+            bot_turn.then(|| now + Duration::milliseconds(BOT_DELAY_MS)),
+        )
+    }
+
     pub fn seat_of(&self, jid: &BareJid) -> Option<usize> {
         self.seats
             .iter()
@@ -193,18 +214,8 @@ impl Table {
         table.wins = stored.wins;
         table.draws = stored.draws;
         table.played = stored.played;
-        if let Some(game) = table.game.as_ref().filter(|g| !g.is_over()) {
-            table.deadline = rules
-                .clock()
-                .map(|c| now + Duration::seconds(c.per_move_secs as i64));
-            let bot_turn = game.to_move().iter().any(|s| {
-                table
-                    .seats
-                    .get(*s)
-                    .and_then(Option::as_ref)
-                    .is_some_and(Sitter::is_bot)
-            });
-            table.bot_due = bot_turn.then(|| now + Duration::milliseconds(BOT_DELAY_MS));
+        if table.running() {
+            (table.deadline, table.bot_due) = table.timers(now);
         }
         Some(table)
     }

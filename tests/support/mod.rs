@@ -673,3 +673,26 @@ pub fn subject(m: &xmpp_parsers::message::Message) -> Option<&str> {
 }
 
 pub const WAIT: Duration = Duration::from_secs(5);
+
+/// Sends groupchat `body` to `room`.
+pub async fn say_in(client: &mut Client, room: &str, body: &str) {
+    client
+        .send_xml(&format!(
+            "<message to='{room}' type='groupchat'><body>{body}</body></message>"
+        ))
+        .await;
+}
+
+/// Waits for a message from the room itself whose body contains `needle`; returns the body.
+pub async fn room_says(client: &mut Client, room: &str, needle: &str) -> String {
+    let what = format!("the room saying {needle:?}");
+    let s = client
+        .expect(&what, WAIT, |s| {
+            from_is(s, room)
+                && message(s)
+                    .and_then(body)
+                    .is_some_and(|b| b.contains(needle))
+        })
+        .await;
+    message(&s).and_then(body).unwrap_or_default().to_owned()
+}

@@ -116,6 +116,8 @@ pub async fn serve(
 ) -> Result<(), Error> {
     tokio::pin!(shutdown);
     let mut held = Held::default();
+    // A first tick arms the timers of restored rooms (game clocks) before any stanza arrives.
+    tick(&mut engine, outbound, &mut held, store.as_ref())?;
     let max_batch = engine
         .world()
         .resource::<crate::engine::Service>()

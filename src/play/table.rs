@@ -535,6 +535,13 @@ pub fn sync_seats(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
                 .find(|o| o.jid.to_bare() == *jid);
             match (present, sitter.away_since) {
                 (Some(o), away) => {
+                    if o.nick != sitter.nick
+                        && let Ok(mut t) = ctx.tables.get_mut(room)
+                        && let Some(Some(s)) = t.seats.get_mut(seat)
+                    {
+                        // Announcements follow a player's nick changes.
+                        s.nick = o.nick.clone();
+                    }
                     if away.is_some() {
                         if let Ok(mut t) = ctx.tables.get_mut(room)
                             && let Some(Some(s)) = t.seats.get_mut(seat)

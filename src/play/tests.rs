@@ -447,3 +447,12 @@ fn spectators_in_a_moderated_game_room_need_the_player_affiliation() {
             .any(|b| b.contains("P0 sits as A"))
     );
 }
+
+#[test]
+fn announcements_follow_a_players_new_nick() {
+    let mut h = table("nim", 2);
+    say(&mut h, &player(0), "!start");
+    h.send(&format!("<presence from='{}' to='{ROOM}/Zed'/>", player(0)));
+    let told = bodies_to(&say(&mut h, &player(0), "take 1 from 1"), OWNER).join("\n");
+    assert!(told.starts_with("Zed (A) plays take 1 from 1."), "{told}");
+}

@@ -472,6 +472,31 @@ fn check_board(rules: &RulesFile, c: &mut Checker) {
             c.at(cell, format!("board setup: there is no seat '{seat}'."));
         }
     }
+    if rules
+        .moves
+        .iter()
+        .any(|m| matches!(m, MoveSpec::Diagonal { .. }))
+        && (board.width < 3 || board.height < 3)
+    {
+        c.at(
+            "Diagonal",
+            format!(
+                "Diagonal moves need a board of at least 3x3 to jump; this one is {}x{}.",
+                board.width, board.height
+            ),
+        );
+    }
+    let mut taken = BTreeSet::new();
+    for (_, rows) in &board.dark_rows {
+        for r in rows {
+            if !taken.insert(*r) {
+                c.at(
+                    "dark_rows",
+                    format!("board dark_rows: row {r} is given to two seats."),
+                );
+            }
+        }
+    }
     for (seat, rows) in &board.dark_rows {
         if !rules.players.seats.contains(seat) {
             c.at(

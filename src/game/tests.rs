@@ -117,6 +117,16 @@ fn mistakes_have_file_line_column_and_a_sentence() {
         e[0].starts_with("bad.ron:6:13: Place needs a board"),
         "{e:?}"
     );
+    let narrow = GOOD
+        .replace("moves: [Place()]", "moves: [Diagonal()]")
+        .replace("height: 3", "height: 2");
+    assert!(
+        errors_of(&narrow)
+            .iter()
+            .any(|e| e.starts_with("bad.ron:7:13: Diagonal moves need a board of at least 3x3")),
+        "{:?}",
+        errors_of(&narrow)
+    );
     let seats = GOOD.replace("seats: [\"X\", \"O\"]", "seats: [\"X\"]");
     assert!(errors_of(&seats)[0].contains("one seat name per player"));
     let word = GOOD

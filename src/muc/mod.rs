@@ -9,6 +9,7 @@ pub mod destroy;
 pub mod disco;
 pub mod form;
 pub mod history;
+pub mod invite;
 pub mod iq_forward;
 pub mod join;
 pub mod lock;
@@ -43,6 +44,7 @@ pub fn register(engine: &mut EngineBuilder) {
         .add_feature(admin::AdminPlugin)
         .add_feature(access::AccessPlugin)
         .add_feature(voice::VoicePlugin)
+        .add_feature(invite::InvitePlugin)
         .add_feature(iq_forward::IqForwardPlugin)
         .add_feature(cleanup::CleanupPlugin);
 }

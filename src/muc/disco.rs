@@ -46,8 +46,14 @@ fn disco(
             out.send(iq.error(errors::bad_request(&service.jid, None)));
             continue;
         }
-        if iq.payload.attr("node").is_some() {
-            out.send(iq.error(errors::item_not_found(&service.jid, None)));
+        if let Some(node) = iq.payload.attr("node") {
+            // §7.12's node is the registration feature's to answer.
+            let reserved_nick = node == super::register::ROOMUSER_NODE
+                && iq.ns == ns::DISCO_INFO
+                && matches!(iq.target, IqTarget::Room(_));
+            if !reserved_nick {
+                out.send(iq.error(errors::item_not_found(&service.jid, None)));
+            }
             continue;
         }
         let info = iq.ns == ns::DISCO_INFO;
@@ -128,10 +134,11 @@ fn disco(
                         .map(|f| f.to_string())
                         .collect();
                 features.extend(config.disco_features().iter().map(|f| f.to_string()));
-                // Voice requests, seats as XEP-0317 hats, palaver's game namespace.
+                // Voice requests, registration, seats as XEP-0317 hats, palaver's game namespace.
                 features.extend(
                     [
                         super::voice::REQUEST,
+                        ns::REGISTER,
                         super::player::HATS_NS,
                         super::player::NS,
                     ]

@@ -19,6 +19,7 @@ pub mod ping;
 pub mod player;
 pub mod presence;
 pub mod privileges;
+pub mod register;
 pub mod room;
 pub mod subject;
 pub mod voice;
@@ -45,6 +46,7 @@ pub fn register(engine: &mut EngineBuilder) {
         .add_feature(access::AccessPlugin)
         .add_feature(voice::VoicePlugin)
         .add_feature(invite::InvitePlugin)
+        .add_feature(register::RegisterPlugin)
         .add_feature(iq_forward::IqForwardPlugin)
         .add_feature(cleanup::CleanupPlugin);
 }

@@ -280,6 +280,12 @@ fn change_nick(
             &service.jid,
             Some("That nickname is already in use by another occupant"),
         )),
+        _ if super::register::reserved_by_other(rooms, room, &new_nick, &me.jid.to_bare()) => {
+            Some(errors::conflict(
+                &service.jid,
+                Some("That nickname is reserved by another user"),
+            ))
+        }
         _ => None,
     };
     if let Some(err) = refusal {

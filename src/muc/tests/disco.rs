@@ -55,6 +55,7 @@ fn room_info_shows_features_and_roominfo() {
                <feature var='http://jabber.org/protocol/muc'/>\
                <feature var='http://jabber.org/protocol/muc#request'/>\
                <feature var='http://jabber.org/protocol/muc#self-ping-optimization'/>\
+               <feature var='jabber:iq:register'/>\
                <feature var='muc_open'/>\
                <feature var='muc_public'/>\
                <feature var='muc_semianonymous'/>\

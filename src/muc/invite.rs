@@ -27,6 +27,9 @@ pub const CONFERENCE_NS: &str = "jabber:x:conference";
 
 /// How many invitations a room remembers for declines; the oldest are forgotten first.
 const REMEMBERED: usize = 256;
+/// How many invitations one message may carry: the room sends a message for each, and one
+/// stanza must not make it flood.
+const MAX_INVITES: usize = 16;
 
 pub struct InvitePlugin;
 
@@ -101,6 +104,7 @@ enum Request {
 enum Malformed {
     BadRequest(&'static str),
     Jid,
+    TooMany,
 }
 
 fn parse(x: &Element) -> Result<Request, Malformed> {
@@ -127,6 +131,9 @@ fn parse(x: &Element) -> Result<Request, Malformed> {
             let (to, reason) = addressed(child, "A decline needs a 'to' address")?;
             declines.push(Decline { to, reason });
         }
+    }
+    if invites.len() > MAX_INVITES {
+        return Err(Malformed::TooMany);
     }
     match (invites.is_empty(), declines.len()) {
         (false, 0) => Ok(Request::Invite(invites)),
@@ -187,6 +194,10 @@ fn invitations(
             Err(Malformed::BadRequest(text)) => {
                 Err(Box::new(errors::bad_request(&service.jid, Some(text))))
             }
+            Err(Malformed::TooMany) => Err(Box::new(errors::not_acceptable(
+                &service.jid,
+                Some("Too many invitations in one message"),
+            ))),
             Err(Malformed::Jid) => Err(Box::new(errors::jid_malformed(
                 &service.jid,
                 Some("The invitee's address is not a valid JID"),

@@ -99,8 +99,9 @@ fn several_invitations_carry_the_password_and_the_continued_thread() {
          <field var='muc#roomconfig_roomsecret'><value>cauldron</value></field>",
     );
     // The second invitee is named by an occupant JID: the invitation goes to that occupant.
+    // A body for clients without invitations does not make it a game command.
     let out = h.send(
-        "<message id='i2' from='alice@localhost/pc' to='lobby@conference.localhost'><x xmlns='http://jabber.org/protocol/muc#user'>\
+        "<message id='i2' from='alice@localhost/pc' to='lobby@conference.localhost'><body>Join us</body><x xmlns='http://jabber.org/protocol/muc#user'>\
            <invite to='carol@localhost/phone'><continue thread='t1'/></invite>\
            <invite to='lobby@conference.localhost/Bob'/></x></message>",
     );
@@ -211,6 +212,19 @@ fn malformed_invitations_are_bad_requests_and_bad_addresses_jid_malformed() {
             "A message declines one invitation at most",
         ),
     ];
+    let many = format!(
+        "<x xmlns='http://jabber.org/protocol/muc#user'>{}</x>",
+        "<invite to='carol@localhost'/>".repeat(17)
+    );
+    let cases = cases
+        .into_iter()
+        .map(|(p, t, c, x)| (p.to_owned(), t, c, x))
+        .chain([(
+            many,
+            "modify",
+            "not-acceptable",
+            "Too many invitations in one message",
+        )]);
     for (payload, error_type, condition, text) in cases {
         let out = h.send(&format!(
             "<message id='b' from='bob@localhost/m' to='{ROOM}'>{payload}</message>"
@@ -220,7 +234,7 @@ fn malformed_invitations_are_bad_requests_and_bad_addresses_jid_malformed() {
             &[&refused(
                 "b",
                 "bob@localhost/m",
-                payload,
+                &payload,
                 error_type,
                 condition,
                 text,

@@ -296,9 +296,12 @@ fn submitted(
         Some([nick]) if !nick.trim().is_empty() => nick.trim().to_owned(),
         _ => return Err(bad("The form needs one muc#register_roomnick")),
     };
-    if occupant_jid(room, &nick).is_none() {
-        return Err(bad("That nickname is not a valid room nickname"));
-    }
+    // Stored as a join would spell it (the resourcepart as parsed), so that the two compare.
+    let nick = occupant_jid(room, &nick)
+        .ok_or_else(|| bad("That nickname is not a valid room nickname"))?
+        .resource()
+        .as_str()
+        .to_owned();
     let fields = form
         .fields
         .iter()

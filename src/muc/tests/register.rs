@@ -249,6 +249,12 @@ fn registration_refusals() {
         ),
         (nick(" "), "modify", "bad-request", "The form needs one muc#register_roomnick"),
         (form(""), "modify", "bad-request", "The form needs one muc#register_roomnick"),
+        (
+            nick(&"n".repeat(1100)),
+            "modify",
+            "bad-request",
+            "That nickname is not a valid room nickname",
+        ),
     ];
     for (payload, error_type, condition, text) in cases {
         let out = h.send(&format!(

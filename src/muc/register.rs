@@ -73,6 +73,7 @@ impl Feature for RegisterPlugin {
     fn build(&self, engine: &mut EngineBuilder) {
         engine.handle_iq(IqTargetKind::Room, ns::REGISTER);
         engine.claim_messages(is_registration_decision);
+        engine.claim_messages(is_cancelled_form);
         engine.add_systems((registration, reserved_nick).in_set(Phase::Iq));
         engine.add_systems(decisions.in_set(Phase::Messages));
         engine.add_systems(refuse_reserved_nick.in_set(PreJoinStep::Nick));
@@ -549,6 +550,15 @@ fn register_form(message: &Message) -> Option<DataForm> {
 pub fn is_registration_decision(m: &Message) -> bool {
     m.type_ == MessageType::Normal
         && register_form(m).is_some_and(|f| f.type_ == DataFormType::Submit)
+}
+
+/// An approver skipping a request (§9.9's "click the cancel button", also §8.6's): XEP-0004's
+/// cancel form names no FORM_TYPE, so whatever it skips, the room takes it and does nothing.
+pub fn is_cancelled_form(m: &Message) -> bool {
+    m.type_ == MessageType::Normal
+        && m.payloads
+            .iter()
+            .any(|p| p.is("x", ns::DATA_FORMS) && p.attr("type") == Some("cancel"))
 }
 
 fn value<'f>(form: &'f DataForm, var: &str) -> Option<&'f str> {

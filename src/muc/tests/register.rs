@@ -421,6 +421,11 @@ fn a_denied_registration_is_dropped() {
            <field var='muc#register_allow'><value>0</value></field></x></message>"
     ));
     assert!(out.is_empty(), "{out:?}");
+    // Skipping with the form's cancel button is taken silently.
+    let out = h.send(&format!(
+        "<message id='c' from='alice@localhost/pc' to='{ROOM}'><x xmlns='jabber:x:data' type='cancel'/></message>"
+    ));
+    assert!(out.is_empty(), "{out:?}");
     assert_stanzas(
         &member_list(&mut h, "alice@localhost/pc"),
         &[

@@ -163,6 +163,19 @@ fn addressed(el: &Element, missing: &'static str) -> Result<(Jid, Option<String>
     Ok((to, reason.filter(|r| !r.is_empty())))
 }
 
+fn refusal(malformed: Malformed, service: &Service) -> StanzaError {
+    match malformed {
+        Malformed::BadRequest(text) => errors::bad_request(&service.jid, Some(text)),
+        Malformed::TooMany => {
+            errors::not_acceptable(&service.jid, Some("Too many invitations in one message"))
+        }
+        Malformed::Jid => errors::jid_malformed(
+            &service.jid,
+            Some("The invitee's address is not a valid JID"),
+        ),
+    }
+}
+
 fn invitations(
     mut inbound: MessageReader<MessageIn>,
     mut rooms: Rooms,
@@ -188,20 +201,12 @@ fn invitations(
             Ok(Request::Invite(invites)) => {
                 invite(&mut rooms, room, m, invites, &service, &mut out)
             }
+            // A decline leaves nobody new to remember.
             Ok(Request::Decline(decline)) => {
                 forward_decline(&rooms, room, m, decline, &mut pending, &service, &mut out)
+                    .map(|()| Vec::new())
             }
-            Err(Malformed::BadRequest(text)) => {
-                Err(Box::new(errors::bad_request(&service.jid, Some(text))))
-            }
-            Err(Malformed::TooMany) => Err(Box::new(errors::not_acceptable(
-                &service.jid,
-                Some("Too many invitations in one message"),
-            ))),
-            Err(Malformed::Jid) => Err(Box::new(errors::jid_malformed(
-                &service.jid,
-                Some("The invitee's address is not a valid JID"),
-            ))),
+            Err(malformed) => Err(Box::new(refusal(malformed, &service))),
         };
         match sent {
             Ok(invited) if !invited.is_empty() => {
@@ -392,7 +397,7 @@ fn forward_decline(
     pending: &mut Query<&mut PendingInvitations>,
     service: &Service,
     out: &mut Outbox,
-) -> Result<Vec<BareJid>, Box<StanzaError>> {
+) -> Result<(), Box<StanzaError>> {
     let invitee = m.from.to_bare();
     let inviter = pending
         .get_mut(room)
@@ -418,7 +423,7 @@ fn forward_decline(
     message.id = m.message.id.clone();
     message.payloads = vec![Element::builder("x", MUC_USER).append(el).build()];
     out.send(message);
-    Ok(Vec::new())
+    Ok(())
 }
 
 #[cfg(test)]

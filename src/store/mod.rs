@@ -33,6 +33,20 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The URL as logs may show it: a password becomes `***`.
+fn shown(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let name = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{name}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// A stored room, as plain data (the engine owns its shape: config and game are RON).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRoom {
@@ -133,7 +147,7 @@ impl Store {
             .connect(&full)
             .await
             .map_err(|e| StoreError::Open {
-                url: url.to_owned(),
+                url: shown(url),
                 message: one_line(&e.to_string()),
             })?;
         MIGRATOR.run(&pool).await.map_err(|e| {
@@ -145,13 +159,13 @@ impl Store {
                 other => format!("could not be migrated: {}", one_line(&other.to_string())),
             };
             StoreError::Schema {
-                url: url.to_owned(),
+                url: shown(url),
                 message,
             }
         })?;
         Ok(Store {
             pool,
-            url: url.to_owned(),
+            url: shown(url),
         })
     }
 
@@ -364,24 +378,33 @@ pub fn spawn(
                 batches.push(more);
             }
             let changes: Vec<Change> = batches.iter().flat_map(|b| b.changes.clone()).collect();
-            let result = store.apply(&changes).await;
-            if let Err(e) = &result {
-                error!(
-                    "the store could not commit {} change(s): {e}",
-                    changes.len()
-                );
-            } else {
+            if store.apply(&changes).await.is_ok() {
                 debug!(
                     changes = changes.len(),
                     batches = batches.len(),
                     "committed"
                 );
+                let last = batches.last().map_or(0, |b| b.ticket);
+                let _ = done_tx.send(Committed {
+                    ticket: last,
+                    ok: true,
+                });
+                continue;
             }
-            let last = batches.last().map_or(0, |b| b.ticket);
-            let _ = done_tx.send(Committed {
-                ticket: last,
-                ok: result.is_ok(),
-            });
+            // One bad batch must not sink the others: retry them one by one, in order.
+            for batch in batches {
+                let result = store.apply(&batch.changes).await;
+                if let Err(e) = &result {
+                    error!(
+                        ticket = batch.ticket,
+                        "the store could not commit a change: {e}"
+                    );
+                }
+                let _ = done_tx.send(Committed {
+                    ticket: batch.ticket,
+                    ok: result.is_ok(),
+                });
+            }
         }
     });
     (StoreHandle { tx }, done_rx, task)

@@ -231,6 +231,49 @@ fn a_bad_or_unreachable_database_is_one_line() {
 }
 
 #[test]
+fn one_bad_batch_does_not_sink_the_others() {
+    block(async {
+        for (kind, store, _dir) in stores("retry").await {
+            let twice = StoredAffiliation {
+                jid: "alice@localhost".into(),
+                affiliation: "owner".into(),
+                nick: None,
+                reason: None,
+            };
+            let (handle, mut done, task) = spawn(store);
+            // Queued together, so the task first tries them in one transaction.
+            handle.submit(Batch {
+                changes: vec![room("a@c.localhost")],
+                ticket: 1,
+            });
+            handle.submit(Batch {
+                changes: vec![Change::SetAffiliations {
+                    room: "a@c.localhost".into(),
+                    list: vec![twice.clone(), twice],
+                }],
+                ticket: 2,
+            });
+            handle.submit(Batch {
+                changes: vec![room("b@c.localhost")],
+                ticket: 3,
+            });
+            let mut results = Vec::new();
+            while results.last().map(|c: &Committed| c.ticket) != Some(3) {
+                results.push(
+                    done.recv()
+                        .await
+                        .unwrap_or_else(|| panic!("{kind}: task ended")),
+                );
+            }
+            let failed: Vec<u64> = results.iter().filter(|c| !c.ok).map(|c| c.ticket).collect();
+            assert_eq!(failed, [2], "{kind}: {results:?}");
+            drop(handle);
+            task.await.unwrap_or_else(|e| panic!("{e}"));
+        }
+    });
+}
+
+#[test]
 fn the_task_commits_batches_and_acknowledges_tickets_in_order() {
     block(async {
         for (kind, store, _dir) in stores("task").await {

@@ -298,7 +298,7 @@ fn list(
         )),
         (Some(list), None) => {
             let config = rooms.config(room).cloned().unwrap_or_default();
-            may_get_affiliation_list(actor, list, &config.get_member_list)?;
+            may_get_affiliation_list(actor, list, &config)?;
             let affiliations = rooms.affiliations(room).cloned().unwrap_or_default();
             Ok(affiliations
                 .with(list)

@@ -166,16 +166,22 @@ pub fn keeps_an_owner(owners_after: usize) -> Result<(), Denied> {
     }
 }
 
-/// Which lists an occupant may read (§7.11, §8.5, §9.5, §9.8, §10.5, §10.7).
+/// Which lists an occupant may read (§7.11, §8.5, §9.5, §9.8, §10.5, §10.7). Besides the
+/// roles `getmemberlist` names, members of a non-anonymous members-only room may read the
+/// member list (§9.5's note).
 pub fn may_get_affiliation_list(
     actor: &Actor,
     list: AdminAffiliation,
-    member_list_roles: &super::config::RoleSet,
+    config: &super::config::RoomConfig,
 ) -> Result<(), Denied> {
     if is_admin_or_owner(actor.affiliation) {
         return Ok(());
     }
-    if list == AdminAffiliation::Member && member_list_roles.contains(&actor.role) {
+    let member = rank(actor.affiliation) >= rank(AdminAffiliation::Member);
+    let open_book = config.members_only && config.whois == super::config::Whois::Anyone;
+    if list == AdminAffiliation::Member
+        && (config.get_member_list.contains(&actor.role) || (member && open_book))
+    {
         return Ok(());
     }
     Err(Denied::Forbidden(

@@ -447,3 +447,45 @@ fn malformed_requests_are_bad_requests() {
     );
     assert!(canonical(&out[0]).contains("bad-request"));
 }
+
+#[test]
+fn members_of_a_non_anonymous_members_only_room_read_the_member_list() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "m",
+        "<item affiliation='member' jid='bob@localhost'/>",
+    );
+    let out = admin_get(
+        &mut h,
+        "bob@localhost/m",
+        "l",
+        "<item affiliation='member'/>",
+    );
+    assert!(canonical(&out[0]).contains("}forbidden>"));
+    h.send(&format!(
+        "<iq type='set' id='c' from='alice@localhost/pc' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>\
+           <field var='muc#roomconfig_membersonly'><value>1</value></field><field var='muc#roomconfig_whois'><value>anyone</value></field></x></query></iq>"
+    ));
+    let out = admin_get(
+        &mut h,
+        "bob@localhost/m",
+        "l",
+        "<item affiliation='member'/>",
+    );
+    assert!(
+        canonical(&out[0]).contains("type='result'")
+            && canonical(&out[0]).contains("bob@localhost"),
+        "{}",
+        canonical(&out[0])
+    );
+    // Not the ban list.
+    let out = admin_get(
+        &mut h,
+        "bob@localhost/m",
+        "l",
+        "<item affiliation='outcast'/>",
+    );
+    assert!(canonical(&out[0]).contains("}forbidden>"));
+}

@@ -130,12 +130,45 @@ fn admin(
                         actor_nick: cause_nick.clone(),
                         reason,
                     };
-                    set_affiliation(&mut rooms, room, jid, affiliation, &cause, &mut out);
+                    let invite = member_invitation_due(&rooms, room, &jid, affiliation);
+                    set_affiliation(&mut rooms, room, jid.clone(), affiliation, &cause, &mut out);
+                    if invite
+                        && let (Some(room_jid), Some(config)) =
+                            (rooms.jid(room), rooms.config(room))
+                    {
+                        out.send(super::invite::member_invitation(
+                            room_jid,
+                            &iq.from,
+                            &jid,
+                            config.password.as_deref(),
+                        ));
+                    }
                 }
             }
         }
         out.send(iq.reply(None));
     }
+}
+
+/// §9.3: adding someone absent to a members-only room's member list invites them.
+fn member_invitation_due(
+    rooms: &Rooms,
+    room: Entity,
+    jid: &BareJid,
+    new: AdminAffiliation,
+) -> bool {
+    let members_only = rooms.config(room).is_some_and(|c| c.members_only);
+    let was = rooms
+        .affiliations(room)
+        .map_or(AdminAffiliation::None, |a| a.get(jid));
+    let present = rooms
+        .occupants_of(room)
+        .iter()
+        .any(|o| o.jid.to_bare() == *jid);
+    members_only
+        && matches!(new, AdminAffiliation::Member | AdminAffiliation::Player)
+        && privileges::rank(was) < privileges::rank(AdminAffiliation::Member)
+        && !present
 }
 
 /// The requester's standing: service administrators act as owners (§ palaver configuration).

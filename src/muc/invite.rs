@@ -335,6 +335,21 @@ fn resolve(rooms: &Rooms, service: &Service, to: &Jid) -> Option<Jid> {
         .map(|o| Jid::from(o.jid))
 }
 
+/// §9.3: a user an admin adds to a members-only room's member list is invited to it.
+pub fn member_invitation(
+    room: &BareJid,
+    inviter: &Jid,
+    to: &BareJid,
+    password: Option<&str>,
+) -> Message {
+    let invite = Invite {
+        to: to.clone().into(),
+        reason: None,
+        continuation: None,
+    };
+    invitation_message(None, room, inviter, to.clone().into(), &invite, password)
+}
+
 /// The invitation as the invitee gets it (§7.8.2, XEP-0249).
 fn invitation_message(
     id: Option<Id>,

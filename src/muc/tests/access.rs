@@ -107,3 +107,25 @@ fn a_full_room_still_admits_owners() {
     let out = h.join("carol@localhost/c", "lobby@conference.localhost/Carol");
     assert!(out.iter().any(|e| canonical(e).contains("code='110'")));
 }
+
+#[test]
+fn adding_a_member_to_a_members_only_room_invites_them() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", ROOM, "Alice");
+    configure(
+        &mut h,
+        "<field var='muc#roomconfig_membersonly'><value>1</value></field>",
+    );
+    let out = h.send(&format!("<iq type='set' id='m' from='alice@localhost/pc' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member' jid='bob@localhost'/></query></iq>"));
+    assert_stanzas(
+        &out,
+        &[
+            "<message from='lobby@conference.localhost' to='bob@localhost'><body>You are now a member of lobby@conference.localhost.</body>\
+               <x xmlns='http://jabber.org/protocol/muc#user'><status code='101'/><item affiliation='member' role='none'/></x></message>",
+            "<message from='lobby@conference.localhost' to='bob@localhost'><body>alice@localhost invites you to the room lobby@conference.localhost</body>\
+               <x xmlns='http://jabber.org/protocol/muc#user'><invite from='alice@localhost/pc'/></x>\
+               <x xmlns='jabber:x:conference' jid='lobby@conference.localhost'/></message>",
+            "<iq type='result' id='m' from='lobby@conference.localhost' to='alice@localhost/pc'/>",
+        ],
+    );
+}

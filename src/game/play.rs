@@ -1102,6 +1102,20 @@ impl Match {
                         });
                     }
                 }
+                EndSpec::Connect => {
+                    let order = [seat, 1 - seat.min(1)];
+                    if let Some(winner) = order.into_iter().find(|s| self.connects(*s)) {
+                        let sides = if winner == 0 {
+                            "bottom to top"
+                        } else {
+                            "left to right"
+                        };
+                        self.state.outcome = Some(Outcome::Win {
+                            seats: vec![winner],
+                            reason: format!("joined {sides}"),
+                        });
+                    }
+                }
                 EndSpec::NoMove(_) | EndSpec::MostPieces => {}
             }
         }
@@ -1174,6 +1188,47 @@ impl Match {
                 None => self.finish_without_winner("no legal move is left"),
             }
         }
+    }
+
+    /// Whether `seat`'s pieces chain across the board: seat 0 from the bottom row to the top,
+    /// seat 1 from the left column to the right (hexagonal or orthogonal neighbours).
+    fn connects(&self, seat: usize) -> bool {
+        let (w, h) = self.dims();
+        let hex = self.rules.file.board.as_ref().is_some_and(|b| b.hex);
+        let mine = |x: i16, y: i16| self.at(x, y).is_some_and(|p| p.seat as usize == seat);
+        let mut seen = vec![false; w as usize * h as usize];
+        let mut stack: Vec<(i16, i16)> = if seat == 0 {
+            (0..w as i16)
+                .map(|x| (x, 0))
+                .filter(|c| mine(c.0, c.1))
+                .collect()
+        } else {
+            (0..h as i16)
+                .map(|y| (0, y))
+                .filter(|c| mine(c.0, c.1))
+                .collect()
+        };
+        let mut steps = vec![(1i16, 0i16), (-1, 0), (0, 1), (0, -1)];
+        if hex {
+            steps.extend([(1, -1), (-1, 1)]);
+        }
+        while let Some((x, y)) = stack.pop() {
+            let i = y as usize * w as usize + x as usize;
+            if seen[i] {
+                continue;
+            }
+            seen[i] = true;
+            if (seat == 0 && y == h as i16 - 1) || (seat != 0 && x == w as i16 - 1) {
+                return true;
+            }
+            for (dx, dy) in &steps {
+                let (nx, ny) = (x + dx, y + dy);
+                if self.on_board(nx, ny) && mine(nx, ny) {
+                    stack.push((nx, ny));
+                }
+            }
+        }
+        false
     }
 
     /// The seat owning a line of `length` (the mover's lines first). Only lines through the

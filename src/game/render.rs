@@ -26,7 +26,13 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
             .collect::<Vec<_>>()
             .join(" ");
         let pad = if h >= 10 { "   " } else { "  " };
-        out.push(format!("{pad}{letters}"));
+        let hex = m.rules.file.board.as_ref().is_some_and(|b| b.hex);
+        let top_pad = if hex {
+            " ".repeat(h as usize - 1)
+        } else {
+            String::new()
+        };
+        out.push(format!("{top_pad}{pad}{letters}"));
         for y in (0..h).rev() {
             let row: Vec<String> = (0..w)
                 .map(|x| match m.cell(x, y) {
@@ -39,7 +45,13 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
             } else {
                 format!("{}", y + 1)
             };
-            out.push(format!("{n} {} {n}", row.join(" ")));
+            // Hexagonal cells: each row half a cell to the right of the one below.
+            let shift = if hex {
+                " ".repeat(y as usize)
+            } else {
+                String::new()
+            };
+            out.push(format!("{shift}{n} {} {n}", row.join(" ")));
         }
         out.push(format!("{pad}{letters}"));
     }

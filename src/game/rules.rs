@@ -56,6 +56,10 @@ pub struct BoardSpec {
     /// `[("X", [1, 2, 3]), ("O", [6, 7, 8])]`.
     #[serde(default)]
     pub dark_rows: Vec<(String, Vec<u8>)>,
+    /// Hexagonal cells (a rhombus): each cell also touches its up-left and down-right
+    /// neighbours, and the board is drawn with each row shifted half a cell.
+    #[serde(default)]
+    pub hex: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,6 +151,9 @@ pub enum EndSpec {
     Word,
     /// A draw after `moves` moves in a row without a capture or a non-king move.
     Quiet { moves: u32 },
+    /// The first seat joins the bottom row to the top row with a chain of its pieces, the
+    /// second seat the left column to the right one; whoever does wins (two seats).
+    Connect,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -432,6 +439,7 @@ fn needs_board(rules: &RulesFile) -> Option<&'static str> {
             EndSpec::Line { .. } => return Some("Line"),
             EndSpec::BoardFull => return Some("BoardFull"),
             EndSpec::MostPieces => return Some("MostPieces"),
+            EndSpec::Connect => return Some("Connect"),
             _ => {}
         }
     }
@@ -653,6 +661,11 @@ fn check_ends(rules: &RulesFile, c: &mut Checker) {
             EndSpec::Quiet { moves } => {
                 if *moves == 0 {
                     c.at("Quiet", "Quiet: moves must be more than 0.".into());
+                }
+            }
+            EndSpec::Connect => {
+                if rules.players.max != 2 {
+                    c.at("Connect", "Connect is for two players (one joins top and bottom, one left and right).".into());
                 }
             }
             EndSpec::BoardFull | EndSpec::MostPieces | EndSpec::NoMove(_) => {}

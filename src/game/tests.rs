@@ -22,7 +22,7 @@ fn game(id: &str) -> Arc<Rules> {
 }
 
 #[test]
-fn ten_games_ship_and_every_example_replays() {
+fn eleven_games_ship_and_every_example_replays() {
     let games = shipped();
     let ids: Vec<&str> = games.iter().map(|g| g.id()).collect();
     for id in [
@@ -36,6 +36,7 @@ fn ten_games_ship_and_every_example_replays() {
         "pig",
         "checkers",
         "misere-nim",
+        "hex",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
@@ -286,4 +287,17 @@ fn boards_have_coordinates_on_every_side() {
     assert_eq!(lines[1], "6 . . . . . . . 6");
     assert_eq!(lines[7], "  a b c d e f g");
     assert_eq!(lines[8], "X to move.");
+}
+
+#[test]
+fn hexagonal_boards_are_drawn_as_a_rhombus() {
+    let g = game("hex");
+    let mut m = Match::new(g, 2, 1);
+    m.play(0, "a7").unwrap_or_else(|e| panic!("{e}"));
+    let board = m.render(None);
+    let lines: Vec<&str> = board.lines().collect();
+    assert_eq!(lines[0], "        a b c d e f g");
+    assert_eq!(lines[1], "      7 r . . . . . . 7");
+    assert_eq!(lines[7], "1 . . . . . . . 1");
+    assert_eq!(lines[8], "  a b c d e f g");
 }

@@ -429,6 +429,10 @@ impl Match {
         (self.state.round, &self.state.round_wins)
     }
 
+    fn has_move(&self, f: impl Fn(&MoveSpec) -> bool) -> bool {
+        self.rules.file.moves.iter().any(f)
+    }
+
     fn has_end(&self, f: impl Fn(&EndSpec) -> bool) -> bool {
         self.rules.file.end.iter().any(f)
     }
@@ -661,12 +665,7 @@ impl Match {
     /// Every legal diagonal move of `seat`: the maximal jump sequences if any exist, else steps.
     fn diagonal_moves(&self, seat: usize) -> Vec<Vec<(u8, u8)>> {
         let (w, h) = self.dims();
-        let promote = self
-            .rules
-            .file
-            .moves
-            .iter()
-            .any(|m| matches!(m, MoveSpec::Diagonal { promote: true }));
+        let promote = self.has_move(|m| matches!(m, MoveSpec::Diagonal { promote: true }));
         let mut jumps = Vec::new();
         let mut steps = Vec::new();
         for y in 0..h {
@@ -813,12 +812,7 @@ impl Match {
         match mv {
             Mv::Place(x, y) => {
                 let flips = self.flips(seat, *x, *y);
-                let flank = self
-                    .rules
-                    .file
-                    .moves
-                    .iter()
-                    .any(|m| matches!(m, MoveSpec::Place { flank: true }));
+                let flank = self.has_move(|m| matches!(m, MoveSpec::Place { flank: true }));
                 self.set(*x, *y, Some(piece));
                 if flank {
                     for (fx, fy) in &flips {
@@ -870,11 +864,7 @@ impl Match {
                     None => self.state.rng.below(sides as usize) as u8 + 1,
                 };
                 let bust = self
-                    .rules
-                    .file
-                    .moves
-                    .iter()
-                    .any(|m| matches!(m, MoveSpec::Roll { bust } if bust.contains(&value)));
+                    .has_move(|m| matches!(m, MoveSpec::Roll { bust } if bust.contains(&value)));
                 if bust {
                     events.push(format!(
                         "{} rolled {value} and lost this turn's {}.",
@@ -904,13 +894,9 @@ impl Match {
             }
         }
         self.state.passes = 0;
-        if ends_turn && self.rules.file.turns == Turns::RoundRobin {
-            self.end_checks(seat, events);
-            if !self.is_over() {
-                self.advance();
-            }
-        } else {
-            self.end_checks(seat, events);
+        self.end_checks(seat);
+        if ends_turn && self.rules.file.turns == Turns::RoundRobin && !self.is_over() {
+            self.advance();
         }
     }
 
@@ -931,12 +917,7 @@ impl Match {
             }
         }
         let was_king = piece.king;
-        let promote = self
-            .rules
-            .file
-            .moves
-            .iter()
-            .any(|m| matches!(m, MoveSpec::Diagonal { promote: true }));
+        let promote = self.has_move(|m| matches!(m, MoveSpec::Diagonal { promote: true }));
         let Some(&(ex, ey)) = path.last() else { return };
         if promote && (ey == 0 && piece.seat == 1 || ey == h - 1 && piece.seat == 0) {
             piece.king = true;
@@ -1004,8 +985,7 @@ impl Match {
     }
 
     /// The end conditions after `seat` moved, in the rules' order.
-    fn end_checks(&mut self, seat: usize, events: &mut Vec<String>) {
-        let _ = events;
+    fn end_checks(&mut self, seat: usize) {
         let ends = self.rules.file.end.clone();
         for end in &ends {
             if self.is_over() {

@@ -22,8 +22,8 @@ use crate::engine::{EngineBuilder, Feature, Now, Outbox};
 pub struct HistoryEntry {
     pub message: Message,
     pub at: DateTime<Utc>,
-    /// Length of the stanza as sent, for `maxchars`.
-    pub chars: usize,
+    /// The stanza as sent (its length counts for `maxchars`; the store keeps this text).
+    pub xml: String,
     /// Sent by a non-player while a game ran: players do not get it (palaver's game rooms).
     pub spectator: bool,
     /// The message's number in the room since it was created (the store keys on it).
@@ -43,21 +43,21 @@ impl History {
         }
         let mut message = message.clone();
         message.to = None;
-        let chars = String::from(&Element::from(message.clone())).len();
-        self.push(message, at, chars, spectator);
+        let xml = String::from(&Element::from(message.clone()));
+        self.push(message, at, xml, spectator);
         while self.0.len() > limit as usize {
             self.0.pop_front();
         }
     }
 
     /// Adds an entry as it was kept (a restored history goes through here too).
-    pub fn push(&mut self, message: Message, at: DateTime<Utc>, chars: usize, spectator: bool) {
+    pub fn push(&mut self, message: Message, at: DateTime<Utc>, xml: String, spectator: bool) {
         let seq = self.1;
         self.1 += 1;
         self.0.push_back(HistoryEntry {
             message,
             at,
-            chars,
+            xml,
             spectator,
             seq,
         });
@@ -135,10 +135,10 @@ fn select<'h>(
             break;
         }
         if let Some(left) = chars_left.as_mut() {
-            if entry.chars > *left {
+            if entry.xml.len() > *left {
                 break;
             }
-            *left -= entry.chars;
+            *left -= entry.xml.len();
         }
         picked.push(entry);
     }

@@ -18,6 +18,15 @@ pub enum Denied {
     Conflict(&'static str),
 }
 
+impl Denied {
+    /// The plain sentence given with the refusal.
+    pub fn text(self) -> &'static str {
+        match self {
+            Denied::Forbidden(t) | Denied::NotAllowed(t) | Denied::Conflict(t) => t,
+        }
+    }
+}
+
 /// The one who asks: the effective affiliation (service administrators count as owners) and
 /// the role, `None` when not in the room.
 #[derive(Debug, Clone, PartialEq)]

@@ -165,11 +165,10 @@ fn run(
             if ctx.tables.get(room).is_ok_and(|t| t.running()) {
                 return Some("Finish or resign the current game first.".into());
             }
-            if ctx.catalog.find(args).is_none() {
+            let Some(rules) = ctx.catalog.find(args) else {
                 return Some(format!("There is no game '{args}'. !games lists them."));
-            }
-            let id = ctx.catalog.find(args).map(|r| r.id().to_owned());
-            set_table(ctx, room, id.as_deref());
+            };
+            set_table(ctx, room, Some(rules.id()));
             None
         }
         "player" => grant_player(ctx, room, me, args),
@@ -291,10 +290,7 @@ fn grant_player(ctx: &mut Ctx, room: Entity, me: &OccupantInfo, args: &str) -> O
     if let Err(denied) =
         crate::muc::privileges::may_set_affiliation(&actor, &standing, AdminAffiliation::Player)
     {
-        let (crate::muc::privileges::Denied::Forbidden(t)
-        | crate::muc::privileges::Denied::NotAllowed(t)
-        | crate::muc::privileges::Denied::Conflict(t)) = denied;
-        return Some(format!("{t}."));
+        return Some(format!("{}.", denied.text()));
     }
     let cause = crate::muc::admin::Cause {
         actor_nick: Some(me.nick.clone()),

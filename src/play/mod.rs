@@ -12,7 +12,6 @@ use bevy_ecs::prelude::*;
 use crate::engine::{Engine, EngineBuilder, Feature, Phase};
 use crate::game::Rules;
 use crate::muc::form::{ConfigFields, FieldKind, FieldSpec, KnownGames};
-use crate::muc::messages::MessageClaims;
 
 pub use table::{Sitter, StoredTable, Table};
 
@@ -77,7 +76,6 @@ pub fn install(engine: &mut Engine, games: Vec<Arc<Rules>>) {
         .resource_mut::<ConfigFields>()
         .push(game_field(options));
     world.resource_mut::<GameCatalog>().0 = games;
-    let _ = world.get_resource::<MessageClaims>();
 }
 
 fn prefix_field() -> FieldSpec {

@@ -57,9 +57,19 @@ type RoomState<'a> = (
     Option<&'a mut Persisted>,
 );
 
+/// Rooms something changed in this tick: the others cost the capture nothing. (A table is only
+/// ever removed with a configuration change, so its removal is seen too.)
+type Dirty = Or<(
+    Changed<RoomConfig>,
+    Changed<Affiliations>,
+    Changed<Subject>,
+    Changed<History>,
+    Changed<Table>,
+)>;
+
 fn capture(
     mut destroyed: MessageReader<RoomDestroyed>,
-    mut rooms: Query<RoomState>,
+    mut rooms: Query<RoomState, Dirty>,
     locked: Query<(), With<Locked>>,
     mut queue: ResMut<StoreQueue>,
     mut commands: Commands,
@@ -115,7 +125,7 @@ fn capture(
                             seq: e.seq as i64,
                             stamp_ms: e.at.timestamp_millis(),
                             spectator: e.spectator,
-                            xml: String::from(&Element::from(e.message.clone())),
+                            xml: e.xml.clone(),
                         })
                         .collect();
                     let keep_from = history.0.front().map_or(history.1, |e| e.seq) as i64;
@@ -219,8 +229,7 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
             };
             let at = DateTime::<Utc>::from_timestamp_millis(m.stamp_ms).unwrap_or(now);
             history.1 = m.seq.max(0) as u64;
-            let chars = m.xml.len();
-            history.push(message, at, chars, m.spectator);
+            history.push(message, at, m.xml.clone(), m.spectator);
         }
         if let Some(last) = s.history.last() {
             history.1 = last.seq.max(0) as u64 + 1;

@@ -576,7 +576,7 @@ fn rename_ns(e: &Element, from: &str, to: &str) -> Element {
 }
 
 /// Standard base64 with padding, for the SASL PLAIN payload.
-fn base64(data: &[u8]) -> String {
+pub fn base64(data: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {

@@ -99,6 +99,10 @@ pub struct RunArgs {
     /// (default: palaver.db, in $STATE_DIRECTORY when systemd sets it)
     #[arg(long, value_name = "PATH|URL")]
     pub db: Option<String>,
+    /// How many connections to open to the server (ejabberd takes several; Prosody one)
+    /// [env: PALAVER_CONNECTIONS] (default: 1)
+    #[arg(long, value_name = "N")]
+    pub connections: Option<String>,
 }
 
 /// The configuration file. Unknown fields are refused so that a typo does not go unnoticed.
@@ -115,6 +119,7 @@ pub struct FileConfig {
     pub rules: Option<String>,
     pub assets: Option<String>,
     pub db: Option<String>,
+    pub connections: Option<usize>,
     pub limits: Option<FileLimits>,
 }
 
@@ -166,6 +171,8 @@ pub struct Config {
     pub max_outbound_stanza_bytes: usize,
     /// Rates and room creation.
     pub allowances: crate::muc::limits::Allowances,
+    /// How many connections to open to the server.
+    pub connections: usize,
 }
 
 /// A configuration mistake; its `Display` is the one line printed after `palaver: `.
@@ -477,6 +484,21 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         "assets",
     )
     .map_or_else(|| PathBuf::from("assets"), |(v, _)| PathBuf::from(v));
+    let connections = match pick(
+        args.connections,
+        "--connections",
+        env,
+        "PALAVER_CONNECTIONS",
+        file.connections.map(|n| n.to_string()),
+        path,
+        "connections",
+    ) {
+        None => 1,
+        Some((value, origin)) => match value.trim().parse::<usize>() {
+            Ok(n) if (1..=64).contains(&n) => n,
+            _ => return Err(invalid(origin, &value, "must be a number from 1 to 64")),
+        },
+    };
     let db = pick(args.db, "--db", env, "PALAVER_DB", file.db, path, "db")
         .map(|(v, _)| v)
         .unwrap_or_else(|| default_db(env));
@@ -490,6 +512,7 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         stanza_limits,
         max_outbound_stanza_bytes,
         allowances,
+        connections,
     })
 }
 
@@ -758,6 +781,19 @@ mod tests {
         );
         assert_eq!(c.allowances.max_rooms_per_user, 3);
         assert_eq!(c.allowances.messages_per_minute, 30);
+        assert_eq!(c.connections, 1);
+        let mut argv = FULL.to_vec();
+        argv.extend_from_slice(&["--connections", "4"]);
+        assert_eq!(
+            resolve(args(&argv), &no_env()).expect("valid").connections,
+            4
+        );
+        let e = env(&[("PALAVER_CONNECTIONS", "0")]);
+        let err = resolve(args(FULL), &e).expect_err("zero links");
+        assert_eq!(
+            err.to_string(),
+            r#"PALAVER_CONNECTIONS="0": must be a number from 1 to 64"#
+        );
         let f = file("(limits: (max_nesting: 2))");
         let path = f.path().to_str().expect("utf-8 temp path");
         let mut argv = FULL.to_vec();

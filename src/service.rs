@@ -33,6 +33,7 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     let mut link_config = LinkConfig::new(settings.domain.clone(), config.server, config.secret);
     link_config.limits = config.stanza_limits;
     link_config.max_stanza_bytes = config.max_outbound_stanza_bytes;
+    link_config.connections = config.connections;
     info!(
         domain = %settings.domain,
         server = %link_config.server,

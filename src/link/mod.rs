@@ -16,7 +16,8 @@
 pub mod framer;
 pub mod wire;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -51,6 +52,9 @@ const IO_CHUNK: usize = 64 * 1024;
 pub struct LinkConfig {
     /// The component's domain.
     pub domain: BareJid,
+    /// How many connections to open (a server such as ejabberd takes several per component and
+    /// parses them in parallel; Prosody takes one).
+    pub connections: usize,
     /// `host:port` of the server's component listener; resolved on every attempt.
     pub server: String,
     pub secret: String,
@@ -83,6 +87,7 @@ impl LinkConfig {
     pub fn new(domain: BareJid, server: String, secret: String) -> LinkConfig {
         LinkConfig {
             domain,
+            connections: 1,
             server,
             secret,
             read_timeout: Duration::from_secs(60),
@@ -110,11 +115,32 @@ pub struct Link {
     pub task: JoinHandle<()>,
 }
 
-/// Starts the link task.
+/// Starts the link tasks, one per connection.
 pub fn spawn(config: LinkConfig) -> Link {
     let (in_tx, in_rx) = mpsc::channel(config.inbound_capacity.max(1));
-    let (outbound, out_rx) = wire::channel(config.outbound_budget, config.max_stanza_bytes);
-    let task = tokio::spawn(run(config, in_tx, out_rx));
+    let count = config.connections.max(1);
+    let (outbound, receivers) = wire::lanes(count, config.outbound_budget, config.max_stanza_bytes);
+    let up = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<JoinHandle<()>> = receivers
+        .into_iter()
+        .enumerate()
+        .map(|(index, rx)| {
+            let name = (count > 1).then(|| format!("link {} of {count}: ", index + 1));
+            let links = Links {
+                name: name.unwrap_or_default(),
+                up: up.clone(),
+                several: count > 1,
+            };
+            tokio::spawn(run(links, config.clone(), in_tx.clone(), rx))
+        })
+        .collect();
+    let task = tokio::spawn(async move {
+        for task in tasks {
+            if let Err(e) = task.await {
+                warn!("a link task failed: {e}");
+            }
+        }
+    });
     Link {
         inbound: in_rx,
         outbound,
@@ -177,7 +203,42 @@ impl Pending {
     }
 }
 
-async fn run(config: LinkConfig, inbound: mpsc::Sender<Inbound>, outbound: OutboundReceiver) {
+/// What a link knows of its siblings.
+struct Links {
+    /// Prefixes its log lines when there are several.
+    name: String,
+    /// How many of the service's links are connected now.
+    up: Arc<AtomicUsize>,
+    several: bool,
+}
+
+impl Links {
+    /// Whether a sibling is connected, waiting briefly: a server that refuses a second
+    /// connection does so once the first is through its handshake, which its task may not have
+    /// counted yet.
+    async fn sibling_up(&self) -> bool {
+        if !self.several {
+            return false;
+        }
+        for _ in 0..40 {
+            if self.up.load(Ordering::Relaxed) > 0 {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+}
+
+/// One connection's life: connect, serve, reconnect.
+async fn run(
+    links: Links,
+    config: LinkConfig,
+    inbound: mpsc::Sender<Inbound>,
+    outbound: OutboundReceiver,
+) {
+    let name = links.name.clone();
+    let retire = outbound.alive.clone();
     let mut pending = Pending {
         rx: outbound.rx,
         queue: FairQueue::default(),
@@ -192,30 +253,48 @@ async fn run(config: LinkConfig, inbound: mpsc::Sender<Inbound>, outbound: Outbo
         };
         match result {
             Ok(Ok(conn)) => {
-                info!("connected to {} as {}", config.server, config.domain);
+                info!("{name}connected to {} as {}", config.server, config.domain);
                 // The link was healthy: whatever ends it, the next attempt starts afresh.
                 backoff = config.min_backoff;
-                match session(&config, conn, &inbound, &mut pending).await {
+                links.up.fetch_add(1, Ordering::Relaxed);
+                let end = session(&config, conn, &inbound, &mut pending).await;
+                links.up.fetch_sub(1, Ordering::Relaxed);
+                match end {
                     SessionEnd::Shutdown => return,
                     SessionEnd::Lost(reason) => {
-                        warn!("lost the connection to {}: {reason}", config.server)
+                        warn!("{name}lost the connection to {}: {reason}", config.server)
                     }
                 }
             }
+            // Prosody takes one connection per component domain: an extra link is refused
+            // with conflict. It is not an error; the service runs on the links it has.
+            Ok(Err(ConnectError::Refused(reason)))
+                if reason.starts_with("conflict") && links.sibling_up().await =>
+            {
+                info!(
+                    "{name}the server takes only one connection for {} ({reason}); running on \
+                     the connections it accepted",
+                    config.domain
+                );
+                retire.store(false, Ordering::Relaxed);
+                // Whatever was queued for this link goes out on the others.
+                pending.rx.close();
+                return;
+            }
             Ok(Err(ConnectError::Refused(reason))) => error!(
-                "the server refused the component handshake for {}: {reason} — check the \
-                 secret and that the server has a Component entry for this domain",
+                "{name}the server refused the component handshake for {}: {reason} — check \
+                 the secret and that the server has a Component entry for this domain",
                 config.domain
             ),
             Ok(Err(ConnectError::Failed(reason))) => {
-                warn!("cannot connect to {}: {reason}", config.server)
+                warn!("{name}cannot connect to {}: {reason}", config.server)
             }
             Err(_) => warn!(
-                "cannot connect to {}: no handshake within {:?}",
+                "{name}cannot connect to {}: no handshake within {:?}",
                 config.server, config.connect_timeout
             ),
         }
-        warn!("reconnecting in {}s", backoff.as_secs_f32());
+        warn!("{name}reconnecting in {}s", backoff.as_secs_f32());
         if buffer_while(tokio::time::sleep(backoff), &mut pending)
             .await
             .is_none()

@@ -7,7 +7,9 @@
 //! one user is not stuck behind a broadcast storm to a thousand others.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tracing::warn;
@@ -42,64 +44,119 @@ impl Wire {
 #[error("the link is gone")]
 pub struct Closed;
 
-/// The service's end of the outbound queue.
-#[derive(Clone)]
-pub struct Outbound {
+/// One link's queue: its channel, its byte budget, and whether the link still serves.
+struct Lane {
     tx: mpsc::UnboundedSender<Wire>,
     budget: Arc<Semaphore>,
+    alive: Arc<AtomicBool>,
+}
+
+/// The service's end of the outbound queues, one per link. A stanza goes to the link chosen by
+/// a hash of its recipient's bare JID, so each recipient's stanzas stay in order on one link.
+#[derive(Clone)]
+pub struct Outbound {
+    lanes: Arc<Vec<Lane>>,
     /// No stanza larger than this is ever written (the server would end the stream).
     max_stanza_bytes: usize,
 }
 
-/// The link's end.
+/// A link's end of its queue, and the flag it clears when it gives up for good (a server that
+/// takes one connection per component refused this extra one).
 pub struct OutboundReceiver {
     pub rx: mpsc::UnboundedReceiver<Wire>,
+    pub alive: Arc<AtomicBool>,
+}
+
+impl OutboundReceiver {
+    /// No more stanzas are sent to this link.
+    pub fn retire(&self) {
+        self.alive.store(false, Ordering::Relaxed);
+    }
 }
 
 /// A queue that holds at most `budget_bytes` of stanzas and refuses to write any stanza over
 /// `max_stanza_bytes`.
 pub fn channel(budget_bytes: usize, max_stanza_bytes: usize) -> (Outbound, OutboundReceiver) {
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (out, mut receivers) = lanes(1, budget_bytes, max_stanza_bytes);
+    let receiver = receivers.remove(0);
+    (out, receiver)
+}
+
+/// `n` queues, each holding at most `budget_bytes`.
+pub fn lanes(
+    n: usize,
+    budget_bytes: usize,
+    max_stanza_bytes: usize,
+) -> (Outbound, Vec<OutboundReceiver>) {
     let budget_bytes = budget_bytes.clamp(max_stanza_bytes, Semaphore::MAX_PERMITS);
-    (
-        Outbound {
+    let mut lanes = Vec::new();
+    let mut receivers = Vec::new();
+    for _ in 0..n.max(1) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let alive = Arc::new(AtomicBool::new(true));
+        lanes.push(Lane {
             tx,
             budget: Arc::new(Semaphore::new(budget_bytes)),
+            alive: alive.clone(),
+        });
+        receivers.push(OutboundReceiver { rx, alive });
+    }
+    (
+        Outbound {
+            lanes: Arc::new(lanes),
             max_stanza_bytes,
         },
-        OutboundReceiver { rx },
+        receivers,
     )
 }
 
+/// The lane for `to` among the live ones (the first lane when none is left: it keeps retrying).
+fn lane_for(lanes: &[Lane], to: &str) -> usize {
+    let live: Vec<usize> = (0..lanes.len())
+        .filter(|&i| lanes[i].alive.load(Ordering::Relaxed))
+        .collect();
+    if live.len() <= 1 {
+        return live.first().copied().unwrap_or(0);
+    }
+    let bare = to.split('/').next().unwrap_or(to);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bare.hash(&mut hasher);
+    live[(hasher.finish() % live.len() as u64) as usize]
+}
+
 impl Outbound {
-    /// Serialises `stanza` and queues it, waiting while the queue is full.
+    /// Serialises `stanza` and queues it, waiting while its link's queue is full.
     pub async fn send(&self, stanza: Stanza) -> Result<(), Closed> {
         let Some((to, bytes)) = serialise(stanza, self.max_stanza_bytes) else {
             return Ok(());
         };
         let permits = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-        let permit = self
-            .budget
-            .clone()
-            .acquire_many_owned(permits)
-            .await
-            .map_err(|_| Closed)?;
-        self.tx
-            .send(Wire {
-                to,
-                bytes,
-                _permit: Some(permit),
-            })
-            .map_err(|_| Closed)
+        let mut wire = Wire {
+            to,
+            bytes,
+            _permit: None,
+        };
+        // A link that retires while we wait hands the stanza to the next live one.
+        for _ in 0..=self.lanes.len() {
+            let lane = &self.lanes[lane_for(&self.lanes, &wire.to)];
+            let permit = lane
+                .budget
+                .clone()
+                .acquire_many_owned(permits)
+                .await
+                .map_err(|_| Closed)?;
+            wire._permit = Some(permit);
+            match lane.tx.send(wire) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::error::SendError(back)) => wire = back,
+            }
+        }
+        Err(Closed)
     }
 
-    /// Bytes that may still be queued before `send` waits.
+    /// Bytes that may still be queued on the first link before `send` waits.
     pub fn available(&self) -> usize {
-        self.budget.available_permits()
-    }
-
-    pub fn is_closed(&self) -> bool {
-        self.tx.is_closed()
+        self.lanes[0].budget.available_permits()
     }
 }
 
@@ -281,6 +338,43 @@ mod tests {
         );
         assert!(text.contains("resource-constraint"), "{text}");
         assert!(text.contains("q1"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn recipients_are_spread_over_the_links_and_keep_to_one() {
+        let (out, mut receivers) = lanes(3, 1 << 20, 1 << 16);
+        let users: Vec<String> = (0..30).map(|i| format!("u{i}@x")).collect();
+        for round in 0..2 {
+            for u in &users {
+                out.send(message(&format!("{u}/r{round}"), "hi"))
+                    .await
+                    .expect("open");
+            }
+        }
+        let mut seen: Vec<Vec<String>> = Vec::new();
+        for r in receivers.iter_mut() {
+            let mut got = Vec::new();
+            while let Ok(w) = r.rx.try_recv() {
+                got.push(w.to.split('/').next().unwrap_or_default().to_owned());
+            }
+            seen.push(got);
+        }
+        assert!(
+            seen.iter().all(|s| !s.is_empty()),
+            "every link gets some: {seen:?}"
+        );
+        for u in &users {
+            let links = seen.iter().filter(|s| s.contains(u)).count();
+            assert_eq!(links, 1, "{u} is always on one link");
+        }
+        // A retired link gets nothing more; its recipients move to the others.
+        receivers[1].retire();
+        for u in &users {
+            out.send(message(u, "again")).await.expect("open");
+        }
+        assert!(receivers[1].rx.try_recv().is_err());
+        let moved = receivers[0].rx.try_recv().is_ok() || receivers[2].rx.try_recv().is_ok();
+        assert!(moved);
     }
 
     #[tokio::test]

@@ -289,3 +289,40 @@ async fn a_healthy_link_does_not_inherit_a_long_backoff() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_flooder_is_refused_and_others_are_served() {
+    let env = Env::start().await;
+    let (mut alice, mut bob) = room_with_attacker(&env).await;
+    // Bob pipelines 1,000 groupchats in one write.
+    let mut flood = String::new();
+    for n in 0..1000 {
+        flood.push_str(&format!(
+            "<message to='{ROOM}' type='groupchat' id='f{n}'><body>{n}</body></message>"
+        ));
+    }
+    bob.send(&flood).await;
+    // Meanwhile Alice's own message in another room goes through.
+    alice
+        .send_xml(&format!(
+            "<presence to='quiet@{DOMAIN}/Alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+        ))
+        .await;
+    alice
+        .expect("the quiet room", WAIT, |s| {
+            presence_with(s, &format!("quiet@{DOMAIN}/Alice"), &["110"])
+        })
+        .await;
+    // The excess is refused, with the allowance named, and never relayed.
+    let error = bob.error_for("f999", "resource-constraint").await;
+    assert!(error.contains("at most 60 a minute"), "{error}");
+    let relayed = alice
+        .count_within(Duration::from_secs(2), |s| {
+            from_is(s, &format!("{ROOM}/Bob"))
+                && message(s)
+                    .is_some_and(|m| m.type_ == xmpp_parsers::message::MessageType::Groupchat)
+        })
+        .await;
+    assert!(relayed <= 12, "only the burst is relayed, got {relayed}");
+    still_serving(&env, &mut alice, "after-flood").await;
+}

@@ -521,6 +521,32 @@ impl Client {
         }
     }
 
+    /// How many stanzas `pred` accepts among those received within `wait` (and those already
+    /// received but not matched); they are consumed.
+    pub async fn count_within(&mut self, wait: Duration, pred: impl Fn(&Stanza) -> bool) -> usize {
+        let mut count = 0;
+        self.unmatched.retain(|(_, s)| {
+            let hit = pred(s);
+            count += usize::from(hit);
+            !hit
+        });
+        let until = tokio::time::Instant::now() + wait;
+        while let Ok(item) = tokio::time::timeout_at(until, self.stream.next()).await {
+            if let Some(Ok(element)) = item {
+                self.history.push(String::from(&element));
+                let converted = rename_ns(&element, CLIENT_NS, COMPONENT_NS);
+                if let Ok(stanza) = Stanza::try_from(converted) {
+                    if pred(&stanza) {
+                        count += 1;
+                    } else {
+                        self.unmatched.push((self.history.len() - 1, stanza));
+                    }
+                }
+            }
+        }
+        count
+    }
+
     fn fail(&self, what: &str, why: &str) -> ! {
         let mut msg = format!(
             "{}: expected {what}, {why}; received {} stanzas:",

@@ -303,8 +303,15 @@ fn submitted(
         .resource()
         .as_str()
         .to_owned();
-    let fields = form
-        .fields
+    Ok(Some(Request {
+        nick,
+        fields: known_fields(&form),
+    }))
+}
+
+/// The muc#register fields of a submitted form, labelled as the form offers them.
+fn known_fields(form: &DataForm) -> Vec<Field> {
+    form.fields
         .iter()
         .filter(|f| f.var.as_deref().is_some_and(|v| v != "FORM_TYPE"))
         .filter_map(|f| {
@@ -314,8 +321,24 @@ fn submitted(
             field.values = f.values.clone();
             Some(field)
         })
-        .collect();
-    Ok(Some(Request { nick, fields }))
+        .collect()
+}
+
+impl Request {
+    /// The submitted fields as the store keeps them: a submitted muc#register form.
+    pub fn stored_form(&self) -> String {
+        let form = DataForm::new(DataFormType::Submit, FORM_TYPE, self.fields.clone());
+        String::from(&Element::from(form))
+    }
+
+    /// A request as the store kept it; `None` when the form does not read back.
+    pub fn from_stored(nick: String, form: &str) -> Option<Request> {
+        let form = DataForm::try_from(form.parse::<Element>().ok()?).ok()?;
+        Some(Request {
+            nick,
+            fields: known_fields(&form),
+        })
+    }
 }
 
 /// §7.10: a submitted form reserves the nickname; an unaffiliated user becomes a member, in a

@@ -112,7 +112,10 @@ fn change_subject(
     }
 }
 
-/// Whether a groupchat message is a subject change: a subject and no body (§8.1).
+/// Whether a groupchat message is a subject change: a subject, no body and no thread (§8.1).
 pub fn is_subject_change(m: &Message) -> bool {
-    m.type_ == MessageType::Groupchat && !m.subjects.is_empty() && m.bodies.is_empty()
+    m.type_ == MessageType::Groupchat
+        && !m.subjects.is_empty()
+        && m.bodies.is_empty()
+        && m.thread.is_none()
 }

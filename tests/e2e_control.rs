@@ -289,3 +289,40 @@ async fn destroy_sends_everyone_the_reason_and_the_venue(kind: Kind) {
     assert!(error_is(&s, "item-not-found"), "{s:?}");
 }
 }
+
+e2e! {
+async fn the_owner_list_of_a_semi_anonymous_room_is_forbidden_to_an_admin(kind: Kind) {
+    let env = Env::start(kind).await;
+    let mut alice = room_with(&env, "").await;
+    let s = iq(
+        &mut alice,
+        "adm",
+        "set",
+        ADMIN,
+        "<item affiliation='admin' jid='bob@localhost'/>",
+    )
+    .await;
+    result_payload(&s);
+    let mut bob = env.client("bob").await;
+    join(&mut bob, BOB, "").await;
+    joined(&mut bob, BOB).await;
+    for list in ["owner", "admin"] {
+        let s = iq(
+            &mut bob,
+            list,
+            "get",
+            ADMIN,
+            &format!("<item affiliation='{list}'/>"),
+        )
+        .await;
+        assert!(error_is(&s, "forbidden"), "{list}: {s:?}");
+    }
+    let s = iq(&mut bob, "ban", "get", ADMIN, "<item affiliation='outcast'/>").await;
+    result_payload(&s);
+    let s = iq(&mut alice, "own", "get", ADMIN, "<item affiliation='owner'/>").await;
+    let owners: Vec<String> = result_payload(&s)
+        .map(|q| q.children().filter_map(|i| i.attr("jid").map(str::to_owned)).collect())
+        .unwrap_or_default();
+    assert_eq!(owners, ["alice@localhost"]);
+}
+}

@@ -304,3 +304,24 @@ async fn leaving_is_unavailable_with_110_and_others_see_it(kind: Kind) {
         .await;
 }
 }
+
+e2e! {
+async fn disco_to_an_occupant_from_outside_is_a_bad_request(kind: Kind) {
+    let (env, _alice, _bob) = lobby(kind).await;
+    let mut carol = env.client("carol").await;
+    carol
+        .send_xml(&format!(
+            "<iq type='get' to='{BOB}' id='d'><query xmlns='{DISCO_INFO}'/></iq>"
+        ))
+        .await;
+    let s = carol.expect("the refusal", WAIT, |s| iq_reply(s, "d")).await;
+    let e = xmpp_parsers::minidom::Element::from(&s);
+    assert_eq!(e.attr("type"), Some("error"), "{s:?}");
+    assert!(
+        e.children()
+            .filter(|c| c.name() == "error")
+            .any(|err| err.children().any(|c| c.name() == "bad-request")),
+        "{s:?}"
+    );
+}
+}

@@ -100,6 +100,21 @@ fn request(
     };
     let Some(from) = iq.from() else { return };
     let Some(asker) = rooms.occupant_by_sender(room, from) else {
+        // §6.6: disco from outside is a bad request; any other IQ is not acceptable.
+        let disco = iq_payload(iq).is_some_and(|p| {
+            p.is("query", xmpp_parsers::ns::DISCO_INFO)
+                || p.is("query", xmpp_parsers::ns::DISCO_ITEMS)
+        });
+        if disco {
+            out.send_opt(iq_error(
+                iq,
+                errors::bad_request(
+                    &service.jid,
+                    Some("Only occupants may query other occupants"),
+                ),
+            ));
+            return;
+        }
         return refuse("Only occupants may send IQs to occupants", out, false);
     };
     let Some(target) = rooms.occupant_by_nick(room, nick) else {
@@ -141,6 +156,13 @@ fn request(
             payload,
         }
     });
+}
+
+fn iq_payload(iq: &Iq) -> Option<&xmpp_parsers::minidom::Element> {
+    match iq {
+        Iq::Get { payload, .. } | Iq::Set { payload, .. } => Some(payload),
+        Iq::Result { .. } | Iq::Error { .. } => None,
+    }
 }
 
 fn reply(pending: &mut PendingIqs, room: &BareJid, nick: &str, iq: &Iq, out: &mut Outbox) {

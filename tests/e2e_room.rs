@@ -325,3 +325,45 @@ async fn disco_to_an_occupant_from_outside_is_a_bad_request(kind: Kind) {
     );
 }
 }
+
+e2e! {
+async fn nicknames_are_enforced_and_compared_as_nicknames(kind: Kind) {
+    let (env, _alice, _bob) = lobby(kind).await;
+    let mut carol = env.client("carol").await;
+    for (nick, condition) in [
+        ("   ", "jid-malformed"),
+        ("&#x2800;", "not-acceptable"),
+        ("bob", "conflict"),
+        ("Bob&#x200B;", "conflict"),
+    ] {
+        carol
+            .send_xml(&format!(
+                "<presence to='{ROOM}/{nick}' id='n'><x xmlns='{MUC}'/></presence>"
+            ))
+            .await;
+        let s = carol
+            .expect("the refusal", WAIT, |s| {
+                presence(s).is_some_and(|p| p.type_ == PresenceType::Error)
+            })
+            .await;
+        let e = xmpp_parsers::minidom::Element::from(&s);
+        assert!(
+            e.children()
+                .filter(|c| c.name() == "error")
+                .any(|err| err.children().any(|c| c.name() == condition)),
+            "{nick}: expected {condition}: {s:?}"
+        );
+    }
+    // The room's JID is case-insensitive and spaces around a nickname go (status 210).
+    carol
+        .send_xml(&format!(
+            "<presence to='LOBBY@conference.localhost/ Carol '><x xmlns='{MUC}'/></presence>"
+        ))
+        .await;
+    carol
+        .expect("own presence with 110 and 210", WAIT, |s| {
+            presence_with(s, "lobby@conference.localhost/Carol", &["110", "210"])
+        })
+        .await;
+}
+}

@@ -174,7 +174,7 @@ fn reply(pending: &mut PendingIqs, room: &BareJid, nick: &str, iq: &Iq, out: &mu
             || (entry.target.resource().is_none() && f.to_bare() == entry.target.to_bare())
     });
     // Only the user asked may answer, and only to the asker's own room JID.
-    if !from_target || &entry.room != room || entry.asker_nick != nick {
+    if !from_target || &entry.room != room || !super::nick::same(&entry.asker_nick, nick) {
         return;
     }
     let Some(entry) = pending.by_id.remove(iq.id()) else {

@@ -33,6 +33,8 @@ pub struct JoinRequest {
     pub resync: Option<Entity>,
     /// Set by any pre-join check that refuses the join; the first refusal stands.
     pub refusal: Option<StanzaError>,
+    /// The room enforced the nickname into another form than asked (status 210, §7.2).
+    pub nick_modified: bool,
 }
 
 impl JoinRequest {
@@ -247,6 +249,9 @@ fn join(
         }
         for other in existing.iter().filter(|o| reaches(&config, &me, o)) {
             out.send(occupant_presence(&config, &me, other, Vec::new(), true));
+        }
+        if req.nick_modified {
+            statuses.push(Status::AssignedNick);
         }
         out.send(occupant_presence(
             &config,

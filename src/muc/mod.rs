@@ -14,6 +14,7 @@ pub mod iq_forward;
 pub mod join;
 pub mod lock;
 pub mod messages;
+pub mod nick;
 pub mod owner;
 pub mod ping;
 pub mod player;

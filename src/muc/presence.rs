@@ -26,6 +26,8 @@ pub enum OccupancyChange {
     Nick {
         occupant: Entity,
         new: FullJid,
+        /// The room enforced the nickname into another form than asked (status 210).
+        modified: bool,
         presence: Presence,
     },
     /// §7.7: new availability or status.
@@ -86,16 +88,34 @@ fn classify(
                     ));
                     continue;
                 };
-                let Some(target) = occupant_jid(room_jid, nick) else {
-                    continue;
+                let enforced = match super::nick::occupant_jid(room_jid, nick) {
+                    Ok(target) => target,
+                    Err(bad) if me.is_some() || muc.is_some() => {
+                        let err = match bad {
+                            super::nick::BadNick::Empty => {
+                                errors::jid_malformed(&service.jid, Some(bad.text()))
+                            }
+                            _ => errors::not_acceptable(&service.jid, Some(bad.text())),
+                        };
+                        out.send_opt(presence_error(presence, err));
+                        continue;
+                    }
+                    Err(_) => {
+                        if let Some(target) = occupant_jid(room_jid, nick) {
+                            out.send(not_joined(&target, from));
+                        }
+                        continue;
+                    }
                 };
+                let modified = enforced.resource().as_str() != nick.as_str();
+                let target = enforced;
                 match (me, muc) {
-                    (Some(me), muc) if me.nick != *nick => {
+                    (Some(me), _) if target.resource().as_str() != me.nick => {
                         // A join element to another nick from an occupant is a nick change too.
-                        let _ = muc;
                         changes.write(OccupancyChange::Nick {
                             occupant: me.entity,
                             new: target,
+                            modified,
                             presence: presence.clone(),
                         });
                     }
@@ -109,6 +129,7 @@ fn classify(
                         role: me.role.clone(),
                         resync: Some(me.entity),
                         refusal: None,
+                        nick_modified: modified,
                     }),
                     (Some(me), None) => {
                         changes.write(OccupancyChange::Status {
@@ -126,6 +147,7 @@ fn classify(
                         role: Role::None,
                         resync: None,
                         refusal: None,
+                        nick_modified: modified,
                     }),
                     (None, None) => out.send(not_joined(&target, from)),
                 }
@@ -198,8 +220,18 @@ fn occupancy(
                 };
                 rooms.broadcast_presence(room, &me, &[], true, false, &mut out);
             }
-            OccupancyChange::Nick { new, presence, .. } => {
-                change_nick(&mut rooms, room, me, new, presence, &service, &mut out);
+            OccupancyChange::Nick {
+                new,
+                modified,
+                presence,
+                ..
+            } => {
+                let asked = NickAsked {
+                    new,
+                    modified: *modified,
+                    presence,
+                };
+                change_nick(&mut rooms, room, me, asked, &service, &mut out);
             }
         }
     }
@@ -255,16 +287,28 @@ pub fn bounce(rooms: &mut Rooms, room: Entity, me: &OccupantInfo, out: &mut Outb
     rooms.broadcast_presence(room, me, &[Status::ServiceErrorKick], false, true, out);
 }
 
+/// A nick change as asked: the occupant JID with the enforced nickname.
+struct NickAsked<'a> {
+    new: &'a FullJid,
+    /// The enforced nickname differs from the one asked for (status 210 to the occupant).
+    modified: bool,
+    presence: &'a Presence,
+}
+
 /// §7.6: unavailable with 303 and the new nick to everyone, then the presence under the new nick.
 fn change_nick(
     rooms: &mut Rooms,
     room: Entity,
     me: OccupantInfo,
-    new: &FullJid,
-    presence: &Presence,
+    asked: NickAsked,
     service: &Service,
     out: &mut Outbox,
 ) {
+    let NickAsked {
+        new,
+        modified,
+        presence,
+    } = asked;
     let new_nick = new.resource().as_str().to_owned();
     let policy = rooms.config(room).map(|c| c.nick_change);
     let refusal = match policy {
@@ -276,10 +320,15 @@ fn change_nick(
             &service.jid,
             Some("Visitors cannot change their nickname in this room"),
         )),
-        _ if rooms.occupant_by_nick(room, &new_nick).is_some() => Some(errors::conflict(
-            &service.jid,
-            Some("That nickname is already in use by another occupant"),
-        )),
+        _ if rooms
+            .occupant_by_nick(room, &new_nick)
+            .is_some_and(|o| o.entity != me.entity) =>
+        {
+            Some(errors::conflict(
+                &service.jid,
+                Some("That nickname is already in use by another occupant"),
+            ))
+        }
         _ if super::register::reserved_by_other(rooms, room, &new_nick, &me.jid.to_bare()) => {
             Some(errors::conflict(
                 &service.jid,
@@ -324,7 +373,20 @@ fn change_nick(
         presence: stored,
         ..me
     };
-    rooms.broadcast_presence(room, &renamed, &[], true, false, out);
+    if modified {
+        rooms.broadcast_presence(room, &renamed, &[], true, true, out);
+        if let Some(config) = rooms.config(room) {
+            out.send(super::room::occupant_presence(
+                config,
+                &renamed,
+                &renamed,
+                vec![Status::AssignedNick],
+                true,
+            ));
+        }
+    } else {
+        rooms.broadcast_presence(room, &renamed, &[], true, false, out);
+    }
 }
 
 /// Puts the new nick on the muc#user item of the 303 presence, which keeps the role (§7.6.3).

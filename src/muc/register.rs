@@ -19,7 +19,7 @@ use xmpp_parsers::stanza_error::StanzaError;
 
 use super::admin::{Cause, actor_of, set_affiliation};
 use super::join::{JoinRequests, PreJoinStep};
-use super::room::{Rooms, occupant_jid};
+use super::room::Rooms;
 use crate::engine::route::{IqIn, IqTarget, IqTargetKind, MessageIn};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::{errors, message_error};
@@ -298,8 +298,8 @@ fn submitted(
         _ => return Err(bad("The form needs one muc#register_roomnick")),
     };
     // Stored as a join would spell it (the resourcepart as parsed), so that the two compare.
-    let nick = occupant_jid(room, &nick)
-        .ok_or_else(|| bad("That nickname is not a valid room nickname"))?
+    let nick = super::nick::occupant_jid(room, &nick)
+        .map_err(|_| bad("That nickname is not a valid room nickname"))?
         .resource()
         .as_str()
         .to_owned();
@@ -652,7 +652,7 @@ fn decide(
         q.0.iter()
             .find(|(jid, r)| match &user {
                 Some(u) => *jid == u,
-                None => Some(r.nick.as_str()) == nick,
+                None => nick.is_some_and(|n| super::nick::same(&r.nick, n)),
             })
             .map(|(jid, _)| jid.clone())
     });

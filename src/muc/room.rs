@@ -69,11 +69,16 @@ impl Affiliations {
             .iter()
             .filter(move |(_, e)| e.affiliation == affiliation)
     }
-    /// The user who reserved `nick` by registering, if any.
+    /// The user who reserved `nick` by registering, if any (compared as nicknames are).
     pub fn holder_of_nick(&self, nick: &str) -> Option<&BareJid> {
+        let key = super::nick::key(nick);
         self.0
             .iter()
-            .find(|(_, e)| e.nick.as_deref() == Some(nick))
+            .find(|(_, e)| {
+                e.nick
+                    .as_deref()
+                    .is_some_and(|n| super::nick::key(n) == key)
+            })
             .map(|(jid, _)| jid)
     }
 }
@@ -86,6 +91,7 @@ pub fn wire_affiliation(affiliation: AdminAffiliation) -> Affiliation {
 /// The room's occupant indexes, kept exact by the systems that add, rename and remove occupants.
 #[derive(Component, Debug, Clone, Default)]
 pub struct Roster {
+    /// By the nickname's comparison key ([`super::nick::key`]): "Bob" finds "bob".
     pub by_nick: HashMap<String, Entity>,
     pub by_jid: HashMap<FullJid, Entity>,
     /// Join order: the order presences are sent in.
@@ -94,18 +100,22 @@ pub struct Roster {
 
 impl Roster {
     pub fn insert(&mut self, entity: Entity, nick: &str, jid: &FullJid) {
-        self.by_nick.insert(nick.to_owned(), entity);
+        self.by_nick.insert(super::nick::key(nick), entity);
         self.by_jid.insert(jid.clone(), entity);
         self.order.push(entity);
     }
     pub fn remove(&mut self, entity: Entity, nick: &str, jid: &FullJid) {
-        self.by_nick.remove(nick);
+        self.by_nick.remove(&super::nick::key(nick));
         self.by_jid.remove(jid);
         self.order.retain(|e| *e != entity);
     }
     pub fn rename(&mut self, entity: Entity, old: &str, new: &str) {
-        self.by_nick.remove(old);
-        self.by_nick.insert(new.to_owned(), entity);
+        self.by_nick.remove(&super::nick::key(old));
+        self.by_nick.insert(super::nick::key(new), entity);
+    }
+    /// The occupant holding `nick` (compared as nicknames are).
+    pub fn nick(&self, nick: &str) -> Option<Entity> {
+        self.by_nick.get(&super::nick::key(nick)).copied()
     }
     pub fn len(&self) -> usize {
         self.order.len()
@@ -243,7 +253,7 @@ impl Rooms<'_, '_> {
         self.occupant_by_jid(room, from.try_as_full().ok()?)
     }
     pub fn occupant_by_nick(&self, room: Entity, nick: &str) -> Option<OccupantInfo> {
-        let entity = *self.roster(room)?.by_nick.get(nick)?;
+        let entity = self.roster(room)?.nick(nick)?;
         self.occupant(entity)
     }
     /// The real JIDs of `room`'s occupants, in join order (the cheap path for fan-out).

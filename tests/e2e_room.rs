@@ -367,3 +367,59 @@ async fn nicknames_are_enforced_and_compared_as_nicknames(kind: Kind) {
         .await;
 }
 }
+
+e2e! {
+async fn two_resources_of_one_user_are_one_occupant(kind: Kind) {
+    let (env, mut alice, mut bob) = lobby(kind).await;
+    let mut laptop = env.session("bob", "laptop").await;
+    laptop
+        .send_xml(&format!("<presence to='{BOB}'><x xmlns='{MUC}'/></presence>"))
+        .await;
+    laptop
+        .expect("own presence with 110", WAIT, |s| presence_with(s, BOB, &["110"]))
+        .await;
+    // Alice sees no second Bob.
+    alice
+        .expect_none("a presence from Bob", std::time::Duration::from_millis(500), |s| {
+            from_is(s, BOB) && presence(s).is_some()
+        })
+        .await;
+    // Room traffic and private messages reach both resources.
+    say_in(&mut alice, ROOM, "to both").await;
+    say_in(&mut laptop, ROOM, "from the laptop").await;
+    alice
+        .send_xml(&format!(
+            "<message to='{BOB}' type='chat' id='pm'><body>psst</body></message>"
+        ))
+        .await;
+    for client in [&mut bob, &mut laptop] {
+        for text in ["to both", "from the laptop", "psst"] {
+            let s = client
+                .expect(text, WAIT, |s| message(s).and_then(body) == Some(text))
+                .await;
+            let from = if text == "from the laptop" { BOB } else { ALICE };
+            assert!(from_is(&s, from), "{s:?}");
+        }
+    }
+    // The phone leaves: Bob stays; the laptop leaves: Bob is gone.
+    bob.send_xml(&format!("<presence to='{BOB}' type='unavailable'/>"))
+        .await;
+    bob.expect("own exit", WAIT, |s| presence_with(s, BOB, &["110"]))
+        .await;
+    alice
+        .expect_none("Bob leaving", std::time::Duration::from_millis(500), |s| {
+            from_is(s, BOB)
+                && presence(s).is_some_and(|p| p.type_ == PresenceType::Unavailable)
+        })
+        .await;
+    laptop
+        .send_xml(&format!("<presence to='{BOB}' type='unavailable'/>"))
+        .await;
+    alice
+        .expect("Bob leaving", WAIT, |s| {
+            from_is(s, BOB)
+                && presence(s).is_some_and(|p| p.type_ == PresenceType::Unavailable)
+        })
+        .await;
+}
+}

@@ -22,6 +22,7 @@ pub mod presence;
 pub mod privileges;
 pub mod register;
 pub mod room;
+pub mod session;
 pub mod subject;
 pub mod voice;
 

@@ -469,7 +469,7 @@ fn approvers(rooms: &Rooms, room: Entity) -> Vec<Jid> {
             let sessions: Vec<Jid> = occupants
                 .iter()
                 .filter(|o| o.jid.to_bare() == *jid)
-                .map(|o| Jid::from(o.jid.clone()))
+                .flat_map(|o| o.session_jids().cloned().map(Jid::from).collect::<Vec<_>>())
                 .collect();
             if sessions.is_empty() {
                 vec![Jid::from(jid.clone())]

@@ -105,8 +105,8 @@ fn change_subject(
             .unwrap_or_default();
         subject.by = Some(me.occupant_jid.clone());
         let id = req.message.id.as_ref().map(|i| i.0.clone());
-        for recipient in rooms.occupants_of(req.room) {
-            let m = subject_message(room, &subject, recipient.jid.into(), id.clone());
+        for jid in rooms.real_jids(req.room) {
+            let m = subject_message(room, &subject, jid.clone().into(), id.clone());
             out.send(m);
         }
     }

@@ -85,9 +85,9 @@ async fn room_with(env: &Env, fields: &str) -> Client {
     alice
 }
 
-#[tokio::test]
-async fn kick_removes_the_occupant_with_307_and_the_reason() {
-    let env = Env::start().await;
+e2e! {
+async fn kick_removes_the_occupant_with_307_and_the_reason(kind: Kind) {
+    let env = Env::start(kind).await;
     let mut alice = room_with(&env, "").await;
     let mut bob = env.client("bob").await;
     join(&mut bob, BOB, "").await;
@@ -125,10 +125,11 @@ async fn kick_removes_the_occupant_with_307_and_the_reason() {
         })
         .await;
 }
+}
 
-#[tokio::test]
-async fn ban_removes_with_301_and_rejoining_is_forbidden() {
-    let env = Env::start().await;
+e2e! {
+async fn ban_removes_with_301_and_rejoining_is_forbidden(kind: Kind) {
+    let env = Env::start(kind).await;
     let mut alice = room_with(&env, "").await;
     let mut bob = env.client("bob").await;
     join(&mut bob, BOB, "").await;
@@ -149,10 +150,11 @@ async fn ban_removes_with_301_and_rejoining_is_forbidden() {
     join(&mut bob, BOB, "").await;
     refused(&mut bob, BOB, "forbidden").await;
 }
+}
 
-#[tokio::test]
-async fn visitors_need_voice_in_a_moderated_room() {
-    let env = Env::start().await;
+e2e! {
+async fn visitors_need_voice_in_a_moderated_room(kind: Kind) {
+    let env = Env::start(kind).await;
     let mut alice = room_with(
         &env,
         "<field var='muc#roomconfig_moderatedroom'><value>1</value></field>",
@@ -202,10 +204,11 @@ async fn visitors_need_voice_in_a_moderated_room() {
         })
         .await;
 }
+}
 
-#[tokio::test]
-async fn members_only_admits_members_only() {
-    let env = Env::start().await;
+e2e! {
+async fn members_only_admits_members_only(kind: Kind) {
+    let env = Env::start(kind).await;
     let mut alice = room_with(
         &env,
         "<field var='muc#roomconfig_membersonly'><value>1</value></field>",
@@ -230,10 +233,11 @@ async fn members_only_admits_members_only() {
         .and_then(|i| i.attr("affiliation"));
     assert_eq!(affiliation, Some("member"));
 }
+}
 
-#[tokio::test]
-async fn password_protected_room_needs_the_password() {
-    let env = Env::start().await;
+e2e! {
+async fn password_protected_room_needs_the_password(kind: Kind) {
+    let env = Env::start(kind).await;
     let _alice = room_with(
         &env,
         "<field var='muc#roomconfig_passwordprotectedroom'><value>1</value></field>\
@@ -246,10 +250,11 @@ async fn password_protected_room_needs_the_password() {
     join(&mut bob, BOB, "<password>cauldronburn</password>").await;
     joined(&mut bob, BOB).await;
 }
+}
 
-#[tokio::test]
-async fn destroy_sends_everyone_the_reason_and_the_venue() {
-    let env = Env::start().await;
+e2e! {
+async fn destroy_sends_everyone_the_reason_and_the_venue(kind: Kind) {
+    let env = Env::start(kind).await;
     let mut alice = room_with(&env, "").await;
     let mut bob = env.client("bob").await;
     join(&mut bob, BOB, "").await;
@@ -282,4 +287,42 @@ async fn destroy_sends_everyone_the_reason_and_the_venue() {
     // The room is gone: asking for its configuration finds nothing.
     let s = iq(&mut alice, "gone", "get", OWNER, "").await;
     assert!(error_is(&s, "item-not-found"), "{s:?}");
+}
+}
+
+e2e! {
+async fn the_owner_list_of_a_semi_anonymous_room_is_forbidden_to_an_admin(kind: Kind) {
+    let env = Env::start(kind).await;
+    let mut alice = room_with(&env, "").await;
+    let s = iq(
+        &mut alice,
+        "adm",
+        "set",
+        ADMIN,
+        "<item affiliation='admin' jid='bob@localhost'/>",
+    )
+    .await;
+    result_payload(&s);
+    let mut bob = env.client("bob").await;
+    join(&mut bob, BOB, "").await;
+    joined(&mut bob, BOB).await;
+    for list in ["owner", "admin"] {
+        let s = iq(
+            &mut bob,
+            list,
+            "get",
+            ADMIN,
+            &format!("<item affiliation='{list}'/>"),
+        )
+        .await;
+        assert!(error_is(&s, "forbidden"), "{list}: {s:?}");
+    }
+    let s = iq(&mut bob, "ban", "get", ADMIN, "<item affiliation='outcast'/>").await;
+    result_payload(&s);
+    let s = iq(&mut alice, "own", "get", ADMIN, "<item affiliation='owner'/>").await;
+    let owners: Vec<String> = result_payload(&s)
+        .map(|q| q.children().filter_map(|i| i.attr("jid").map(str::to_owned)).collect())
+        .unwrap_or_default();
+    assert_eq!(owners, ["alice@localhost"]);
+}
 }

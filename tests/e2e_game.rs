@@ -16,9 +16,9 @@ async fn chat(client: &mut Client, body: &str) {
     say_in(client, ROOM, body).await;
 }
 
-#[tokio::test]
-async fn two_clients_play_tic_tac_toe() {
-    let env = Env::start().await;
+e2e! {
+async fn two_clients_play_tic_tac_toe(kind: Kind) {
+    let env = Env::start(kind).await;
     let mut alice = env.client("alice").await;
     let mut bob = env.client("bob").await;
     alice
@@ -103,4 +103,5 @@ async fn two_clients_play_tic_tac_toe() {
                 .is_some_and(|t| t.contains("Alice (X) won"))
         })
         .await;
+}
 }

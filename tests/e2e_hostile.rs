@@ -23,7 +23,7 @@ struct RawClient {
 }
 
 impl RawClient {
-    async fn connect(port: u16, user: &str) -> RawClient {
+    async fn connect(port: u16, user: &str, resource: &str) -> RawClient {
         let tcp = TcpStream::connect(("127.0.0.1", port))
             .await
             .expect("c2s connect");
@@ -45,10 +45,10 @@ impl RawClient {
         c.send(header).await;
         c.wait_for("features after auth", |t| t.contains("</stream:features>"))
             .await;
-        c.send(
+        c.send(&format!(
             "<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
-             <resource>raw</resource></bind></iq>",
-        )
+             <resource>{resource}</resource></bind></iq>"
+        ))
         .await;
         c.wait_for("bind result", |t| t.contains("</jid>")).await;
         c
@@ -96,6 +96,58 @@ impl RawClient {
     }
 }
 
+/// How an attack ended for the attacker.
+#[derive(Debug)]
+enum Outcome {
+    /// An error reply to the stanza: the text received up to it.
+    Error(String),
+    /// The server itself closed the attacker's session.
+    Closed,
+    /// Nothing came back within a few seconds.
+    Silent,
+}
+
+impl RawClient {
+    /// Waits for the error reply to `id` or for the server to close the session.
+    async fn outcome(&mut self, id: &str) -> Outcome {
+        let until = tokio::time::Instant::now() + Duration::from_secs(5);
+        let mut buf = vec![0u8; 65536];
+        loop {
+            let hit = |t: &str| {
+                (t.contains(&format!("id='{id}'")) || t.contains(&format!("id=\"{id}\"")))
+                    && (t.contains("type='error'") || t.contains("type=\"error\""))
+            };
+            if hit(&self.seen) {
+                return Outcome::Error(std::mem::take(&mut self.seen));
+            }
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            match tokio::time::timeout(left, self.tcp.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Ok(_) => return Outcome::Closed,
+                Err(_) => return Outcome::Silent,
+            }
+        }
+    }
+}
+
+/// Sends `stanza` (whose id is `id`) from a fresh session of bob's. Behind Prosody the stanza
+/// reaches palaver, which must refuse it with `condition` and a text containing `says`. ejabberd
+/// shields palaver from some attacks itself (it refuses a long xml:lang, drops unknown
+/// attributes): then its own refusal, or its silence, is accepted.
+async fn attack(env: &Env, stanza: &str, id: &str, condition: &str, says: &str) {
+    let mut bob = RawClient::connect(env.server.c2s_port(), "bob", &format!("attack-{id}")).await;
+    bob.send(stanza).await;
+    match (bob.outcome(id).await, env.server.kind()) {
+        (Outcome::Error(text), _) if text.contains(condition) && text.contains(says) => {}
+        // ejabberd's own refusals carry no `by`; palaver's say `by='conference.localhost'`.
+        (Outcome::Error(text), Kind::Ejabberd) if !text.contains(&format!("by='{DOMAIN}'")) => {}
+        (Outcome::Closed, Kind::Ejabberd) => {}
+        // ejabberd drops attributes it does not know before routing: nothing left to refuse.
+        (Outcome::Silent, Kind::Ejabberd) => {}
+        (other, kind) => panic!("{kind:?}: {id}: {other:?}"),
+    }
+}
+
 fn nested(depth: usize) -> String {
     format!(
         "{}{}",
@@ -126,7 +178,7 @@ async fn room_with_attacker(env: &Env) -> (Client, RawClient) {
     alice
         .expect("the instant room", WAIT, |s| iq_reply(s, "create"))
         .await;
-    let mut bob = RawClient::connect(env.prosody.c2s_port, "bob").await;
+    let mut bob = RawClient::connect(env.server.c2s_port(), "bob", "raw").await;
     bob.send(&format!(
         "<presence to='{ROOM}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
     ))
@@ -157,30 +209,43 @@ async fn still_serving(env: &Env, alice: &mut Client, id: &str) {
     );
 }
 
-#[tokio::test]
-async fn deep_nesting_is_refused_and_nothing_crashes() {
-    let env = Env::start().await;
-    let (mut alice, mut bob) = room_with_attacker(&env).await;
-    let deep = nested(5000);
-    // As a groupchat in a room.
-    bob.send(&format!(
-        "<message to='{ROOM}' type='groupchat' id='deep1'><body>x</body>{deep}</message>"
-    ))
+e2e! {
+async fn deep_nesting_is_refused_and_nothing_crashes(kind: Kind) {
+    let env = Env::start(kind).await;
+    let (mut alice, _bob) = room_with_attacker(&env).await;
+    // ejabberd 23.01 itself goes down (the whole node) on a stanza nested a few thousand deep
+    // from any client, so behind it the attack is as deep as ejabberd survives, still far past
+    // palaver's limit.
+    let deep = nested(match kind {
+        Kind::Prosody => 5000,
+        Kind::Ejabberd => 100,
+    });
+    let why = "nested deeper than 32 levels";
+    // As a groupchat in a room, to a room that does not exist, to the service itself.
+    attack(
+        &env,
+        &format!("<message to='{ROOM}' type='groupchat' id='deep1'><body>x</body>{deep}</message>"),
+        "deep1",
+        "policy-violation",
+        why,
+    )
     .await;
-    let error = bob.error_for("deep1", "policy-violation").await;
-    assert!(error.contains("nested deeper than 32 levels"), "{error}");
-    // As a message to a room that does not exist.
-    bob.send(&format!(
-        "<message to='nowhere@{DOMAIN}' id='deep2'><body>x</body>{deep}</message>"
-    ))
+    attack(
+        &env,
+        &format!("<message to='nowhere@{DOMAIN}' id='deep2'><body>x</body>{deep}</message>"),
+        "deep2",
+        "policy-violation",
+        why,
+    )
     .await;
-    bob.error_for("deep2", "policy-violation").await;
-    // As a presence to the service itself.
-    bob.send(&format!(
-        "<presence to='{DOMAIN}' id='deep3'>{deep}</presence>"
-    ))
+    attack(
+        &env,
+        &format!("<presence to='{DOMAIN}' id='deep3'>{deep}</presence>"),
+        "deep3",
+        "policy-violation",
+        why,
+    )
     .await;
-    bob.error_for("deep3", "policy-violation").await;
     // Nobody else heard the refused groupchat; the room and the service go on.
     alice
         .expect_none("the refused groupchat", Duration::from_millis(300), |s| {
@@ -188,41 +253,44 @@ async fn deep_nesting_is_refused_and_nothing_crashes() {
         })
         .await;
     still_serving(&env, &mut alice, "after-deep").await;
-}
+}}
 
-#[tokio::test]
-async fn long_attributes_are_refused_and_the_link_stays_up() {
-    let env = Env::start().await;
-    let (mut alice, mut bob) = room_with_attacker(&env).await;
+e2e! {
+async fn long_attributes_are_refused_and_the_link_stays_up(kind: Kind) {
+    let env = Env::start(kind).await;
+    let (mut alice, _bob) = room_with_attacker(&env).await;
     let long = "x".repeat(20_000);
+    let why = "longer than 4096 bytes";
     // Repeated: each time the service came back, the same stanza used to cut it again.
     for round in 0..3 {
-        // An id too long to echo: the stanza is dropped (an IQ error needs the id).
-        bob.send(&format!(
-            "<iq type='get' to='{DOMAIN}' id='{long}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
-        ))
+        // An id too long to echo: the stanza is dropped (an IQ error needs the id), then a
+        // long xml:lang and a long unknown attribute.
+        attack(
+            &env,
+            &format!(
+                "<iq type='get' to='{DOMAIN}' id='{long}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>\
+                 <message to='{ROOM}' type='groupchat' id='lang{round}' xml:lang='{long}'><body>x</body></message>"
+            ),
+            &format!("lang{round}"),
+            "policy-violation",
+            why,
+        )
         .await;
-        bob.send(&format!(
-            "<message to='{ROOM}' type='groupchat' id='lang{round}' xml:lang='{long}'><body>x</body></message>"
-        ))
+        attack(
+            &env,
+            &format!("<presence to='{ROOM}/Bob' id='attr{round}' junk='{long}'/>"),
+            &format!("attr{round}"),
+            "policy-violation",
+            why,
+        )
         .await;
-        let error = bob
-            .error_for(&format!("lang{round}"), "policy-violation")
-            .await;
-        assert!(error.contains("longer than 4096 bytes"), "{error}");
-        bob.send(&format!(
-            "<presence to='{ROOM}/Bob' id='attr{round}' junk='{long}'/>"
-        ))
-        .await;
-        bob.error_for(&format!("attr{round}"), "policy-violation")
-            .await;
     }
     still_serving(&env, &mut alice, "after-attributes").await;
-}
+}}
 
-#[tokio::test]
-async fn long_fields_are_refused_before_the_room_repeats_them() {
-    let env = Env::start().await;
+e2e! {
+async fn long_fields_are_refused_before_the_room_repeats_them(kind: Kind) {
+    let env = Env::start(kind).await;
     let (mut alice, mut bob) = room_with_attacker(&env).await;
     // An invitation repeats its reason three times; 180 KB once ended the link.
     let reason = "r".repeat(180_000);
@@ -264,14 +332,14 @@ async fn long_fields_are_refused_before_the_room_repeats_them() {
         .await;
     result_payload(&s);
     still_serving(&env, &mut alice, "after-fields").await;
-}
+}}
 
-#[tokio::test]
-async fn a_healthy_link_does_not_inherit_a_long_backoff() {
-    let mut env = Env::start().await;
+e2e! {
+async fn a_healthy_link_does_not_inherit_a_long_backoff(kind: Kind) {
+    let mut env = Env::start(kind).await;
     for n in 2..=4 {
-        env.prosody.kill();
-        env.prosody.launch();
+        env.server.kill();
+        env.server.launch();
         assert!(
             env.palaver.wait_connected(n, Duration::from_secs(20)).await,
             "palaver did not reconnect (connection {n})"
@@ -279,20 +347,23 @@ async fn a_healthy_link_does_not_inherit_a_long_backoff() {
     }
     let log = env.palaver.log_text();
     assert_eq!(log.matches("lost the connection").count(), 3, "{log}");
-    for line in log.lines().filter(|l| l.contains("reconnecting in ")) {
-        // Each loss of a link that had been up starts the backoff afresh at 1 s; an attempt
-        // made while Prosody is still starting may double it once. Inherited, it would have
-        // grown 1, 2, 4 s over the three losses.
-        assert!(
-            line.ends_with("reconnecting in 1s") || line.ends_with("reconnecting in 2s"),
-            "{line}"
-        );
+    // Each loss of a link that had been up starts the backoff afresh at 1 s (attempts made while
+    // the server is still starting may double it after that). Inherited, the first wait after
+    // the three losses would have grown 1, 2, 4 s.
+    let mut after_loss = false;
+    for line in log.lines() {
+        if line.contains("lost the connection") {
+            after_loss = true;
+        } else if after_loss && line.contains("reconnecting in ") {
+            assert!(line.ends_with("reconnecting in 1s"), "{line}");
+            after_loss = false;
+        }
     }
-}
+}}
 
-#[tokio::test]
-async fn a_flooder_is_refused_and_others_are_served() {
-    let env = Env::start().await;
+e2e! {
+async fn a_flooder_is_refused_and_others_are_served(kind: Kind) {
+    let env = Env::start(kind).await;
     let (mut alice, mut bob) = room_with_attacker(&env).await;
     // Bob pipelines 1,000 groupchats in one write.
     let mut flood = String::new();
@@ -325,4 +396,4 @@ async fn a_flooder_is_refused_and_others_are_served() {
         .await;
     assert!(relayed <= 12, "only the burst is relayed, got {relayed}");
     still_serving(&env, &mut alice, "after-flood").await;
-}
+}}

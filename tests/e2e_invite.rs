@@ -52,9 +52,9 @@ fn muc_user_child(s: &Stanza, name: &str) -> Option<Element> {
         .cloned()
 }
 
-#[tokio::test]
-async fn an_invitation_reaches_the_invitee_and_the_decline_the_inviter() {
-    let env = Env::start().await;
+e2e! {
+async fn an_invitation_reaches_the_invitee_and_the_decline_the_inviter(kind: Kind) {
+    let env = Env::start(kind).await;
     let mut alice = lobby(&env).await;
     let mut carol = env.client("carol").await;
     // Available, so that the server delivers messages to her bare JID at once.
@@ -104,10 +104,11 @@ async fn an_invitation_reaches_the_invitee_and_the_decline_the_inviter() {
         Some("Busy".to_owned())
     );
 }
+}
 
-#[tokio::test]
-async fn a_registered_nick_is_reserved() {
-    let env = Env::start().await;
+e2e! {
+async fn a_registered_nick_is_reserved(kind: Kind) {
+    let env = Env::start(kind).await;
     let _alice = lobby(&env).await;
     let mut bob = env.client("bob").await;
     bob.send_xml(&format!(
@@ -153,4 +154,5 @@ async fn a_registered_nick_is_reserved() {
             .any(|e| e.children().any(|c| c.name() == "conflict")),
         "{s:?}"
     );
+}
 }

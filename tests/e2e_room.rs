@@ -95,8 +95,8 @@ async fn join_bob(alice: &mut Client, bob: &mut Client) -> (usize, usize, usize)
 }
 
 /// A running service with `lobby` created by Alice and Bob in it.
-async fn lobby() -> (Env, Client, Client) {
-    let env = Env::start().await;
+async fn lobby(kind: Kind) -> (Env, Client, Client) {
+    let env = Env::start(kind).await;
     let mut alice = env.client("alice").await;
     let mut bob = env.client("bob").await;
     create_lobby(&mut alice).await;
@@ -104,9 +104,9 @@ async fn lobby() -> (Env, Client, Client) {
     (env, alice, bob)
 }
 
-#[tokio::test]
-async fn service_disco_info_names_a_text_conference_service() {
-    let env = Env::start().await;
+e2e! {
+async fn service_disco_info_names_a_text_conference_service(kind: Kind) {
+    let env = Env::start(kind).await;
     let mut alice = env.client("alice").await;
     alice
         .send_xml(&format!(
@@ -130,17 +130,19 @@ async fn service_disco_info_names_a_text_conference_service() {
         "no {MUC} feature: {query:?}"
     );
 }
+}
 
-#[tokio::test]
-async fn owner_creates_an_instant_room() {
-    let env = Env::start().await;
+e2e! {
+async fn owner_creates_an_instant_room(kind: Kind) {
+    let env = Env::start(kind).await;
     let mut alice = env.client("alice").await;
     create_lobby(&mut alice).await;
 }
+}
 
-#[tokio::test]
-async fn joining_shows_occupants_then_self_then_subject() {
-    let env = Env::start().await;
+e2e! {
+async fn joining_shows_occupants_then_self_then_subject(kind: Kind) {
+    let env = Env::start(kind).await;
     let mut alice = env.client("alice").await;
     let mut bob = env.client("bob").await;
     create_lobby(&mut alice).await;
@@ -151,10 +153,11 @@ async fn joining_shows_occupants_then_self_then_subject() {
          {alice_at}, {self_at}, {subject_at}"
     );
 }
+}
 
-#[tokio::test]
-async fn groupchat_is_reflected_to_everyone_with_the_same_id() {
-    let (_env, mut alice, mut bob) = lobby().await;
+e2e! {
+async fn groupchat_is_reflected_to_everyone_with_the_same_id(kind: Kind) {
+    let (_env, mut alice, mut bob) = lobby(kind).await;
     bob.send_xml(&format!(
         "<message to='{ROOM}' type='groupchat' id='g1'><body>hello all</body></message>"
     ))
@@ -172,10 +175,11 @@ async fn groupchat_is_reflected_to_everyone_with_the_same_id() {
         assert_eq!(m.id.as_ref().map(|i| i.0.as_str()), Some("g1"), "{s:?}");
     }
 }
+}
 
-#[tokio::test]
-async fn private_message_arrives_from_the_senders_occupant_jid() {
-    let (_env, mut alice, mut bob) = lobby().await;
+e2e! {
+async fn private_message_arrives_from_the_senders_occupant_jid(kind: Kind) {
+    let (_env, mut alice, mut bob) = lobby(kind).await;
     alice
         .send_xml(&format!(
             "<message to='{BOB}' type='chat' id='pm1'><body>psst</body>\
@@ -197,10 +201,11 @@ async fn private_message_arrives_from_the_senders_occupant_jid() {
         Some(bob.jid.to_string())
     );
 }
+}
 
-#[tokio::test]
-async fn nick_change_is_unavailable_with_303_then_new_presence() {
-    let (_env, mut alice, mut bob) = lobby().await;
+e2e! {
+async fn nick_change_is_unavailable_with_303_then_new_presence(kind: Kind) {
+    let (_env, mut alice, mut bob) = lobby(kind).await;
     let robert = "lobby@conference.localhost/Robert";
     bob.send_xml(&format!("<presence to='{robert}'/>")).await;
 
@@ -238,10 +243,11 @@ async fn nick_change_is_unavailable_with_303_then_new_presence() {
         })
         .await;
 }
+}
 
-#[tokio::test]
-async fn owner_changes_the_subject_and_everyone_sees_it() {
-    let (_env, mut alice, mut bob) = lobby().await;
+e2e! {
+async fn owner_changes_the_subject_and_everyone_sees_it(kind: Kind) {
+    let (_env, mut alice, mut bob) = lobby(kind).await;
     alice
         .send_xml(&format!(
             "<message to='{ROOM}' type='groupchat' id='subj1'><subject>Game night</subject></message>"
@@ -258,10 +264,11 @@ async fn owner_changes_the_subject_and_everyone_sees_it() {
             .await;
     }
 }
+}
 
-#[tokio::test]
-async fn service_items_list_the_room() {
-    let (_env, mut alice, _bob) = lobby().await;
+e2e! {
+async fn service_items_list_the_room(kind: Kind) {
+    let (_env, mut alice, _bob) = lobby(kind).await;
     alice
         .send_xml(&format!(
             "<iq type='get' to='{DOMAIN}' id='items1'><query xmlns='{DISCO_ITEMS}'/></iq>"
@@ -278,10 +285,11 @@ async fn service_items_list_the_room() {
         "{ROOM} not listed: {query:?}"
     );
 }
+}
 
-#[tokio::test]
-async fn leaving_is_unavailable_with_110_and_others_see_it() {
-    let (_env, mut alice, mut bob) = lobby().await;
+e2e! {
+async fn leaving_is_unavailable_with_110_and_others_see_it(kind: Kind) {
+    let (_env, mut alice, mut bob) = lobby(kind).await;
     bob.send_xml(&format!("<presence to='{BOB}' type='unavailable'/>"))
         .await;
     bob.expect("own unavailable with 110", WAIT, |s| {
@@ -294,4 +302,124 @@ async fn leaving_is_unavailable_with_110_and_others_see_it() {
             from_is(s, BOB) && presence(s).is_some_and(|p| p.type_ == PresenceType::Unavailable)
         })
         .await;
+}
+}
+
+e2e! {
+async fn disco_to_an_occupant_from_outside_is_a_bad_request(kind: Kind) {
+    let (env, _alice, _bob) = lobby(kind).await;
+    let mut carol = env.client("carol").await;
+    carol
+        .send_xml(&format!(
+            "<iq type='get' to='{BOB}' id='d'><query xmlns='{DISCO_INFO}'/></iq>"
+        ))
+        .await;
+    let s = carol.expect("the refusal", WAIT, |s| iq_reply(s, "d")).await;
+    let e = xmpp_parsers::minidom::Element::from(&s);
+    assert_eq!(e.attr("type"), Some("error"), "{s:?}");
+    assert!(
+        e.children()
+            .filter(|c| c.name() == "error")
+            .any(|err| err.children().any(|c| c.name() == "bad-request")),
+        "{s:?}"
+    );
+}
+}
+
+e2e! {
+async fn nicknames_are_enforced_and_compared_as_nicknames(kind: Kind) {
+    let (env, _alice, _bob) = lobby(kind).await;
+    let mut carol = env.client("carol").await;
+    for (nick, condition) in [
+        ("   ", "jid-malformed"),
+        ("&#x2800;", "not-acceptable"),
+        ("bob", "conflict"),
+        ("Bob&#x200B;", "conflict"),
+    ] {
+        carol
+            .send_xml(&format!(
+                "<presence to='{ROOM}/{nick}' id='n'><x xmlns='{MUC}'/></presence>"
+            ))
+            .await;
+        let s = carol
+            .expect("the refusal", WAIT, |s| {
+                presence(s).is_some_and(|p| p.type_ == PresenceType::Error)
+            })
+            .await;
+        let e = xmpp_parsers::minidom::Element::from(&s);
+        assert!(
+            e.children()
+                .filter(|c| c.name() == "error")
+                .any(|err| err.children().any(|c| c.name() == condition)),
+            "{nick}: expected {condition}: {s:?}"
+        );
+    }
+    // The room's JID is case-insensitive and spaces around a nickname go (status 210).
+    carol
+        .send_xml(&format!(
+            "<presence to='LOBBY@conference.localhost/ Carol '><x xmlns='{MUC}'/></presence>"
+        ))
+        .await;
+    carol
+        .expect("own presence with 110 and 210", WAIT, |s| {
+            presence_with(s, "lobby@conference.localhost/Carol", &["110", "210"])
+        })
+        .await;
+}
+}
+
+e2e! {
+async fn two_resources_of_one_user_are_one_occupant(kind: Kind) {
+    let (env, mut alice, mut bob) = lobby(kind).await;
+    let mut laptop = env.session("bob", "laptop").await;
+    laptop
+        .send_xml(&format!("<presence to='{BOB}'><x xmlns='{MUC}'/></presence>"))
+        .await;
+    laptop
+        .expect("own presence with 110", WAIT, |s| presence_with(s, BOB, &["110"]))
+        .await;
+    // Alice sees no second Bob.
+    alice
+        .expect_none("a presence from Bob", std::time::Duration::from_millis(500), |s| {
+            from_is(s, BOB) && presence(s).is_some()
+        })
+        .await;
+    // Room traffic and private messages reach both resources.
+    say_in(&mut alice, ROOM, "to both").await;
+    say_in(&mut laptop, ROOM, "from the laptop").await;
+    alice
+        .send_xml(&format!(
+            "<message to='{BOB}' type='chat' id='pm'><body>psst</body></message>"
+        ))
+        .await;
+    for client in [&mut bob, &mut laptop] {
+        for text in ["to both", "from the laptop", "psst"] {
+            let s = client
+                .expect(text, WAIT, |s| message(s).and_then(body) == Some(text))
+                .await;
+            let from = if text == "from the laptop" { BOB } else { ALICE };
+            assert!(from_is(&s, from), "{s:?}");
+        }
+    }
+    // The phone leaves: Bob stays; the laptop leaves: Bob is gone.
+    bob.send_xml(&format!("<presence to='{BOB}' type='unavailable'/>"))
+        .await;
+    bob.expect("own exit", WAIT, |s| presence_with(s, BOB, &["110"]))
+        .await;
+    alice
+        .expect_none("Bob leaving", std::time::Duration::from_millis(500), |s| {
+            from_is(s, BOB)
+                && presence(s).is_some_and(|p| p.type_ == PresenceType::Unavailable)
+        })
+        .await;
+    laptop
+        .send_xml(&format!("<presence to='{BOB}' type='unavailable'/>"))
+        .await;
+    alice
+        .expect("Bob leaving", WAIT, |s| {
+            from_is(s, BOB)
+                && presence(s).is_some_and(|p| p.type_ == PresenceType::Unavailable)
+        })
+        .await;
+}
 }

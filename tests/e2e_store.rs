@@ -45,9 +45,9 @@ fn member_jids(s: &Stanza) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[tokio::test]
-async fn acknowledged_changes_and_moves_survive_sigkill() {
-    let mut env = Env::start().await;
+e2e! {
+async fn acknowledged_changes_and_moves_survive_sigkill(kind: Kind) {
+    let mut env = Env::start(kind).await;
     let mut alice = env.client("alice").await;
     let mut bob = env.client("bob").await;
     enter(&mut alice, ALICE).await;
@@ -103,7 +103,7 @@ async fn acknowledged_changes_and_moves_survive_sigkill() {
     }
     env.palaver.kill();
 
-    env.palaver = Palaver::start(env.prosody.dir.path(), env.prosody.component_port, &[]);
+    env.palaver = Palaver::start(env.server.dir(), env.server.component_port(), &[]);
     assert!(
         env.palaver.wait_connected(1, Duration::from_secs(15)).await,
         "palaver did not come back"
@@ -172,6 +172,7 @@ async fn acknowledged_changes_and_moves_survive_sigkill() {
     );
     chat(&mut alice, "take 3 from 1").await;
     room_says(&mut bob, ROOM, "Alice (A) plays take 3 from 1.").await;
+}
 }
 
 #[test]

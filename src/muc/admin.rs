@@ -539,9 +539,10 @@ pub fn announce(
         if !reaches(config, occupant, &recipient) {
             continue;
         }
-        let mut p = occupant_presence(config, occupant, &recipient, Vec::new(), true);
-        annotate(&mut p, cause);
-        out.send(p);
+        for mut p in occupant_presence(config, occupant, &recipient, Vec::new(), true) {
+            annotate(&mut p, cause);
+            out.send(p);
+        }
     }
 }
 
@@ -560,16 +561,18 @@ pub fn remove(
     };
     let mut me = occupant.clone();
     me.presence.statuses.clear();
-    let mut p = occupant_presence(&config, &me, &me, vec![status.clone()], false);
-    annotate(&mut p, cause);
-    out.send(p);
+    for mut p in occupant_presence(&config, &me, &me, vec![status.clone()], false) {
+        annotate(&mut p, cause);
+        out.send(p);
+    }
     for other in rooms.occupants_of(room) {
         if other.entity == me.entity || !reaches(&config, &me, &other) {
             continue;
         }
-        let mut p = occupant_presence(&config, &me, &other, vec![status.clone()], false);
-        annotate(&mut p, cause);
-        out.send(p);
+        for mut p in occupant_presence(&config, &me, &other, vec![status.clone()], false) {
+            annotate(&mut p, cause);
+            out.send(p);
+        }
     }
     rooms.remove_occupant(room, &me);
 }

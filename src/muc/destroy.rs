@@ -56,7 +56,9 @@ pub fn destroy(
         }
         x.append_child(element);
         p.payloads.push(x);
-        out.send(p);
+        for p in super::room::to_sessions(&occupant, p) {
+            out.send(p);
+        }
         rooms.remove_occupant(room, &occupant);
     }
     if let Some(jid) = rooms.jid(room).cloned() {

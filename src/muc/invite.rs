@@ -46,6 +46,20 @@ impl Feature for InvitePlugin {
 pub struct PendingInvitations(VecDeque<(BareJid, Jid)>);
 
 impl PendingInvitations {
+    /// The invitations remembered, oldest first, as (invitee, inviter).
+    pub fn entries(&self) -> impl Iterator<Item = &(BareJid, Jid)> {
+        self.0.iter()
+    }
+
+    /// Invitations as the store kept them, oldest first (the newest [`REMEMBERED`] are kept).
+    pub fn from_entries(entries: impl IntoIterator<Item = (BareJid, Jid)>) -> PendingInvitations {
+        let mut p = PendingInvitations::default();
+        for (invitee, inviter) in entries {
+            p.remember(invitee, inviter);
+        }
+        p
+    }
+
     /// Remembers that `inviter` invited `invitee`.
     pub fn remember(&mut self, invitee: BareJid, inviter: Jid) {
         self.0.retain(|(i, by)| !(*i == invitee && *by == inviter));

@@ -100,6 +100,21 @@ fn request(
     };
     let Some(from) = iq.from() else { return };
     let Some(asker) = rooms.occupant_by_sender(room, from) else {
+        // §6.6: disco from outside is a bad request; any other IQ is not acceptable.
+        let disco = iq_payload(iq).is_some_and(|p| {
+            p.is("query", xmpp_parsers::ns::DISCO_INFO)
+                || p.is("query", xmpp_parsers::ns::DISCO_ITEMS)
+        });
+        if disco {
+            out.send_opt(iq_error(
+                iq,
+                errors::bad_request(
+                    &service.jid,
+                    Some("Only occupants may query other occupants"),
+                ),
+            ));
+            return;
+        }
         return refuse("Only occupants may send IQs to occupants", out, false);
     };
     let Some(target) = rooms.occupant_by_nick(room, nick) else {
@@ -143,6 +158,13 @@ fn request(
     });
 }
 
+fn iq_payload(iq: &Iq) -> Option<&xmpp_parsers::minidom::Element> {
+    match iq {
+        Iq::Get { payload, .. } | Iq::Set { payload, .. } => Some(payload),
+        Iq::Result { .. } | Iq::Error { .. } => None,
+    }
+}
+
 fn reply(pending: &mut PendingIqs, room: &BareJid, nick: &str, iq: &Iq, out: &mut Outbox) {
     let Some(entry) = pending.by_id.get(iq.id()) else {
         return;
@@ -152,7 +174,7 @@ fn reply(pending: &mut PendingIqs, room: &BareJid, nick: &str, iq: &Iq, out: &mu
             || (entry.target.resource().is_none() && f.to_bare() == entry.target.to_bare())
     });
     // Only the user asked may answer, and only to the asker's own room JID.
-    if !from_target || &entry.room != room || entry.asker_nick != nick {
+    if !from_target || &entry.room != room || !super::nick::same(&entry.asker_nick, nick) {
         return;
     }
     let Some(entry) = pending.by_id.remove(iq.id()) else {

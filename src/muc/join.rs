@@ -10,7 +10,7 @@ use xmpp_parsers::presence::Presence;
 use xmpp_parsers::stanza_error::StanzaError;
 
 use super::config::{RoomConfig, Whois};
-use super::room::{OccupantInfo, Rooms, occupant_presence, reaches};
+use super::room::{OccupantInfo, Rooms, Session, occupant_presence, reaches};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::{errors, presence_error};
 
@@ -33,6 +33,10 @@ pub struct JoinRequest {
     pub resync: Option<Entity>,
     /// Set by any pre-join check that refuses the join; the first refusal stands.
     pub refusal: Option<StanzaError>,
+    /// The room enforced the nickname into another form than asked (status 210, §7.2).
+    pub nick_modified: bool,
+    /// §7.2.8: the nick is held by an occupant of the same user; this is a new session of it.
+    pub session_of: Option<Entity>,
 }
 
 impl JoinRequest {
@@ -118,9 +122,15 @@ impl Feature for JoinPlugin {
     }
 }
 
-/// The joiner's affiliation (service admins are owners everywhere) and default role (§5.1.2).
+/// The joiner's affiliation (service admins are owners everywhere) and default role (§5.1.2);
+/// a new session takes its occupant's role.
 fn affiliation_and_role(mut requests: ResMut<JoinRequests>, rooms: Rooms, service: Res<Service>) {
     for req in requests.0.iter_mut().filter(|r| r.resync.is_none()) {
+        if let Some(occupant) = req.session_of.and_then(|o| rooms.occupant(o)) {
+            req.affiliation = occupant.affiliation;
+            req.role = occupant.role;
+            continue;
+        }
         let bare = req.from.to_bare();
         let mut affiliation = match req.room.and_then(|r| rooms.affiliations(r)) {
             Some(affs) => affs.of(&bare),
@@ -150,13 +160,13 @@ pub fn default_role(affiliation: &Affiliation, moderated: bool) -> Role {
     }
 }
 
-/// §7.2.8: a nick another user holds gives conflict.
+/// §7.2.8: a nick another user holds gives conflict (its own user enters as a new session).
 fn refuse_nick_conflict(mut requests: ResMut<JoinRequests>, rooms: Rooms, service: Res<Service>) {
     for req in requests.0.iter_mut().filter(|r| r.is_open()) {
         let Some(room) = req.room else { continue };
         if rooms
             .occupant_by_nick(room, req.nick())
-            .is_some_and(|o| o.jid != req.from)
+            .is_some_and(|o| o.jid.to_bare() != req.from.to_bare())
         {
             req.refuse(errors::conflict(
                 &service.jid,
@@ -173,7 +183,9 @@ fn refuse_when_full(mut requests: ResMut<JoinRequests>, rooms: Rooms, service: R
         let (Some(config), Some(roster)) = (rooms.config(room), rooms.roster(room)) else {
             continue;
         };
-        let privileged = matches!(req.affiliation, Affiliation::Owner | Affiliation::Admin);
+        // A new session of an occupant is no new occupant.
+        let privileged = matches!(req.affiliation, Affiliation::Owner | Affiliation::Admin)
+            || req.session_of.is_some();
         if let Some(max) = config.max_users
             && roster.len() >= max as usize
             && !privileged
@@ -201,6 +213,10 @@ fn join(
         }
         if let Some(occupant) = req.resync {
             resync(&mut rooms, &mut out, &req, occupant, &mut joined);
+            continue;
+        }
+        if let (Some(room), Some(occupant)) = (req.room, req.session_of) {
+            super::session::join_session(&mut rooms, &mut out, &req, room, occupant, &mut joined);
             continue;
         }
         let mut statuses = Vec::new();
@@ -239,22 +255,32 @@ fn join(
             jid: req.from.clone(),
             role: req.role.clone(),
             affiliation: req.affiliation.clone(),
-            presence,
+            presence: presence.clone(),
             player: None,
+            sessions: vec![Session {
+                jid: req.from.clone(),
+                presence,
+            }],
         };
         for other in existing.iter().filter(|o| reaches(&config, o, &me)) {
-            out.send(occupant_presence(&config, other, &me, Vec::new(), true));
+            send(
+                &mut out,
+                occupant_presence(&config, other, &me, Vec::new(), true),
+            );
         }
         for other in existing.iter().filter(|o| reaches(&config, &me, o)) {
-            out.send(occupant_presence(&config, &me, other, Vec::new(), true));
+            send(
+                &mut out,
+                occupant_presence(&config, &me, other, Vec::new(), true),
+            );
         }
-        out.send(occupant_presence(
-            &config,
-            &me,
-            &me,
-            self_statuses(&config, statuses),
-            true,
-        ));
+        if req.nick_modified {
+            statuses.push(Status::AssignedNick);
+        }
+        send(
+            &mut out,
+            occupant_presence(&config, &me, &me, self_statuses(&config, statuses), true),
+        );
         joined.write(Joined {
             room,
             occupant: entity,
@@ -273,25 +299,26 @@ fn resync(
     joined: &mut MessageWriter<Joined>,
 ) {
     let Some(room) = req.room else { return };
-    let presence = stored_presence(&req.presence);
-    if let Ok((_, _, _, _, mut last, _)) = rooms.occupants.get_mut(occupant) {
-        last.0 = presence;
-    }
+    rooms.set_session_presence(occupant, &req.from, stored_presence(&req.presence));
     let (Some(config), Some(me)) = (rooms.config(room).cloned(), rooms.occupant(occupant)) else {
+        return;
+    };
+    // Only the session that asked hears it all again.
+    let Some(me) = super::session::view(&me, &req.from) else {
         return;
     };
     for other in rooms.occupants_of(room) {
         if other.entity != me.entity && reaches(&config, &other, &me) {
-            out.send(occupant_presence(&config, &other, &me, Vec::new(), true));
+            send(
+                out,
+                occupant_presence(&config, &other, &me, Vec::new(), true),
+            );
         }
     }
-    out.send(occupant_presence(
-        &config,
-        &me,
-        &me,
-        self_statuses(&config, Vec::new()),
-        true,
-    ));
+    send(
+        out,
+        occupant_presence(&config, &me, &me, self_statuses(&config, Vec::new()), true),
+    );
     joined.write(Joined {
         room,
         occupant,
@@ -300,8 +327,14 @@ fn resync(
     });
 }
 
+fn send(out: &mut Outbox, presences: Vec<Presence>) {
+    for p in presences {
+        out.send(p);
+    }
+}
+
 /// Status codes of the joiner's own presence besides 110 (§7.2.3, §7.2.12).
-fn self_statuses(config: &RoomConfig, mut statuses: Vec<Status>) -> Vec<Status> {
+pub fn self_statuses(config: &RoomConfig, mut statuses: Vec<Status>) -> Vec<Status> {
     if config.whois == Whois::Anyone {
         statuses.insert(0, Status::NonAnonymousRoom);
     }

@@ -177,7 +177,6 @@ fn messages(
                 }
                 let mut pm = message.clone();
                 pm.from = Some(me.occupant_jid.clone().into());
-                pm.to = Some(to.jid.into());
                 if !pm
                     .payloads
                     .iter()
@@ -185,7 +184,10 @@ fn messages(
                 {
                     pm.payloads.push(MucUser::new().into());
                 }
-                out.send(pm);
+                // §7.2.8: to every session of the occupant, as RECOMMENDED.
+                for pm in super::room::to_sessions(&to, pm) {
+                    out.send(pm);
+                }
             }
         }
     }
@@ -209,9 +211,9 @@ fn reflect(
         for o in rooms.occupants_of(room) {
             // The sender always gets its own reflection (clients rely on it, §7.4).
             if !players.contains(o.entity) || o.entity == me.entity {
-                let mut m = reflected.clone();
-                m.to = Some(o.jid.into());
-                out.send(m);
+                for m in super::room::to_sessions(&o, reflected.clone()) {
+                    out.send(m);
+                }
             }
         }
         return reflected;

@@ -15,6 +15,7 @@ pub mod join;
 pub mod limits;
 pub mod lock;
 pub mod messages;
+pub mod nick;
 pub mod owner;
 pub mod ping;
 pub mod player;
@@ -22,6 +23,7 @@ pub mod presence;
 pub mod privileges;
 pub mod register;
 pub mod room;
+pub mod session;
 pub mod subject;
 pub mod voice;
 

@@ -276,8 +276,8 @@ fn announce(rooms: &Rooms, room: Entity, statuses: Vec<Status>, out: &mut Outbox
         return;
     };
     let x = muc_user(statuses, Vec::new());
-    for occupant in rooms.occupants_of(room) {
-        let mut m = xmpp_parsers::message::Message::groupchat(Some(occupant.jid.into()));
+    for jid in rooms.real_jids(room) {
+        let mut m = xmpp_parsers::message::Message::groupchat(Some(jid.clone().into()));
         m.from = Some(room_jid.clone().into());
         m.payloads.push(x.clone());
         out.send(m);

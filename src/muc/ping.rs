@@ -45,7 +45,7 @@ fn ping(
                     .find(room)
                     .and_then(|r| rooms.occupant_by_sender(r, &iq.from));
                 match me {
-                    Some(me) if me.nick == *nick => Ok(()),
+                    Some(me) if super::nick::same(&me.nick, nick) => Ok(()),
                     Some(_) => Err(errors::feature_not_implemented(&service.jid, None)),
                     None => Err(errors::not_acceptable(
                         &service.jid,

@@ -14,27 +14,33 @@ use crate::engine::route::PresenceIn;
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::{errors, presence_error};
 
-/// What an occupant's presence asks for, once classified.
+/// What an occupant's presence asks for, once classified; `session` is the full JID it came
+/// from (an occupant may have several, §7.2.8).
 #[derive(Message, Debug, Clone)]
 pub enum OccupancyChange {
-    /// §7.14: the occupant leaves.
+    /// §7.14: the session leaves (the occupant with its last session).
     Leave {
         occupant: Entity,
+        session: FullJid,
         presence: Presence,
     },
-    /// §7.6: the occupant asks for a new nick.
+    /// §7.6: the session asks for a new nick.
     Nick {
         occupant: Entity,
+        session: FullJid,
         new: FullJid,
+        /// The room enforced the nickname into another form than asked (status 210).
+        modified: bool,
         presence: Presence,
     },
     /// §7.7: new availability or status.
     Status {
         occupant: Entity,
+        session: FullJid,
         presence: Presence,
     },
-    /// §11.1: the user's server bounced a stanza; the occupant is gone.
-    Bounced { occupant: Entity },
+    /// §11.1: the user's server bounced a stanza; the session is gone.
+    Bounced { occupant: Entity, session: FullJid },
 }
 
 pub struct PresencePlugin;
@@ -70,11 +76,13 @@ fn classify(
             (PresenceType::Error, Some(me)) => {
                 changes.write(OccupancyChange::Bounced {
                     occupant: me.entity,
+                    session: from.clone(),
                 });
             }
             (PresenceType::Unavailable, Some(me)) => {
                 changes.write(OccupancyChange::Leave {
                     occupant: me.entity,
+                    session: from.clone(),
                     presence: presence.clone(),
                 });
             }
@@ -86,16 +94,35 @@ fn classify(
                     ));
                     continue;
                 };
-                let Some(target) = occupant_jid(room_jid, nick) else {
-                    continue;
+                let enforced = match super::nick::occupant_jid(room_jid, nick) {
+                    Ok(target) => target,
+                    Err(bad) if me.is_some() || muc.is_some() => {
+                        let err = match bad {
+                            super::nick::BadNick::Empty => {
+                                errors::jid_malformed(&service.jid, Some(bad.text()))
+                            }
+                            _ => errors::not_acceptable(&service.jid, Some(bad.text())),
+                        };
+                        out.send_opt(presence_error(presence, err));
+                        continue;
+                    }
+                    Err(_) => {
+                        if let Some(target) = occupant_jid(room_jid, nick) {
+                            out.send(not_joined(&target, from));
+                        }
+                        continue;
+                    }
                 };
+                let modified = enforced.resource().as_str() != nick.as_str();
+                let target = enforced;
                 match (me, muc) {
-                    (Some(me), muc) if me.nick != *nick => {
+                    (Some(me), _) if target.resource().as_str() != me.nick => {
                         // A join element to another nick from an occupant is a nick change too.
-                        let _ = muc;
                         changes.write(OccupancyChange::Nick {
                             occupant: me.entity,
+                            session: from.clone(),
                             new: target,
+                            modified,
                             presence: presence.clone(),
                         });
                     }
@@ -109,24 +136,37 @@ fn classify(
                         role: me.role.clone(),
                         resync: Some(me.entity),
                         refusal: None,
+                        nick_modified: modified,
+                        session_of: None,
                     }),
                     (Some(me), None) => {
                         changes.write(OccupancyChange::Status {
                             occupant: me.entity,
+                            session: from.clone(),
                             presence: presence.clone(),
                         });
                     }
-                    (None, Some(muc)) => requests.0.push(JoinRequest {
-                        from: from.clone(),
-                        occupant_jid: target,
-                        room,
-                        presence: presence.clone(),
-                        muc,
-                        affiliation: Affiliation::None,
-                        role: Role::None,
-                        resync: None,
-                        refusal: None,
-                    }),
+                    (None, Some(muc)) => {
+                        // §7.2.8: the nick its user already holds makes this a new session of
+                        // that occupant.
+                        let session_of = room
+                            .and_then(|r| rooms.occupant_by_nick(r, target.resource().as_str()))
+                            .filter(|o| o.jid.to_bare() == from.to_bare())
+                            .map(|o| o.entity);
+                        requests.0.push(JoinRequest {
+                            from: from.clone(),
+                            occupant_jid: target,
+                            room,
+                            presence: presence.clone(),
+                            muc,
+                            affiliation: Affiliation::None,
+                            role: Role::None,
+                            resync: None,
+                            refusal: None,
+                            nick_modified: modified,
+                            session_of,
+                        });
+                    }
                     (None, None) => out.send(not_joined(&target, from)),
                 }
             }
@@ -170,36 +210,52 @@ fn occupancy(
     mut out: ResMut<Outbox>,
 ) {
     for change in changes.read() {
-        let entity = match change {
-            OccupancyChange::Leave { occupant, .. }
-            | OccupancyChange::Nick { occupant, .. }
-            | OccupancyChange::Status { occupant, .. }
-            | OccupancyChange::Bounced { occupant } => *occupant,
+        let (entity, session) = match change {
+            OccupancyChange::Leave {
+                occupant, session, ..
+            }
+            | OccupancyChange::Nick {
+                occupant, session, ..
+            }
+            | OccupancyChange::Status {
+                occupant, session, ..
+            }
+            | OccupancyChange::Bounced { occupant, session } => (*occupant, session),
         };
         let (Ok(in_room), Some(me)) = (room_of.get(entity), rooms.occupant(entity)) else {
             continue;
         };
         let room = in_room.0;
+        let several = me.sessions.len() > 1;
         match change {
+            OccupancyChange::Leave { presence, .. } if several => {
+                super::session::leave_session(&mut rooms, room, &me, session, presence, &mut out);
+            }
             OccupancyChange::Leave { presence, .. } => {
                 let mut me = me;
                 me.presence.statuses = presence.statuses.clone();
                 leave(&mut rooms, room, &me, &[], &mut out);
             }
+            OccupancyChange::Bounced { .. } if several => {
+                super::session::drop_session(&mut rooms, room, &me, session, &mut out);
+            }
             OccupancyChange::Bounced { .. } => bounce(&mut rooms, room, &me, &mut out),
             OccupancyChange::Status { presence, .. } => {
-                let stored = stored_presence(presence);
-                if let Ok((_, _, _, _, mut last, _)) = rooms.occupants.get_mut(entity) {
-                    last.0 = stored.clone();
-                }
-                let me = OccupantInfo {
-                    presence: stored,
-                    ..me
-                };
-                rooms.broadcast_presence(room, &me, &[], true, false, &mut out);
+                super::session::status(&mut rooms, room, &me, session, presence, &mut out);
             }
-            OccupancyChange::Nick { new, presence, .. } => {
-                change_nick(&mut rooms, room, me, new, presence, &service, &mut out);
+            OccupancyChange::Nick {
+                new,
+                modified,
+                presence,
+                ..
+            } => {
+                let asked = NickAsked {
+                    session,
+                    new,
+                    modified: *modified,
+                    presence,
+                };
+                change_nick(&mut rooms, room, me, asked, &service, &mut out);
             }
         }
     }
@@ -216,13 +272,15 @@ fn farewell(rooms: Rooms, mut out: ResMut<Outbox>) {
         for occupant in rooms.occupants_of(room) {
             let mut me = occupant.clone();
             me.presence.statuses.clear();
-            out.send(super::room::occupant_presence(
+            for p in super::room::occupant_presence(
                 config,
                 &me,
                 &me,
                 vec![Status::ServiceShutdown],
                 false,
-            ));
+            ) {
+                out.send(p);
+            }
         }
     }
 }
@@ -238,13 +296,9 @@ pub fn leave(
 ) {
     rooms.broadcast_presence(room, me, statuses, false, true, out);
     if let Some(config) = rooms.config(room) {
-        out.send(super::room::occupant_presence(
-            config,
-            me,
-            me,
-            statuses.to_vec(),
-            false,
-        ));
+        for p in super::room::occupant_presence(config, me, me, statuses.to_vec(), false) {
+            out.send(p);
+        }
     }
     rooms.remove_occupant(room, me);
 }
@@ -255,17 +309,35 @@ pub fn bounce(rooms: &mut Rooms, room: Entity, me: &OccupantInfo, out: &mut Outb
     rooms.broadcast_presence(room, me, &[Status::ServiceErrorKick], false, true, out);
 }
 
+/// A nick change as asked: the session asking, the occupant JID with the enforced nickname.
+pub struct NickAsked<'a> {
+    pub session: &'a FullJid,
+    pub new: &'a FullJid,
+    /// The enforced nickname differs from the one asked for (status 210 to the occupant).
+    pub modified: bool,
+    pub presence: &'a Presence,
+}
+
 /// §7.6: unavailable with 303 and the new nick to everyone, then the presence under the new nick.
 fn change_nick(
     rooms: &mut Rooms,
     room: Entity,
     me: OccupantInfo,
-    new: &FullJid,
-    presence: &Presence,
+    asked: NickAsked,
     service: &Service,
     out: &mut Outbox,
 ) {
+    let NickAsked {
+        session,
+        new,
+        modified,
+        presence,
+    } = asked;
     let new_nick = new.resource().as_str().to_owned();
+    // Another occupant with that nick: a conflict, unless it is the same user's (§7.2.8).
+    let holder = rooms
+        .occupant_by_nick(room, &new_nick)
+        .filter(|o| o.entity != me.entity);
     let policy = rooms.config(room).map(|c| c.nick_change);
     let refusal = match policy {
         Some(NickChange::Nobody) => Some(errors::not_acceptable(
@@ -276,10 +348,15 @@ fn change_nick(
             &service.jid,
             Some("Visitors cannot change their nickname in this room"),
         )),
-        _ if rooms.occupant_by_nick(room, &new_nick).is_some() => Some(errors::conflict(
-            &service.jid,
-            Some("That nickname is already in use by another occupant"),
-        )),
+        _ if holder
+            .as_ref()
+            .is_some_and(|o| o.jid.to_bare() != me.jid.to_bare()) =>
+        {
+            Some(errors::conflict(
+                &service.jid,
+                Some("That nickname is already in use by another occupant"),
+            ))
+        }
         _ if super::register::reserved_by_other(rooms, room, &new_nick, &me.jid.to_bare()) => {
             Some(errors::conflict(
                 &service.jid,
@@ -297,6 +374,16 @@ fn change_nick(
         out.send_opt(refused);
         return;
     }
+    if me.sessions.len() > 1 || holder.is_some() {
+        let asked = NickAsked {
+            session,
+            new,
+            modified,
+            presence,
+        };
+        super::session::split_nick(rooms, room, &me, asked, holder, out);
+        return;
+    }
     let Some(config) = rooms.config(room).cloned() else {
         return;
     };
@@ -305,30 +392,43 @@ fn change_nick(
         .into_iter()
         .filter(|r| super::room::reaches(&config, &me, r))
     {
-        let mut p =
-            super::room::occupant_presence(&config, &me, &recipient, vec![Status::NewNick], false);
-        patch_item(&mut p, &new_nick, &me.role);
-        out.send(p);
+        for mut p in
+            super::room::occupant_presence(&config, &me, &recipient, vec![Status::NewNick], false)
+        {
+            patch_item(&mut p, &new_nick, &me.role);
+            out.send(p);
+        }
     }
-    let stored = stored_presence(presence);
-    if let Ok((mut nick, _, _, _, mut last, _)) = rooms.occupants.get_mut(me.entity) {
+    if let Ok((mut nick, ..)) = rooms.occupants.get_mut(me.entity) {
         nick.0 = new.clone();
-        last.0 = stored.clone();
     }
+    rooms.set_session_presence(me.entity, session, stored_presence(presence));
     if let Ok((_, _, mut roster, _)) = rooms.rooms.get_mut(room) {
         roster.rename(me.entity, &me.nick, &new_nick);
     }
-    let renamed = OccupantInfo {
-        occupant_jid: new.clone(),
-        nick: new_nick,
-        presence: stored,
-        ..me
+    let Some(renamed) = rooms.occupant(me.entity) else {
+        return;
     };
-    rooms.broadcast_presence(room, &renamed, &[], true, false, out);
+    if modified {
+        rooms.broadcast_presence(room, &renamed, &[], true, true, out);
+        if let Some(config) = rooms.config(room) {
+            for p in super::room::occupant_presence(
+                config,
+                &renamed,
+                &renamed,
+                vec![Status::AssignedNick],
+                true,
+            ) {
+                out.send(p);
+            }
+        }
+    } else {
+        rooms.broadcast_presence(room, &renamed, &[], true, false, out);
+    }
 }
 
 /// Puts the new nick on the muc#user item of the 303 presence, which keeps the role (§7.6.3).
-fn patch_item(p: &mut Presence, nick: &str, role: &Role) {
+pub fn patch_item(p: &mut Presence, nick: &str, role: &Role) {
     for payload in p.payloads.iter_mut() {
         if payload.is("x", xmpp_parsers::ns::MUC_USER)
             && let Ok(mut x) = MucUser::try_from(payload.clone())

@@ -175,14 +175,29 @@ pub fn keeps_an_owner(owners_after: usize) -> Result<(), Denied> {
     }
 }
 
-/// Which lists an occupant may read (§7.11, §8.5, §9.5, §9.8, §10.5, §10.7). Besides the
-/// roles `getmemberlist` names, members of a non-anonymous members-only room may read the
-/// member list (§9.5's note).
+/// Which lists an occupant may read (§7.11, §8.5, §9.5, §9.8, §10.5, §10.7). The owner and
+/// admin lists are the owners' (§10.5, §10.8: forbidden to anyone else in a semi-anonymous room;
+/// in a non-anonymous one, where the JIDs are no secret, admins may read them too). The ban and
+/// member lists are the admins' (§9.1, §9.5); besides, the roles `getmemberlist` names and,
+/// in a non-anonymous members-only room, its members read the member list (§9.5's note).
 pub fn may_get_affiliation_list(
     actor: &Actor,
     list: AdminAffiliation,
     config: &super::config::RoomConfig,
 ) -> Result<(), Denied> {
+    if actor.affiliation == AdminAffiliation::Owner {
+        return Ok(());
+    }
+    if is_admin_or_owner(list) {
+        if actor.affiliation == AdminAffiliation::Admin
+            && config.whois == super::config::Whois::Anyone
+        {
+            return Ok(());
+        }
+        return Err(Denied::Forbidden(
+            "Only owners may retrieve the owner and admin lists of this room",
+        ));
+    }
     if is_admin_or_owner(actor.affiliation) {
         return Ok(());
     }

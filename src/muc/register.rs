@@ -19,7 +19,7 @@ use xmpp_parsers::stanza_error::StanzaError;
 
 use super::admin::{Cause, actor_of, set_affiliation};
 use super::join::{JoinRequests, PreJoinStep};
-use super::room::{Rooms, occupant_jid};
+use super::room::Rooms;
 use crate::engine::route::{IqIn, IqTarget, IqTargetKind, MessageIn};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::{errors, message_error};
@@ -298,13 +298,20 @@ fn submitted(
         _ => return Err(bad("The form needs one muc#register_roomnick")),
     };
     // Stored as a join would spell it (the resourcepart as parsed), so that the two compare.
-    let nick = occupant_jid(room, &nick)
-        .ok_or_else(|| bad("That nickname is not a valid room nickname"))?
+    let nick = super::nick::occupant_jid(room, &nick)
+        .map_err(|_| bad("That nickname is not a valid room nickname"))?
         .resource()
         .as_str()
         .to_owned();
-    let fields = form
-        .fields
+    Ok(Some(Request {
+        nick,
+        fields: known_fields(&form),
+    }))
+}
+
+/// The muc#register fields of a submitted form, labelled as the form offers them.
+fn known_fields(form: &DataForm) -> Vec<Field> {
+    form.fields
         .iter()
         .filter(|f| f.var.as_deref().is_some_and(|v| v != "FORM_TYPE"))
         .filter_map(|f| {
@@ -314,8 +321,24 @@ fn submitted(
             field.values = f.values.clone();
             Some(field)
         })
-        .collect();
-    Ok(Some(Request { nick, fields }))
+        .collect()
+}
+
+impl Request {
+    /// The submitted fields as the store keeps them: a submitted muc#register form.
+    pub fn stored_form(&self) -> String {
+        let form = DataForm::new(DataFormType::Submit, FORM_TYPE, self.fields.clone());
+        String::from(&Element::from(form))
+    }
+
+    /// A request as the store kept it; `None` when the form does not read back.
+    pub fn from_stored(nick: String, form: &str) -> Option<Request> {
+        let form = DataForm::try_from(form.parse::<Element>().ok()?).ok()?;
+        Some(Request {
+            nick,
+            fields: known_fields(&form),
+        })
+    }
 }
 
 /// §7.10: a submitted form reserves the nickname; an unaffiliated user becomes a member, in a
@@ -446,7 +469,7 @@ fn approvers(rooms: &Rooms, room: Entity) -> Vec<Jid> {
             let sessions: Vec<Jid> = occupants
                 .iter()
                 .filter(|o| o.jid.to_bare() == *jid)
-                .map(|o| Jid::from(o.jid.clone()))
+                .flat_map(|o| o.session_jids().cloned().map(Jid::from).collect::<Vec<_>>())
                 .collect();
             if sessions.is_empty() {
                 vec![Jid::from(jid.clone())]
@@ -629,7 +652,7 @@ fn decide(
         q.0.iter()
             .find(|(jid, r)| match &user {
                 Some(u) => *jid == u,
-                None => Some(r.nick.as_str()) == nick,
+                None => nick.is_some_and(|n| super::nick::same(&r.nick, n)),
             })
             .map(|(jid, _)| jid.clone())
     });

@@ -69,11 +69,16 @@ impl Affiliations {
             .iter()
             .filter(move |(_, e)| e.affiliation == affiliation)
     }
-    /// The user who reserved `nick` by registering, if any.
+    /// The user who reserved `nick` by registering, if any (compared as nicknames are).
     pub fn holder_of_nick(&self, nick: &str) -> Option<&BareJid> {
+        let key = super::nick::key(nick);
         self.0
             .iter()
-            .find(|(_, e)| e.nick.as_deref() == Some(nick))
+            .find(|(_, e)| {
+                e.nick
+                    .as_deref()
+                    .is_some_and(|n| super::nick::key(n) == key)
+            })
             .map(|(jid, _)| jid)
     }
 }
@@ -86,6 +91,7 @@ pub fn wire_affiliation(affiliation: AdminAffiliation) -> Affiliation {
 /// The room's occupant indexes, kept exact by the systems that add, rename and remove occupants.
 #[derive(Component, Debug, Clone, Default)]
 pub struct Roster {
+    /// By the nickname's comparison key ([`super::nick::key`]): "Bob" finds "bob".
     pub by_nick: HashMap<String, Entity>,
     pub by_jid: HashMap<FullJid, Entity>,
     /// Join order: the order presences are sent in.
@@ -94,18 +100,22 @@ pub struct Roster {
 
 impl Roster {
     pub fn insert(&mut self, entity: Entity, nick: &str, jid: &FullJid) {
-        self.by_nick.insert(nick.to_owned(), entity);
+        self.by_nick.insert(super::nick::key(nick), entity);
         self.by_jid.insert(jid.clone(), entity);
         self.order.push(entity);
     }
     pub fn remove(&mut self, entity: Entity, nick: &str, jid: &FullJid) {
-        self.by_nick.remove(nick);
+        self.by_nick.remove(&super::nick::key(nick));
         self.by_jid.remove(jid);
         self.order.retain(|e| *e != entity);
     }
     pub fn rename(&mut self, entity: Entity, old: &str, new: &str) {
-        self.by_nick.remove(old);
-        self.by_nick.insert(new.to_owned(), entity);
+        self.by_nick.remove(&super::nick::key(old));
+        self.by_nick.insert(super::nick::key(new), entity);
+    }
+    /// The occupant holding `nick` (compared as nicknames are).
+    pub fn nick(&self, nick: &str) -> Option<Entity> {
+        self.by_nick.get(&super::nick::key(nick)).copied()
     }
     pub fn len(&self) -> usize {
         self.order.len()
@@ -147,9 +157,23 @@ pub struct OccupantRole(pub Role);
 #[derive(Component, Debug, Clone, PartialEq)]
 pub struct OccupantAffiliation(pub Affiliation);
 
-/// The last available presence the occupant sent (show, status, priority, payloads).
+/// The last available presence the occupant sent (show, status, priority, payloads): its
+/// primary session's.
 #[derive(Component, Debug, Clone)]
 pub struct LastPresence(pub Presence);
+
+/// One of an occupant's connections: a full JID of its user and the presence it last sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub jid: FullJid,
+    pub presence: Presence,
+}
+
+/// An occupant's sessions (§7.2.8: a user may be one occupant from several resources), oldest
+/// first. The first is the primary: its JID is [`RealJid`] and its presence [`LastPresence`], what
+/// the others see; every session gets the room's traffic.
+#[derive(Component, Debug, Clone, Default)]
+pub struct Sessions(pub Vec<Session>);
 
 /// Rooms by JID.
 #[derive(Resource, Debug, Default)]
@@ -172,12 +196,21 @@ pub struct OccupantInfo {
     pub presence: Presence,
     /// The player role (§ palaver), shown as hats.
     pub player: Option<Player>,
+    /// Every session, the primary (`jid`, `presence`) first.
+    pub sessions: Vec<Session>,
+}
+
+impl OccupantInfo {
+    /// The full JIDs the occupant's traffic goes to.
+    pub fn session_jids(&self) -> impl Iterator<Item = &FullJid> + '_ {
+        self.sessions.iter().map(|s| &s.jid)
+    }
 }
 
 /// An occupant's components as [`Rooms`] reads and changes them.
 pub type OccupantData = (
     &'static mut Nick,
-    &'static RealJid,
+    &'static mut RealJid,
     &'static mut OccupantRole,
     &'static mut OccupantAffiliation,
     &'static mut LastPresence,
@@ -201,6 +234,7 @@ pub struct Rooms<'w, 's> {
         ),
     >,
     pub occupants: Query<'w, 's, OccupantData>,
+    pub sessions: Query<'w, 's, &'static mut Sessions>,
     pub commands: Commands<'w, 's>,
 }
 
@@ -222,6 +256,13 @@ impl Rooms<'_, '_> {
     }
     pub fn occupant(&self, entity: Entity) -> Option<OccupantInfo> {
         let (nick, jid, role, aff, presence, player) = self.occupants.get(entity).ok()?;
+        let sessions = match self.sessions.get(entity) {
+            Ok(s) if !s.0.is_empty() => s.0.clone(),
+            _ => vec![Session {
+                jid: jid.0.clone(),
+                presence: presence.0.clone(),
+            }],
+        };
         Some(OccupantInfo {
             entity,
             occupant_jid: nick.0.clone(),
@@ -231,6 +272,7 @@ impl Rooms<'_, '_> {
             affiliation: aff.0.clone(),
             presence: presence.0.clone(),
             player: player.cloned(),
+            sessions,
         })
     }
     /// The occupant `from` is in `room`, if any.
@@ -243,15 +285,23 @@ impl Rooms<'_, '_> {
         self.occupant_by_jid(room, from.try_as_full().ok()?)
     }
     pub fn occupant_by_nick(&self, room: Entity, nick: &str) -> Option<OccupantInfo> {
-        let entity = *self.roster(room)?.by_nick.get(nick)?;
+        let entity = self.roster(room)?.nick(nick)?;
         self.occupant(entity)
     }
-    /// The real JIDs of `room`'s occupants, in join order (the cheap path for fan-out).
+    /// The real JIDs of every session of `room`'s occupants, in join order (the cheap path for
+    /// fan-out).
     pub fn real_jids(&self, room: Entity) -> impl Iterator<Item = &FullJid> + '_ {
         self.roster(room)
             .into_iter()
             .flat_map(|r| r.order.iter())
-            .filter_map(|e| self.occupants.get(*e).ok().map(|o| &o.1.0))
+            .flat_map(|e| match self.sessions.get(*e) {
+                Ok(s) => s.0.iter().map(|s| &s.jid).collect::<Vec<_>>(),
+                Err(_) => self
+                    .occupants
+                    .get(*e)
+                    .map(|o| vec![&o.1.0])
+                    .unwrap_or_default(),
+            })
     }
 
     /// Every occupant of `room`, in join order.
@@ -297,6 +347,10 @@ impl Rooms<'_, '_> {
         presence: Presence,
     ) -> Entity {
         let nick = occupant_jid.resource().as_str().to_owned();
+        let session = Session {
+            jid: jid.clone(),
+            presence: presence.clone(),
+        };
         let entity = self
             .commands
             .spawn((
@@ -305,6 +359,7 @@ impl Rooms<'_, '_> {
                 OccupantRole(role),
                 OccupantAffiliation(affiliation),
                 LastPresence(presence),
+                Sessions(vec![session]),
                 InRoom(room),
             ))
             .id();
@@ -320,15 +375,76 @@ impl Rooms<'_, '_> {
         entity
     }
 
-    /// Removes an occupant from its room's indexes and the world.
+    /// Removes an occupant, every session of it, from its room's indexes and the world.
     pub fn remove_occupant(&mut self, room: Entity, occupant: &OccupantInfo) {
         if let Ok((_, _, mut roster, _)) = self.rooms.get_mut(room) {
             roster.remove(occupant.entity, &occupant.nick, &occupant.jid);
+            for jid in occupant.session_jids() {
+                roster.by_jid.remove(jid);
+            }
             if roster.is_empty() {
                 self.emptied.0.push(room);
             }
         }
         self.commands.entity(occupant.entity).despawn();
+    }
+
+    /// Adds a session (another resource of the same user) to an occupant (§7.2.8).
+    pub fn add_session(
+        &mut self,
+        room: Entity,
+        occupant: Entity,
+        jid: FullJid,
+        presence: Presence,
+    ) {
+        if let Ok(mut sessions) = self.sessions.get_mut(occupant) {
+            sessions.0.retain(|s| s.jid != jid);
+            sessions.0.push(Session {
+                jid: jid.clone(),
+                presence,
+            });
+        }
+        if let Ok((_, _, mut roster, _)) = self.rooms.get_mut(room) {
+            roster.by_jid.insert(jid, occupant);
+        }
+    }
+
+    /// Takes one session away from an occupant that keeps others; the primary passes to the
+    /// next oldest. Returns whether the primary changed.
+    pub fn remove_session(&mut self, room: Entity, occupant: Entity, jid: &FullJid) -> bool {
+        if let Ok((_, _, mut roster, _)) = self.rooms.get_mut(room) {
+            roster.by_jid.remove(jid);
+        }
+        let Ok(mut sessions) = self.sessions.get_mut(occupant) else {
+            return false;
+        };
+        let was_primary = sessions.0.first().is_some_and(|s| s.jid == *jid);
+        sessions.0.retain(|s| s.jid != *jid);
+        let primary = sessions.0.first().cloned();
+        match primary {
+            Some(primary) if was_primary => {
+                if let Ok(mut o) = self.occupants.get_mut(occupant) {
+                    o.1.0 = primary.jid;
+                    o.4.0 = primary.presence;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Records a session's new presence (the occupant's own when it is the primary).
+    pub fn set_session_presence(&mut self, occupant: Entity, jid: &FullJid, presence: Presence) {
+        let mut primary = false;
+        if let Ok(mut sessions) = self.sessions.get_mut(occupant) {
+            primary = sessions.0.first().is_some_and(|s| s.jid == *jid);
+            if let Some(s) = sessions.0.iter_mut().find(|s| s.jid == *jid) {
+                s.presence = presence.clone();
+            }
+        }
+        if primary && let Ok(mut o) = self.occupants.get_mut(occupant) {
+            o.4.0 = presence;
+        }
     }
 
     /// Destroys a room and its occupants (no stanzas: callers send what the case needs).
@@ -360,14 +476,39 @@ impl Rooms<'_, '_> {
             if !reaches(config, subject, &recipient) {
                 continue;
             }
-            out.send(occupant_presence(
-                config,
-                subject,
-                &recipient,
-                statuses.to_vec(),
-                available,
-            ));
+            for p in occupant_presence(config, subject, &recipient, statuses.to_vec(), available) {
+                out.send(p);
+            }
         }
+    }
+}
+
+/// A stanza as each of `recipient`'s sessions gets it.
+pub fn to_sessions<T: Clone + Addressed>(recipient: &OccupantInfo, stanza: T) -> Vec<T> {
+    recipient
+        .session_jids()
+        .map(|jid| {
+            let mut s = stanza.clone();
+            s.set_to(Jid::from(jid.clone()));
+            s
+        })
+        .collect()
+}
+
+/// Stanzas whose addressee can be set.
+pub trait Addressed {
+    fn set_to(&mut self, to: Jid);
+}
+
+impl Addressed for Presence {
+    fn set_to(&mut self, to: Jid) {
+        self.to = Some(to);
+    }
+}
+
+impl Addressed for xmpp_parsers::message::Message {
+    fn set_to(&mut self, to: Jid) {
+        self.to = Some(to);
     }
 }
 
@@ -382,10 +523,42 @@ pub fn sees_jids(config: &RoomConfig, viewer_role: &Role) -> bool {
     config.whois == Whois::Anyone || *viewer_role == Role::Moderator
 }
 
-/// The presence of `subject` as `recipient` gets it: from `room/nick`, with the muc#user item
-/// (real JID only where the recipient may see it) and the given status codes. `available: false`
-/// gives the unavailable form (role none), keeping only the status text.
+/// The presence of `subject` as each of `recipient`'s sessions gets it: from `room/nick`, with the
+/// muc#user item (real JID only where the recipient may see it) and the given status codes.
+/// `available: false` gives the unavailable form (role none), keeping only the status text. An
+/// occupant hears of itself at each session with that session's own presence and JID (110).
 pub fn occupant_presence(
+    config: &RoomConfig,
+    subject: &OccupantInfo,
+    recipient: &OccupantInfo,
+    statuses: Vec<Status>,
+    available: bool,
+) -> Vec<Presence> {
+    if subject.entity != recipient.entity {
+        let p = one_presence(config, subject, recipient, statuses, available);
+        return to_sessions(recipient, p);
+    }
+    subject
+        .sessions
+        .iter()
+        .map(|session| {
+            let me = OccupantInfo {
+                jid: session.jid.clone(),
+                presence: session.presence.clone(),
+                ..subject.clone()
+            };
+            let mut p = one_presence(config, &me, &me, statuses.clone(), available);
+            if !available {
+                // The leaver's own words, whichever session left.
+                p.statuses = subject.presence.statuses.clone();
+            }
+            p
+        })
+        .collect()
+}
+
+/// [`occupant_presence`] for one addressee, `recipient.jid`.
+pub fn one_presence(
     config: &RoomConfig,
     subject: &OccupantInfo,
     recipient: &OccupantInfo,

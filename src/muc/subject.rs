@@ -105,14 +105,17 @@ fn change_subject(
             .unwrap_or_default();
         subject.by = Some(me.occupant_jid.clone());
         let id = req.message.id.as_ref().map(|i| i.0.clone());
-        for recipient in rooms.occupants_of(req.room) {
-            let m = subject_message(room, &subject, recipient.jid.into(), id.clone());
+        for jid in rooms.real_jids(req.room) {
+            let m = subject_message(room, &subject, jid.clone().into(), id.clone());
             out.send(m);
         }
     }
 }
 
-/// Whether a groupchat message is a subject change: a subject and no body (§8.1).
+/// Whether a groupchat message is a subject change: a subject, no body and no thread (§8.1).
 pub fn is_subject_change(m: &Message) -> bool {
-    m.type_ == MessageType::Groupchat && !m.subjects.is_empty() && m.bodies.is_empty()
+    m.type_ == MessageType::Groupchat
+        && !m.subjects.is_empty()
+        && m.bodies.is_empty()
+        && m.thread.is_none()
 }

@@ -111,12 +111,14 @@ fn voice_requests(
                     .into_iter()
                     .filter(|o| o.role == Role::Moderator)
                 {
-                    let mut m = Message::new(Some(moderator.jid.into()));
+                    let mut m = Message::new(None);
                     m.type_ = MessageType::Normal;
                     m.from = Some(room_jid.clone().into());
                     m.payloads
                         .push(approval_form(&me.jid.to_string(), &me.nick).into());
-                    out.send(m);
+                    for m in super::room::to_sessions(&moderator, m) {
+                        out.send(m);
+                    }
                 }
             }
             DataFormType::Submit => {

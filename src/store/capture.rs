@@ -5,17 +5,22 @@
 use bevy_ecs::prelude::*;
 use chrono::{DateTime, Utc};
 use tracing::warn;
-use xmpp_parsers::jid::{BareJid, FullJid};
+use xmpp_parsers::jid::{BareJid, FullJid, Jid};
 use xmpp_parsers::message::Message;
 use xmpp_parsers::minidom::Element;
 
-use super::{Change, StoredAffiliation, StoredMessage, StoredRoom, StoredSubject};
+use super::{
+    Change, StoredAffiliation, StoredInvitation, StoredMessage, StoredRequest, StoredRoom,
+    StoredSubject,
+};
 use crate::engine::{Engine, EngineBuilder, Feature, Now, Phase};
 use crate::muc::config::RoomConfig;
 use crate::muc::destroy::RoomDestroyed;
 use crate::muc::history::History;
+use crate::muc::invite::PendingInvitations;
 use crate::muc::lock::Locked;
 use crate::muc::player::GameRunning;
+use crate::muc::register::{PendingRegistrations, Request};
 use crate::muc::room::{AffiliationEntry, Affiliations, Room, RoomIndex, Roster};
 use crate::muc::subject::Subject;
 use crate::play::{GameCatalog, StoredTable, Table};
@@ -54,6 +59,8 @@ type RoomState<'a> = (
     Ref<'a, Subject>,
     Ref<'a, History>,
     Option<Ref<'a, Table>>,
+    Option<Ref<'a, PendingRegistrations>>,
+    Option<Ref<'a, PendingInvitations>>,
     Option<&'a mut Persisted>,
 );
 
@@ -65,6 +72,8 @@ type Dirty = Or<(
     Changed<Subject>,
     Changed<History>,
     Changed<Table>,
+    Changed<PendingRegistrations>,
+    Changed<PendingInvitations>,
 )>;
 
 fn capture(
@@ -79,7 +88,9 @@ fn capture(
             jid: d.jid.to_string(),
         });
     }
-    for (entity, room, config, affs, subject, history, table, persisted) in &mut rooms {
+    for (entity, room, config, affs, subject, history, table, requests, invitations, persisted) in
+        &mut rooms
+    {
         let jid = room.jid.to_string();
         let keep = config.persistent && !locked.contains(entity);
         match (keep, persisted) {
@@ -142,6 +153,32 @@ fn capture(
                         game: table
                             .as_ref()
                             .and_then(|t| ron::to_string(&t.to_stored()).ok()),
+                    });
+                }
+                if let Some(requests) = requests.filter(|r| first || r.is_changed()) {
+                    queue.0.push(Change::SetRequests {
+                        room: jid.clone(),
+                        list: requests
+                            .0
+                            .iter()
+                            .map(|(user, r)| StoredRequest {
+                                jid: user.to_string(),
+                                nick: r.nick.clone(),
+                                form: r.stored_form(),
+                            })
+                            .collect(),
+                    });
+                }
+                if let Some(invitations) = invitations.filter(|i| first || i.is_changed()) {
+                    queue.0.push(Change::SetInvitations {
+                        room: jid.clone(),
+                        list: invitations
+                            .entries()
+                            .map(|(invitee, inviter)| StoredInvitation {
+                                invitee: invitee.to_string(),
+                                inviter: inviter.to_string(),
+                            })
+                            .collect(),
                     });
                 }
                 let now = Persisted {
@@ -242,6 +279,30 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
             .and_then(|t| Table::from_stored(t, &catalog, now));
         let running = table.as_ref().is_some_and(Table::running);
         let had_game = table.is_some();
+        let mut requests = PendingRegistrations::default();
+        for r in &s.requests {
+            match (
+                r.jid.parse::<BareJid>(),
+                Request::from_stored(r.nick.clone(), &r.form),
+            ) {
+                (Ok(user), Some(request)) => {
+                    requests.0.insert(user, request);
+                }
+                _ => {
+                    warn!(room = %s.jid, user = %r.jid, "stored registration request unreadable, skipped")
+                }
+            }
+        }
+        let invitations = PendingInvitations::from_entries(s.invitations.iter().filter_map(|i| {
+            let read = (i.invitee.parse::<BareJid>(), i.inviter.parse::<Jid>());
+            match read {
+                (Ok(invitee), Ok(inviter)) => Some((invitee, inviter)),
+                _ => {
+                    warn!(room = %s.jid, "stored invitation unreadable, skipped");
+                    None
+                }
+            }
+        }));
         let mut entity = world.spawn((
             Room { jid: jid.clone() },
             config,
@@ -250,6 +311,8 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
             subject,
             history,
             Persisted { next_seq, had_game },
+            requests,
+            invitations,
         ));
         if let Some(table) = table {
             entity.insert(table);

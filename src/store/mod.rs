@@ -56,6 +56,23 @@ pub struct StoredRoom {
     pub affiliations: Vec<StoredAffiliation>,
     pub history: Vec<StoredMessage>,
     pub game: Option<String>,
+    pub requests: Vec<StoredRequest>,
+    pub invitations: Vec<StoredInvitation>,
+}
+
+/// A registration waiting for approval (§9.9): the user, the nickname, the submitted form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRequest {
+    pub jid: String,
+    pub nick: String,
+    pub form: String,
+}
+
+/// An invitation the room sent (§7.8.2), oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredInvitation {
+    pub invitee: String,
+    pub inviter: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +125,16 @@ pub enum Change {
     SetGame {
         room: String,
         game: Option<String>,
+    },
+    /// Replaces the room's registrations waiting for approval.
+    SetRequests {
+        room: String,
+        list: Vec<StoredRequest>,
+    },
+    /// Replaces the room's remembered invitations.
+    SetInvitations {
+        room: String,
+        list: Vec<StoredInvitation>,
     },
 }
 
@@ -222,6 +249,39 @@ impl Store {
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(q)?;
+            let requests = sqlx::query(
+                "SELECT jid, nick, form FROM registration_requests WHERE room = $1 ORDER BY jid",
+            )
+            .bind(jid.clone())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q)?
+            .into_iter()
+            .map(|r| {
+                Ok(StoredRequest {
+                    jid: r.try_get("jid")?,
+                    nick: r.try_get("nick")?,
+                    form: r.try_get("form")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(q)?;
+            let invitations = sqlx::query(
+                "SELECT invitee, inviter FROM invitations WHERE room = $1 ORDER BY seq",
+            )
+            .bind(jid.clone())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q)?
+            .into_iter()
+            .map(|r| {
+                Ok(StoredInvitation {
+                    invitee: r.try_get("invitee")?,
+                    inviter: r.try_get("inviter")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(q)?;
             rooms.push(StoredRoom {
                 config: row.try_get("config").map_err(q)?,
                 subject: subject.map(|text| StoredSubject { text, by }),
@@ -229,6 +289,8 @@ impl Store {
                 jid,
                 affiliations,
                 history,
+                requests,
+                invitations,
             });
         }
         Ok(rooms)
@@ -255,6 +317,8 @@ impl Store {
                     for sql in [
                         "DELETE FROM history WHERE room = $1",
                         "DELETE FROM affiliations WHERE room = $1",
+                        "DELETE FROM registration_requests WHERE room = $1",
+                        "DELETE FROM invitations WHERE room = $1",
                         "DELETE FROM rooms WHERE jid = $1",
                     ] {
                         sqlx::query(sql)
@@ -328,6 +392,46 @@ impl Store {
                         .await
                         .map_err(q)?;
                 }
+                Change::SetRequests { room, list } => {
+                    sqlx::query("DELETE FROM registration_requests WHERE room = $1")
+                        .bind(room.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                    for r in list {
+                        sqlx::query(
+                            "INSERT INTO registration_requests (room, jid, nick, form) \
+                             VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(room.clone())
+                        .bind(r.jid.clone())
+                        .bind(r.nick.clone())
+                        .bind(r.form.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                    }
+                }
+                Change::SetInvitations { room, list } => {
+                    sqlx::query("DELETE FROM invitations WHERE room = $1")
+                        .bind(room.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                    for (seq, i) in list.iter().enumerate() {
+                        sqlx::query(
+                            "INSERT INTO invitations (room, seq, invitee, inviter) \
+                             VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(room.clone())
+                        .bind(seq as i64)
+                        .bind(i.invitee.clone())
+                        .bind(i.inviter.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                    }
+                }
             }
         }
         tx.commit().await.map_err(q)
@@ -361,6 +465,9 @@ impl StoreHandle {
     }
 }
 
+/// How long the store task waits before each new attempt at a batch that failed alone.
+const RETRY_DELAYS_MS: [u64; 3] = [50, 250, 1000];
+
 /// Starts the store task. Dropping every handle lets it commit what is queued and end.
 pub fn spawn(
     store: Store,
@@ -391,9 +498,18 @@ pub fn spawn(
                 });
                 continue;
             }
-            // One bad batch must not sink the others: retry them one by one, in order.
+            // One bad batch must not sink the others: retry them one by one, in order, each a
+            // few times (a lost connection or a busy database passes), since a batch given up
+            // releases stanzas that tell clients of changes the store does not hold.
             for batch in batches {
-                let result = store.apply(&batch.changes).await;
+                let mut result = store.apply(&batch.changes).await;
+                for delay in RETRY_DELAYS_MS {
+                    if result.is_ok() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                    result = store.apply(&batch.changes).await;
+                }
                 if let Err(e) = &result {
                     error!(
                         ticket = batch.ticket,

@@ -1,5 +1,6 @@
-//! End-to-end test support: a real Prosody on loopback, the built `palaver` binary connected to
-//! it as `conference.localhost`, and real c2s clients.
+//! End-to-end test support: a real Prosody or ejabberd on loopback ([`servers`]), the built
+//! `palaver` binary connected to it as `conference.localhost`, and real c2s clients. Tests are
+//! written once and run behind both servers ([`e2e!`]).
 //!
 //! The clients speak c2s with tokio-xmpp's XML stream but exchange raw [`Element`]s: this crate
 //! builds xmpp-parsers with its `component` feature, which makes the typed stanzas belong to
@@ -8,6 +9,8 @@
 
 #![allow(dead_code)] // not every test file uses every helper
 
+mod servers;
+
 use std::fmt::Write as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -15,7 +18,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
-use tempfile::TempDir;
 use tokio::io::BufStream;
 use tokio::net::TcpStream;
 use tokio_xmpp::minidom::{Element, Node};
@@ -28,6 +30,39 @@ pub const SECRET: &str = "e2e-secret";
 pub const PASSWORD: &str = "pw";
 /// Accounts every environment has.
 pub const USERS: &[&str] = &["alice", "bob", "carol"];
+
+pub use servers::{Kind, Server};
+
+/// Defines an end-to-end test once and runs it behind each server: `async fn NAME(kind: Kind)`
+/// becomes the tests `NAME::prosody` and `NAME::ejabberd`. A server left out of
+/// `PALAVER_E2E_SERVERS` is reported and skipped, except under `CI=true`.
+macro_rules! e2e {
+    ($(#[$meta:meta])* async fn $name:ident($kind:ident: Kind) $body:block) => {
+        $(#[$meta])*
+        async fn $name($kind: Kind) $body
+
+        mod $name {
+            #[tokio::test]
+            async fn prosody() {
+                if $crate::support::Kind::Prosody.selected() {
+                    super::$name($crate::support::Kind::Prosody).await;
+                } else {
+                    eprintln!("skipped: prosody is not in PALAVER_E2E_SERVERS");
+                }
+            }
+
+            #[tokio::test]
+            async fn ejabberd() {
+                if $crate::support::Kind::Ejabberd.selected() {
+                    super::$name($crate::support::Kind::Ejabberd).await;
+                } else {
+                    eprintln!("skipped: ejabberd is not in PALAVER_E2E_SERVERS");
+                }
+            }
+        }
+    };
+}
+pub(crate) use e2e;
 
 const CLIENT_NS: &str = "jabber:client";
 const COMPONENT_NS: &str = "jabber:component:accept";
@@ -63,159 +98,6 @@ fn stop(child: &mut Child) {
     // SIGKILL by PID: these processes belong to the test alone.
     let _ = child.kill();
     let _ = child.wait();
-}
-
-/// A Prosody on loopback with its own config, data and log in a temporary directory.
-pub struct Prosody {
-    child: Option<Child>,
-    pub dir: TempDir,
-    pub c2s_port: u16,
-    pub component_port: u16,
-    pub config: PathBuf,
-    pub log: PathBuf,
-}
-
-impl Prosody {
-    pub fn start() -> Prosody {
-        let found = Command::new("sh")
-            .args(["-c", "command -v prosody && command -v prosodyctl"])
-            .stdout(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        assert!(
-            found,
-            "prosody is not installed: the end-to-end tests need a real Prosody 0.12 \
-             (on Debian: apt-get install -y prosody)"
-        );
-        let dir = tempfile::Builder::new()
-            .prefix("palaver-e2e-")
-            .tempdir()
-            .expect("temp dir");
-        let c2s_port = free_port();
-        let component_port = free_port();
-        let config = dir.path().join("prosody.cfg.lua");
-        let log = dir.path().join("prosody.log");
-        std::fs::create_dir_all(dir.path().join("data")).expect("data dir");
-        std::fs::create_dir_all(dir.path().join("certs")).expect("certs dir");
-        std::fs::write(
-            &config,
-            prosody_config(dir.path(), c2s_port, component_port, DOMAIN, SECRET),
-        )
-        .expect("write prosody config");
-        let mut prosody = Prosody {
-            child: None,
-            dir,
-            c2s_port,
-            component_port,
-            config,
-            log,
-        };
-        for user in USERS {
-            prosody.register(user, PASSWORD);
-        }
-        prosody.launch();
-        prosody
-    }
-
-    /// Starts (or restarts) the server process and waits for both ports.
-    pub fn launch(&mut self) {
-        let out = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.path().join("prosody.out"))
-            .expect("prosody.out");
-        let child = Command::new("prosody")
-            .arg("--config")
-            .arg(&self.config)
-            .arg("-F")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().expect("dup"))
-            .stderr(out)
-            .spawn()
-            .expect("cannot start prosody");
-        self.child = Some(child);
-        let up = wait_for_port(self.c2s_port, Duration::from_secs(10))
-            && wait_for_port(self.component_port, Duration::from_secs(10));
-        assert!(up, "prosody did not open its ports\n{}", self.tails());
-    }
-
-    /// Stops the server process (the data stays).
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            stop(&mut child);
-        }
-    }
-
-    pub fn register(&self, user: &str, password: &str) {
-        let out = Command::new("prosodyctl")
-            .arg("--config")
-            .arg(&self.config)
-            .args(["register", user, "localhost", password])
-            .output()
-            .expect("cannot run prosodyctl");
-        assert!(
-            out.status.success(),
-            "prosodyctl register {user} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    pub fn tails(&self) -> String {
-        format!(
-            "--- prosody.log (tail) ---\n{}\n--- prosody stdout/stderr (tail) ---\n{}",
-            tail(&self.log, 40),
-            tail(&self.dir.path().join("prosody.out"), 20)
-        )
-    }
-}
-
-impl Drop for Prosody {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-pub fn prosody_config(
-    dir: &Path,
-    c2s_port: u16,
-    component_port: u16,
-    domain: &str,
-    secret: &str,
-) -> String {
-    let d = dir.display();
-    format!(
-        r#"-- Generated for palaver's end-to-end tests: loopback only, no TLS, no s2s, no http.
-run_as_root = true
-daemonize = false
-pidfile = "{d}/prosody.pid"
-data_path = "{d}/data"
-certificates = "{d}/certs"
-log = {{ {{ levels = {{ min = "debug" }}, to = "file", filename = "{d}/prosody.log" }} }}
-interfaces = {{ "127.0.0.1" }}
-c2s_ports = {{ {c2s_port} }}
-c2s_interfaces = {{ "127.0.0.1" }}
-c2s_direct_tls_ports = {{}}
-legacy_ssl_ports = {{}}
-component_ports = {{ {component_port} }}
-component_interfaces = {{ "127.0.0.1" }}
-s2s_ports = {{}}
-http_ports = {{}}
-https_ports = {{}}
-modules_enabled = {{ "roster"; "saslauth"; "disco"; "ping"; "posix" }}
-modules_disabled = {{ "s2s"; "tls" }}
-c2s_require_encryption = false
-allow_unencrypted_plain_auth = true
-authentication = "internal_plain"
-storage = "internal"
-
-VirtualHost "localhost"
-
-Component "{domain}"
-    component_secret = "{secret}"
-"#
-    )
 }
 
 /// The `palaver` binary under test, logging at debug level to a file.
@@ -294,34 +176,57 @@ impl Drop for Palaver {
     }
 }
 
-/// Prosody plus palaver, torn down (palaver first) on drop; on a failing test the tails of
+/// A server plus palaver, torn down (palaver first) on drop; on a failing test the tails of
 /// both logs are printed.
 pub struct Env {
     pub palaver: Palaver,
-    pub prosody: Prosody,
+    pub server: Server,
 }
 
 impl Env {
-    pub async fn start() -> Env {
-        let prosody = Prosody::start();
-        let palaver = Palaver::start(prosody.dir.path(), prosody.component_port, &[]);
-        let env = Env { palaver, prosody };
+    pub async fn start(kind: Kind) -> Env {
+        Env::start_with(kind, &[]).await
+    }
+
+    /// [`Env::start`] with extra command-line arguments for palaver.
+    pub async fn start_with(kind: Kind, extra: &[&str]) -> Env {
+        let server = Server::start(kind);
+        let palaver = Palaver::start(server.dir(), server.component_port(), extra);
+        let env = Env { palaver, server };
         assert!(
             env.palaver.wait_connected(1, Duration::from_secs(15)).await,
-            "palaver did not connect to prosody"
+            "palaver did not connect to {}",
+            kind.name()
         );
         env
     }
 
     /// A logged-in client for one of [`USERS`].
     pub async fn client(&self, user: &str) -> Client {
-        Client::connect(self.prosody.c2s_port, user, PASSWORD).await
+        Client::connect(self.server.c2s_port(), user, PASSWORD).await
+    }
+
+    /// Another session of one of [`USERS`], bound to `resource`.
+    pub async fn session(&self, user: &str, resource: &str) -> Client {
+        Client::connect_as(self.server.c2s_port(), user, PASSWORD, resource).await
+    }
+
+    /// Kills palaver with SIGKILL and starts it again on the same database; waits for the link.
+    pub async fn restart_palaver(&mut self) {
+        self.palaver.kill();
+        self.palaver = Palaver::start(self.server.dir(), self.server.component_port(), &[]);
+        assert!(
+            self.palaver
+                .wait_connected(1, Duration::from_secs(15))
+                .await,
+            "palaver did not come back"
+        );
     }
 
     pub fn tails(&self) -> String {
         format!(
             "{}\n--- palaver.log (tail) ---\n{}",
-            self.prosody.tails(),
+            self.server.tails(),
             tail(&self.palaver.log, 60)
         )
     }
@@ -333,7 +238,7 @@ impl Drop for Env {
             eprintln!("{}", self.tails());
         }
         self.palaver.kill();
-        self.prosody.kill();
+        self.server.kill();
     }
 }
 
@@ -384,6 +289,10 @@ async fn next_element(stream: &mut C2s, what: &str) -> Element {
 
 impl Client {
     pub async fn connect(port: u16, user: &str, password: &str) -> Client {
+        Client::connect_as(port, user, password, "e2e").await
+    }
+
+    pub async fn connect_as(port: u16, user: &str, password: &str, resource: &str) -> Client {
         let tcp = TcpStream::connect(("127.0.0.1", port))
             .await
             .expect("c2s connect");
@@ -411,10 +320,12 @@ impl Client {
             .recv_features::<Element>()
             .await
             .expect("features after auth");
-        let bind: Element = "<iq xmlns='jabber:client' type='set' id='bind'>\
-            <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>e2e</resource></bind></iq>"
-            .parse()
-            .expect("bind element");
+        let bind: Element = format!(
+            "<iq xmlns='jabber:client' type='set' id='bind'>\
+             <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>{resource}</resource></bind></iq>"
+        )
+        .parse()
+        .expect("bind element");
         stream.send(&bind).await.expect("send bind");
         let reply = next_element(&mut stream, "bind result").await;
         let jid = reply

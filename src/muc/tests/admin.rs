@@ -345,6 +345,68 @@ fn granting_admin_makes_a_moderator_and_members_list_shows_absent_users() {
 }
 
 #[test]
+fn owner_and_admin_lists_are_the_owners_in_a_semi_anonymous_room() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    admin_set(
+        &mut h,
+        "alice@localhost/pc",
+        "a",
+        "<item affiliation='admin' jid='bob@localhost'/>",
+    );
+    // §10.5, §10.8: the admin Bob may not read the owner or admin list of a semi-anonymous room.
+    for list in ["owner", "admin"] {
+        let out = admin_get(
+            &mut h,
+            "bob@localhost/m",
+            "l",
+            &format!("<item affiliation='{list}'/>"),
+        );
+        assert_stanzas(
+            &out,
+            &[&format!(
+                "<iq type='error' id='l' from='lobby@conference.localhost' to='bob@localhost/m'>\
+                   <error type='auth' by='conference.localhost'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+                   <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>Only owners may retrieve the owner and admin lists of this room</text></error>\
+                   <query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='{list}'/></query></iq>"
+            )],
+        );
+    }
+    // He still reads the lists that are the admins' (§9.1, §9.5); the owner reads them all.
+    for list in ["outcast", "member"] {
+        let out = admin_get(
+            &mut h,
+            "bob@localhost/m",
+            "l",
+            &format!("<item affiliation='{list}'/>"),
+        );
+        assert!(canonical(&out[0]).contains("type='result'"), "{list}");
+    }
+    let out = admin_get(
+        &mut h,
+        "alice@localhost/pc",
+        "l",
+        "<item affiliation='owner'/>",
+    );
+    assert_stanzas(
+        &out,
+        &[
+            "<iq type='result' id='l' from='lobby@conference.localhost' to='alice@localhost/pc'><query xmlns='http://jabber.org/protocol/muc#admin'>\
+               <item affiliation='owner' jid='alice@localhost'/></query></iq>",
+        ],
+    );
+    // In a non-anonymous room the JIDs are no secret: an admin may read them (the XEP's MAY).
+    h.send("<iq type='set' id='c' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>\
+        <field var='muc#roomconfig_whois'><value>anyone</value></field></x></query></iq>");
+    let out = admin_get(
+        &mut h,
+        "bob@localhost/m",
+        "l",
+        "<item affiliation='owner'/>",
+    );
+    assert!(canonical(&out[0]).contains("type='result'"), "{out:?}");
+}
+
+#[test]
 fn player_affiliation_shows_as_member_and_player_role_as_hats() {
     let mut h = Harness::lobby_with_alice_and_bob();
     let out = admin_set(

@@ -51,6 +51,19 @@ fn strangers_and_impostors_get_nothing_through() {
     let mut h = Harness::lobby_with_alice_and_bob();
     let out = h.send("<iq type='get' id='x' from='eve@localhost/e' to='lobby@conference.localhost/Alice'><query xmlns='jabber:iq:version'/></iq>");
     assert!(canonical(&out[0]).contains("}not-acceptable>"));
+    // §6.6: disco from a non-occupant is a bad request, for info and items alike.
+    for ns in ["info", "items"] {
+        let out = h.send(&format!("<iq type='get' id='d' from='eve@localhost/e' to='lobby@conference.localhost/Alice'><query xmlns='http://jabber.org/protocol/disco#{ns}'/></iq>"));
+        assert_stanzas(
+            &out,
+            &[&format!(
+                "<iq type='error' id='d' from='lobby@conference.localhost/Alice' to='eve@localhost/e'>\
+                   <error type='modify' by='conference.localhost'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+                   <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>Only occupants may query other occupants</text></error>\
+                   <query xmlns='http://jabber.org/protocol/disco#{ns}'/></iq>"
+            )],
+        );
+    }
     let out = h.send("<iq type='get' id='x' from='bob@localhost/m' to='lobby@conference.localhost/Nobody'><query xmlns='jabber:iq:version'/></iq>");
     assert!(canonical(&out[0]).contains("}item-not-found>"));
     h.send("<iq type='get' id='v1' from='bob@localhost/m' to='lobby@conference.localhost/Alice'><query xmlns='jabber:iq:version'/></iq>");

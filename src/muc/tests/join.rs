@@ -1,6 +1,6 @@
 //! §7.2 entering a room, §10.1.1 creating one.
 
-use crate::testing::{Harness, assert_stanzas};
+use crate::testing::{Harness, assert_stanzas, canonical};
 
 const MUC: &str = "http://jabber.org/protocol/muc";
 
@@ -195,4 +195,118 @@ fn full_room_refuses_all_but_owners() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].attr("type"), Some("error"));
     assert!(crate::testing::canonical(&out[0]).contains("service-unavailable"));
+}
+
+/// The presence error `to` gets from `from` for a join with a bad nick.
+fn nick_refusal(from: &str, to: &str, condition: &str, kind: &str, text: &str) -> String {
+    format!(
+        "<presence type='error' from='{from}' to='{to}'><priority>0</priority>\
+           <x xmlns='{MUC}'/>\
+           <error type='{kind}' by='conference.localhost'>\
+             <{condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+             <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>{text}</text>\
+           </error></presence>"
+    )
+}
+
+#[test]
+fn empty_invisible_and_disallowed_nicks_are_refused() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    // Spaces only, a no-break space (NFKC makes it a space): nothing is left.
+    for nick in ["   ", "&#xA0;"] {
+        let out = h.join(
+            "bob@localhost/m",
+            &format!("lobby@conference.localhost/{nick}"),
+        );
+        let shown = if nick == "   " { "   " } else { " " };
+        assert_stanzas(
+            &out,
+            &[&nick_refusal(
+                &format!("lobby@conference.localhost/{shown}"),
+                "bob@localhost/m",
+                "jid-malformed",
+                "modify",
+                "A room nickname is required",
+            )],
+        );
+    }
+    // The Braille blank shows nothing; a Hangul filler is a character nicknames may not use.
+    let out = h.join(
+        "bob@localhost/m",
+        "lobby@conference.localhost/&#x2800;&#x2800;",
+    );
+    assert_stanzas(
+        &out,
+        &[&nick_refusal(
+            "lobby@conference.localhost/\u{2800}\u{2800}",
+            "bob@localhost/m",
+            "not-acceptable",
+            "modify",
+            "A nickname must hold at least one visible character",
+        )],
+    );
+    let out = h.join("bob@localhost/m", "lobby@conference.localhost/&#x3164;");
+    assert!(
+        canonical(&out[0]).contains("}not-acceptable>"),
+        "{}",
+        canonical(&out[0])
+    );
+}
+
+#[test]
+fn nicks_compare_after_normalisation_and_rooms_after_nodeprep() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
+    // Case and a trailing zero-width space (dropped by resourceprep) make no new nickname.
+    for nick in ["bob", "BOB", "Bob&#x200B;"] {
+        let out = h.join(
+            "carol@localhost/c",
+            &format!("lobby@conference.localhost/{nick}"),
+        );
+        assert_eq!(out.len(), 1, "{nick}");
+        assert!(
+            canonical(&out[0]).contains("}conflict>"),
+            "{nick}: {}",
+            canonical(&out[0])
+        );
+    }
+    // Spaces around a nickname are trimmed: the room says so with 210. The room's JID is
+    // case-insensitive: Carol is in lobby with Alice and Bob.
+    let out = h.join("carol@localhost/c", "LOBBY@conference.localhost/  Carol ");
+    assert_stanzas(
+        &out[4..5],
+        &[
+            "<presence from='lobby@conference.localhost/Carol' to='carol@localhost/c'><priority>0</priority>\
+             <x xmlns='http://jabber.org/protocol/muc#user'><status code='110'/><status code='210'/>\
+             <item affiliation='none' role='participant'/></x></presence>",
+        ],
+    );
+    assert!(canonical(&out[0]).contains("from='lobby@conference.localhost/Alice'"));
+    // A private message to "carol" reaches Carol.
+    let out = h.send("<message type='chat' id='p' from='bob@localhost/m' to='lobby@conference.localhost/carol'><body>hi</body></message>");
+    assert!(
+        canonical(&out[0]).contains("to='carol@localhost/c'"),
+        "{}",
+        canonical(&out[0])
+    );
+    // Changing one's own nick to another spelling of it is allowed; to another's, not.
+    let out = h.send("<presence from='bob@localhost/m' to='lobby@conference.localhost/BOB'/>");
+    assert!(
+        canonical(&out[0]).contains("<{http://jabber.org/protocol/muc#user}status code='303'>"),
+        "{}",
+        canonical(&out[0])
+    );
+    let out =
+        h.send("<presence id='n' from='bob@localhost/m' to='lobby@conference.localhost/carol'/>");
+    assert_eq!(out.len(), 1);
+    assert!(canonical(&out[0]).contains("}conflict>"));
+    let out = h
+        .send("<presence id='n' from='bob@localhost/m' to='lobby@conference.localhost/&#x2800;'/>");
+    assert!(
+        canonical(&out[0]).contains("}not-acceptable>"),
+        "{}",
+        canonical(&out[0])
+    );
 }

@@ -71,6 +71,25 @@ fn subject_changes_follow_changesubject() {
 }
 
 #[test]
+fn a_subject_with_a_thread_is_a_message_not_a_subject_change() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    let out = h.send("<message type='groupchat' id='t' from='bob@localhost/m' to='lobby@conference.localhost'><subject>Re: hi</subject><thread>t1</thread></message>");
+    assert_stanzas(
+        &out,
+        &[
+            "<message type='groupchat' id='t' from='lobby@conference.localhost/Bob' to='alice@localhost/pc'><subject>Re: hi</subject><thread>t1</thread></message>",
+            "<message type='groupchat' id='t' from='lobby@conference.localhost/Bob' to='bob@localhost/m'><subject>Re: hi</subject><thread>t1</thread></message>",
+        ],
+    );
+    let out = h.join("carol@localhost/c", "lobby@conference.localhost/Carol");
+    assert!(
+        crate::testing::canonical(&out[out.len() - 1])
+            .contains("<{jabber:component:accept}subject></subject>"),
+        "the subject is unchanged: {out:?}"
+    );
+}
+
+#[test]
 fn a_bounced_message_error_removes_the_occupant() {
     let mut h = Harness::lobby_with_alice_and_bob();
     let out = h.send("<message type='error' from='bob@localhost/m' to='lobby@conference.localhost'><error type='cancel'><recipient-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");

@@ -66,7 +66,10 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     let store_link = StoreLink { handle, committed };
     let result = serve(
         engine,
-        link.inbound,
+        Inputs {
+            inbound: link.inbound,
+            link_up: link.up,
+        },
         &link.outbound,
         shutdown_signal(),
         Some(store_link),
@@ -116,15 +119,25 @@ impl Held {
     }
 }
 
+/// What the link hands the loop: stanzas, and a tick each time a connection comes up.
+pub struct Inputs {
+    pub inbound: mpsc::Receiver<Inbound>,
+    pub link_up: mpsc::UnboundedReceiver<()>,
+}
+
 /// The loop proper, separate from the link so that it can be driven without a server.
 pub async fn serve(
     mut engine: Engine,
-    mut inbound: mpsc::Receiver<Inbound>,
+    inputs: Inputs,
     outbound: &Outbound,
     shutdown: impl Future<Output = Result<&'static str, Error>>,
     mut store: Option<StoreLink>,
 ) -> Result<(), Error> {
     tokio::pin!(shutdown);
+    let Inputs {
+        mut inbound,
+        mut link_up,
+    } = inputs;
     let mut held = Held::default();
     // A first tick arms the timers of restored rooms (game clocks) before any stanza arrives.
     tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
@@ -135,6 +148,10 @@ pub async fn serve(
         let deadline = engine.next_deadline();
         let sleep = sleep_until(deadline);
         tokio::select! {
+            Some(()) = link_up.recv() => {
+                engine.link_up();
+                tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
+            }
             _ = trim.tick() => {
                 if std::mem::take(&mut busy) {
                     give_back_memory();
@@ -144,6 +161,13 @@ pub async fn serve(
                 info!("{}, shutting down", signal?);
                 let farewells = engine.shutdown(SystemTime::now());
                 if let Some(mut link) = store.take() {
+                    // Every occupant was told the service stops (332): none is to be asked
+                    // about after the restart.
+                    held.next_ticket += 1;
+                    link.handle.submit(crate::store::Batch {
+                        changes: vec![crate::store::Change::ClearOccupants],
+                        ticket: held.next_ticket,
+                    });
                     // Let the store commit what it holds, then release what waited on it.
                     drop(link.handle);
                     while let Some(c) = link.committed.recv().await {
@@ -355,7 +379,12 @@ mod tests {
             in_tx.send(inbound).await.expect("channel open");
         }
         drop(in_tx);
-        let result = serve(engine, in_rx, &out_tx, std::future::pending(), None).await;
+        let (_up_tx, up_rx) = mpsc::unbounded_channel();
+        let inputs = Inputs {
+            inbound: in_rx,
+            link_up: up_rx,
+        };
+        let result = serve(engine, inputs, &out_tx, std::future::pending(), None).await;
         assert!(matches!(result, Err(Error::LinkStopped)), "{result:?}");
         let mut ids = Vec::new();
         while let Ok(wire) = out_rx.rx.try_recv() {

@@ -103,6 +103,11 @@ impl Wakeup {
     }
 }
 
+/// A connection to the server came up (after a start or a reconnect): sessions may have gone
+/// while it was down.
+#[derive(Message, Debug, Clone, Copy)]
+pub struct LinkUp;
+
 /// The phases a stanza goes through, in order. Features put their systems in these sets.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Phase {
@@ -290,6 +295,11 @@ impl Engine {
             admit(&mut self.world, inbound, now)?;
         }
         Ok(())
+    }
+
+    /// A connection to the server came up: the next tick's features learn it ([`LinkUp`]).
+    pub fn link_up(&mut self) {
+        self.world.write_message(LinkUp);
     }
 
     /// How many stanzas wait for a tick (refusals waiting to be sent included).

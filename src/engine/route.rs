@@ -69,6 +69,14 @@ pub struct OccupantIq {
     pub iq: Iq,
 }
 
+/// An answer (result or error) to an IQ the service or a room sent itself.
+#[derive(Message, Debug, Clone)]
+pub struct IqAnswer {
+    pub from: Jid,
+    pub target: IqTarget,
+    pub iq: Iq,
+}
+
 /// An IQ request (get or set) whose payload namespace some feature registered for its target.
 #[derive(Message, Debug, Clone)]
 pub struct IqIn {
@@ -141,6 +149,8 @@ impl Feature for RoutePlugin {
             .add_message::<MessageIn>()
             .add_message::<IqIn>()
             .add_message::<OccupantIq>()
+            .add_message::<IqAnswer>()
+            .add_message::<super::LinkUp>()
             .add_systems(route.in_set(Phase::Route));
     }
 }
@@ -172,6 +182,7 @@ pub struct Routed<'w> {
     messages: MessageWriter<'w, MessageIn>,
     iqs: MessageWriter<'w, IqIn>,
     occupant_iqs: MessageWriter<'w, OccupantIq>,
+    answers: MessageWriter<'w, IqAnswer>,
 }
 
 pub fn route(
@@ -222,6 +233,9 @@ fn route_stanza(
                 }
                 Some(RoutedIq::Occupant(m)) => {
                     routed.occupant_iqs.write(m);
+                }
+                Some(RoutedIq::Answer(m)) => {
+                    routed.answers.write(m);
                 }
                 None => {}
             },
@@ -318,6 +332,7 @@ fn route_message(service: &Service, out: &mut Outbox, m: Message) -> Option<Mess
 enum RoutedIq {
     Handled(IqIn),
     Occupant(OccupantIq),
+    Answer(IqAnswer),
 }
 
 fn route_iq(
@@ -344,8 +359,14 @@ fn route_iq(
     };
     let ns = match &iq {
         Iq::Get { payload, .. } | Iq::Set { payload, .. } => payload.ns(),
-        // Results and errors are never answered; those to occupants may be forwarded replies.
-        Iq::Result { .. } | Iq::Error { .. } => return forwardable(iq),
+        // Results and errors are never answered; those to occupants may be forwarded replies,
+        // those to the service or a room answer what it asked.
+        Iq::Result { .. } | Iq::Error { .. } => {
+            return match target {
+                IqTarget::Occupant(..) => forwardable(iq),
+                _ => Some(RoutedIq::Answer(IqAnswer { from, target, iq })),
+            };
+        }
     };
     let handled = handlers.handled.contains(&(target.kind(), ns.clone()));
     if !handled && target.kind() == IqTargetKind::Occupant && handlers.forwards_to_occupants {

@@ -108,6 +108,8 @@ impl LinkConfig {
 pub struct Link {
     /// What the server sent us, in order.
     pub inbound: mpsc::Receiver<Inbound>,
+    /// A tick each time a connection comes up (the service then checks who is still there).
+    pub up: mpsc::UnboundedReceiver<()>,
     /// What to write to the server, bounded in bytes.
     pub outbound: Outbound,
     /// Ends after every `outbound` handle is dropped and everything queued was written (or the
@@ -121,6 +123,7 @@ pub fn spawn(config: LinkConfig) -> Link {
     let count = config.connections.max(1);
     let (outbound, receivers) = wire::lanes(count, config.outbound_budget, config.max_stanza_bytes);
     let up = Arc::new(AtomicUsize::new(0));
+    let (up_tx, up_rx) = mpsc::unbounded_channel();
     let tasks: Vec<JoinHandle<()>> = receivers
         .into_iter()
         .enumerate()
@@ -130,6 +133,7 @@ pub fn spawn(config: LinkConfig) -> Link {
                 name: name.unwrap_or_default(),
                 up: up.clone(),
                 several: count > 1,
+                came_up: up_tx.clone(),
             };
             tokio::spawn(run(links, config.clone(), in_tx.clone(), rx))
         })
@@ -143,6 +147,7 @@ pub fn spawn(config: LinkConfig) -> Link {
     });
     Link {
         inbound: in_rx,
+        up: up_rx,
         outbound,
         task,
     }
@@ -210,6 +215,8 @@ struct Links {
     /// How many of the service's links are connected now.
     up: Arc<AtomicUsize>,
     several: bool,
+    /// Told each time this link comes up.
+    came_up: mpsc::UnboundedSender<()>,
 }
 
 impl Links {
@@ -257,6 +264,7 @@ async fn run(
                 // The link was healthy: whatever ends it, the next attempt starts afresh.
                 backoff = config.min_backoff;
                 links.up.fetch_add(1, Ordering::Relaxed);
+                let _ = links.came_up.send(());
                 let end = session(&config, conn, &inbound, &mut pending).await;
                 links.up.fetch_sub(1, Ordering::Relaxed);
                 match end {
@@ -506,7 +514,10 @@ async fn read_loop(
             Ok(Ok(n)) => n,
         };
         pinged = false;
-        if let Err(e) = framer.feed(&buf[..n], n == 0, &mut frames) {
+        if n == 0 {
+            return SessionEnd::Lost("the server closed the connection".into());
+        }
+        if let Err(e) = framer.feed(&buf[..n], false, &mut frames) {
             return SessionEnd::Lost(format!("the server sent malformed XML: {e}"));
         }
         for frame in frames.drain(..) {
@@ -543,9 +554,6 @@ async fn read_loop(
             if inbound.send(item).await.is_err() {
                 return SessionEnd::Shutdown;
             }
-        }
-        if n == 0 {
-            return SessionEnd::Lost("the server closed the connection".into());
         }
     }
 }

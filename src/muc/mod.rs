@@ -13,6 +13,7 @@ pub mod invite;
 pub mod iq_forward;
 pub mod join;
 pub mod limits;
+pub mod liveness;
 pub mod lock;
 pub mod messages;
 pub mod nick;
@@ -48,6 +49,7 @@ pub fn register(engine: &mut EngineBuilder) {
         .add_feature(admin::AdminPlugin)
         .add_feature(access::AccessPlugin)
         .add_feature(limits::LimitsPlugin)
+        .add_feature(liveness::LivenessPlugin)
         .add_feature(voice::VoicePlugin)
         .add_feature(invite::InvitePlugin)
         .add_feature(register::RegisterPlugin)

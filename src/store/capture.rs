@@ -9,19 +9,25 @@ use xmpp_parsers::jid::{BareJid, FullJid, Jid};
 use xmpp_parsers::message::Message;
 use xmpp_parsers::minidom::Element;
 
+use std::collections::HashMap;
+
+use xmpp_parsers::muc::user::Role;
+
 use super::{
-    Change, StoredAffiliation, StoredInvitation, StoredMessage, StoredRequest, StoredRoom,
-    StoredSubject,
+    Change, StoredAffiliation, StoredInvitation, StoredMessage, StoredOccupant, StoredRequest,
+    StoredRoom, StoredSubject,
 };
 use crate::engine::{Engine, EngineBuilder, Feature, Now, Phase};
 use crate::muc::config::RoomConfig;
 use crate::muc::destroy::RoomDestroyed;
 use crate::muc::history::History;
 use crate::muc::invite::PendingInvitations;
+use crate::muc::liveness::{Restorable, StoredSession};
 use crate::muc::lock::Locked;
 use crate::muc::player::GameRunning;
 use crate::muc::register::{PendingRegistrations, Request};
 use crate::muc::room::{AffiliationEntry, Affiliations, Room, RoomIndex, Roster};
+use crate::muc::room::{InRoom, Nick, OccupantRole, Sessions};
 use crate::muc::subject::Subject;
 use crate::play::{GameCatalog, StoredTable, Table};
 use crate::xmpp::muc_admin::AdminAffiliation;
@@ -44,7 +50,8 @@ impl Feature for CapturePlugin {
         engine.world.init_resource::<StoreQueue>();
         // After cleanup, so that rooms destroyed this tick are gone.
         engine.add_systems(
-            capture
+            (capture, capture_occupants)
+                .chain()
                 .in_set(Phase::Cleanup)
                 .after(crate::muc::cleanup::CleanupSet),
         );
@@ -196,6 +203,102 @@ fn capture(
     }
 }
 
+/// The sessions of a persistent room as the store holds them: real JID → (nick, role).
+#[derive(Component, Debug, Clone, Default)]
+pub struct StoredSessions(HashMap<String, (String, String)>);
+
+fn role_name(role: &Role) -> &'static str {
+    match role {
+        Role::Moderator => "moderator",
+        Role::Participant => "participant",
+        Role::Visitor => "visitor",
+        Role::None => "none",
+    }
+}
+
+fn role_from(name: &str) -> Role {
+    match name {
+        "moderator" => Role::Moderator,
+        "visitor" => Role::Visitor,
+        _ => Role::Participant,
+    }
+}
+
+/// Who is in each persistent room, as sessions: what a crash would otherwise lose silently
+/// (see `muc::liveness`). Only rooms whose roster or occupants changed are compared with what the
+/// store holds, and only the differences are written.
+#[allow(clippy::type_complexity)]
+fn capture_occupants(
+    changed_rooms: Query<Entity, Or<(Changed<Roster>, Changed<RoomConfig>)>>,
+    changed_occupants: Query<
+        &InRoom,
+        Or<(Changed<OccupantRole>, Changed<Sessions>, Changed<Nick>)>,
+    >,
+    mut rooms: Query<(
+        &Room,
+        &RoomConfig,
+        &Roster,
+        Has<Locked>,
+        Option<&mut StoredSessions>,
+    )>,
+    occupants: Query<(&Nick, &OccupantRole, &Sessions)>,
+    mut queue: ResMut<StoreQueue>,
+    mut commands: Commands,
+) {
+    let mut dirty: Vec<Entity> = changed_rooms.iter().collect();
+    dirty.extend(changed_occupants.iter().map(|r| r.0));
+    dirty.sort();
+    dirty.dedup();
+    for entity in dirty {
+        let Ok((room, config, roster, locked, stored)) = rooms.get_mut(entity) else {
+            continue;
+        };
+        let jid = room.jid.to_string();
+        let mut now: HashMap<String, (String, String)> = HashMap::new();
+        if config.persistent && !locked {
+            for occupant in &roster.order {
+                let Ok((nick, role, sessions)) = occupants.get(*occupant) else {
+                    continue;
+                };
+                for s in &sessions.0 {
+                    now.insert(
+                        s.jid.to_string(),
+                        (nick.name().to_owned(), role_name(&role.0).to_owned()),
+                    );
+                }
+            }
+        }
+        let before = stored.as_ref().map(|s| &s.0);
+        for (session, (nick, role)) in &now {
+            if before.and_then(|b| b.get(session)) != Some(&(nick.clone(), role.clone())) {
+                queue.0.push(Change::PutOccupant {
+                    room: jid.clone(),
+                    occupant: StoredOccupant {
+                        jid: session.clone(),
+                        nick: nick.clone(),
+                        role: role.clone(),
+                    },
+                });
+            }
+        }
+        for session in before.into_iter().flat_map(|b| b.keys()) {
+            if !now.contains_key(session) {
+                queue.0.push(Change::DeleteOccupant {
+                    room: jid.clone(),
+                    jid: session.clone(),
+                });
+            }
+        }
+        match stored {
+            Some(mut s) => s.0 = now,
+            None if !now.is_empty() => {
+                commands.entity(entity).insert(StoredSessions(now));
+            }
+            None => {}
+        }
+    }
+}
+
 fn stored_affiliations(affs: &Affiliations) -> Vec<StoredAffiliation> {
     affs.0
         .iter()
@@ -303,8 +406,24 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
                 }
             }
         }));
+        // Who was in the room: asked whether they are still there once the link is up.
+        let mut sessions = HashMap::new();
+        for o in &s.occupants {
+            let Ok(session) = o.jid.parse::<FullJid>() else {
+                warn!(room = %s.jid, session = %o.jid, "stored occupant unreadable, skipped");
+                continue;
+            };
+            sessions.insert(o.jid.clone(), (o.nick.clone(), o.role.clone()));
+            world.resource_mut::<Restorable>().0.push(StoredSession {
+                room: jid.clone(),
+                jid: session,
+                nick: o.nick.clone(),
+                role: role_from(&o.role),
+            });
+        }
         let mut entity = world.spawn((
             Room { jid: jid.clone() },
+            StoredSessions(sessions),
             config,
             Roster::default(),
             affiliations,

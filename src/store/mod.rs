@@ -58,6 +58,16 @@ pub struct StoredRoom {
     pub game: Option<String>,
     pub requests: Vec<StoredRequest>,
     pub invitations: Vec<StoredInvitation>,
+    pub occupants: Vec<StoredOccupant>,
+}
+
+/// A session that was in a persistent room when the store last heard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOccupant {
+    /// The session's real full JID.
+    pub jid: String,
+    pub nick: String,
+    pub role: String,
 }
 
 /// A registration waiting for approval (§9.9): the user, the nickname, the submitted form.
@@ -136,6 +146,18 @@ pub enum Change {
         room: String,
         list: Vec<StoredInvitation>,
     },
+    /// A session entered the room, or changed its nick or role.
+    PutOccupant {
+        room: String,
+        occupant: StoredOccupant,
+    },
+    /// A session left the room.
+    DeleteOccupant {
+        room: String,
+        jid: String,
+    },
+    /// Every occupant of every room was told the service stops (§11.2's 332).
+    ClearOccupants,
 }
 
 pub struct Store {
@@ -282,6 +304,22 @@ impl Store {
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(q)?;
+            let occupants =
+                sqlx::query("SELECT jid, nick, role FROM occupants WHERE room = $1 ORDER BY jid")
+                    .bind(jid.clone())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(q)?
+                    .into_iter()
+                    .map(|r| {
+                        Ok(StoredOccupant {
+                            jid: r.try_get("jid")?,
+                            nick: r.try_get("nick")?,
+                            role: r.try_get("role")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+                    .map_err(q)?;
             rooms.push(StoredRoom {
                 config: row.try_get("config").map_err(q)?,
                 subject: subject.map(|text| StoredSubject { text, by }),
@@ -291,6 +329,7 @@ impl Store {
                 history,
                 requests,
                 invitations,
+                occupants,
             });
         }
         Ok(rooms)
@@ -319,6 +358,7 @@ impl Store {
                         "DELETE FROM affiliations WHERE room = $1",
                         "DELETE FROM registration_requests WHERE room = $1",
                         "DELETE FROM invitations WHERE room = $1",
+                        "DELETE FROM occupants WHERE room = $1",
                         "DELETE FROM rooms WHERE jid = $1",
                     ] {
                         sqlx::query(sql)
@@ -431,6 +471,34 @@ impl Store {
                         .await
                         .map_err(q)?;
                     }
+                }
+                Change::PutOccupant { room, occupant } => {
+                    sqlx::query(
+                        "INSERT INTO occupants (room, jid, nick, role) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (room, jid) DO UPDATE SET nick = excluded.nick, \
+                         role = excluded.role",
+                    )
+                    .bind(room.clone())
+                    .bind(occupant.jid.clone())
+                    .bind(occupant.nick.clone())
+                    .bind(occupant.role.clone())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q)?;
+                }
+                Change::DeleteOccupant { room, jid } => {
+                    sqlx::query("DELETE FROM occupants WHERE room = $1 AND jid = $2")
+                        .bind(room.clone())
+                        .bind(jid.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                }
+                Change::ClearOccupants => {
+                    sqlx::query("DELETE FROM occupants")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
                 }
             }
         }

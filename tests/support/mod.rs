@@ -227,7 +227,7 @@ impl Env {
         format!(
             "{}\n--- palaver.log (tail) ---\n{}",
             self.server.tails(),
-            tail(&self.palaver.log, 60)
+            tail(&self.palaver.log, 100)
         )
     }
 }
@@ -252,6 +252,8 @@ pub struct Client {
     unmatched: Vec<(usize, Stanza)>,
     /// Everything received, for failure messages.
     history: Vec<String>,
+    /// Answers disco#info requests, as every client does.
+    pub answers_disco: bool,
 }
 
 fn timeouts() -> Timeouts {
@@ -339,6 +341,7 @@ impl Client {
             jid,
             unmatched: Vec::new(),
             history: Vec::new(),
+            answers_disco: true,
         }
     }
 
@@ -386,22 +389,40 @@ impl Client {
         }
         let until = tokio::time::Instant::now() + timeout;
         loop {
-            match tokio::time::timeout_at(until, self.stream.next()).await {
-                Err(_) => self.fail(what, "timed out"),
+            match self.next_stanza(until).await {
+                Next::Timeout => self.fail(what, "timed out"),
+                Next::Ended(why) => self.fail(what, &format!("stream ended: {why}")),
+                Next::Got(index, Some(stanza)) if pred(&stanza) => return (index, *stanza),
+                Next::Got(index, Some(stanza)) => self.unmatched.push((index, *stanza)),
+                // Not a stanza xmpp-parsers accepts: kept in the history only.
+                Next::Got(_, None) => {}
+            }
+        }
+    }
+
+    /// Reads the next element before `until`: recorded in the history and, like any client,
+    /// answering a disco#info request (the service asks occupants whether they are still there).
+    async fn next_stanza(&mut self, until: tokio::time::Instant) -> Next {
+        loop {
+            return match tokio::time::timeout_at(until, self.stream.next()).await {
+                Err(_) => Next::Timeout,
                 Ok(Some(Ok(element))) => {
                     let index = self.history.len();
                     self.history.push(String::from(&element));
-                    let converted = rename_ns(&element, CLIENT_NS, COMPONENT_NS);
-                    match Stanza::try_from(converted) {
-                        Ok(stanza) if pred(&stanza) => return (index, stanza),
-                        Ok(stanza) => self.unmatched.push((index, stanza)),
-                        // Not a stanza xmpp-parsers accepts: keep it in the history only.
-                        Err(_) => {}
+                    if self.answers_disco && is_disco_info_get(&element) {
+                        let reply = disco_info_result(&element);
+                        self.stream
+                            .send(&reply)
+                            .await
+                            .expect("send disco#info result");
+                        continue;
                     }
+                    let converted = rename_ns(&element, CLIENT_NS, COMPONENT_NS);
+                    Next::Got(index, Stanza::try_from(converted).ok().map(Box::new))
                 }
-                Ok(Some(Err(tokio_xmpp::xmlstream::ReadError::SoftTimeout))) => {}
-                Ok(other) => self.fail(what, &format!("stream ended: {other:?}")),
-            }
+                Ok(Some(Err(tokio_xmpp::xmlstream::ReadError::SoftTimeout))) => continue,
+                Ok(other) => Next::Ended(format!("{other:?}")),
+            };
         }
     }
 
@@ -416,18 +437,14 @@ impl Client {
             panic!("{}: unexpected {what}: {s:?}", self.jid);
         }
         let until = tokio::time::Instant::now() + wait;
-        while let Ok(item) = tokio::time::timeout_at(until, self.stream.next()).await {
-            if let Some(Ok(element)) = item {
-                self.history.push(String::from(&element));
-                let converted = rename_ns(&element, CLIENT_NS, COMPONENT_NS);
-                if let Ok(stanza) = Stanza::try_from(converted) {
-                    assert!(
-                        !pred(&stanza),
-                        "{}: unexpected {what}: {stanza:?}",
-                        self.jid
-                    );
-                    self.unmatched.push((self.history.len() - 1, stanza));
-                }
+        while let Next::Got(index, stanza) = self.next_stanza(until).await {
+            if let Some(stanza) = stanza {
+                assert!(
+                    !pred(&stanza),
+                    "{}: unexpected {what}: {stanza:?}",
+                    self.jid
+                );
+                self.unmatched.push((index, *stanza));
             }
         }
     }
@@ -442,17 +459,11 @@ impl Client {
             !hit
         });
         let until = tokio::time::Instant::now() + wait;
-        while let Ok(item) = tokio::time::timeout_at(until, self.stream.next()).await {
-            if let Some(Ok(element)) = item {
-                self.history.push(String::from(&element));
-                let converted = rename_ns(&element, CLIENT_NS, COMPONENT_NS);
-                if let Ok(stanza) = Stanza::try_from(converted) {
-                    if pred(&stanza) {
-                        count += 1;
-                    } else {
-                        self.unmatched.push((self.history.len() - 1, stanza));
-                    }
-                }
+        while let Next::Got(index, stanza) = self.next_stanza(until).await {
+            match stanza {
+                Some(stanza) if pred(&stanza) => count += 1,
+                Some(stanza) => self.unmatched.push((index, *stanza)),
+                None => {}
             }
         }
         count
@@ -469,6 +480,34 @@ impl Client {
         }
         panic!("{msg}");
     }
+}
+
+/// What [`Client::next_stanza`] read.
+enum Next {
+    Timeout,
+    Ended(String),
+    /// The arrival index, and the stanza if xmpp-parsers accepts it.
+    Got(usize, Option<Box<Stanza>>),
+}
+
+fn is_disco_info_get(e: &Element) -> bool {
+    e.name() == "iq"
+        && e.attr("type") == Some("get")
+        && e.get_child("query", "http://jabber.org/protocol/disco#info")
+            .is_some()
+}
+
+/// What a client answers to disco#info: its identity.
+fn disco_info_result(request: &Element) -> Element {
+    let id = request.attr("id").unwrap_or_default();
+    let to = request.attr("from").unwrap_or_default();
+    format!(
+        "<iq xmlns='{CLIENT_NS}' type='result' id='{id}' to='{to}'>\
+         <query xmlns='http://jabber.org/protocol/disco#info'>\
+         <identity category='client' type='pc' name='e2e'/></query></iq>"
+    )
+    .parse()
+    .expect("disco#info result")
 }
 
 /// Parses client XML, adding `xmlns='jabber:client'` to the root when it has none.

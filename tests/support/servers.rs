@@ -389,7 +389,8 @@ impl Ejabberd {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        let up = wait_for_port(self.c2s_port, Duration::from_secs(30))
+        // Generous: an Erlang node on a loaded machine can take long to open its ports.
+        let up = wait_for_port(self.c2s_port, Duration::from_secs(90))
             && wait_for_port(self.component_port, Duration::from_secs(10));
         // The node writes its PID once started: the handle to stop it by.
         let pid_file = self.dir.path().join("ejabberd.pid");

@@ -3,9 +3,12 @@
 
 mod support;
 
+use std::time::Duration;
+
 use support::*;
 use xmpp_parsers::message::MessageType;
 use xmpp_parsers::presence::Type as PresenceType;
+use xmpp_parsers::stanza::Stanza;
 
 const ROOM: &str = "lobby@conference.localhost";
 const ALICE: &str = "lobby@conference.localhost/Alice";
@@ -93,7 +96,7 @@ async fn two_clients_play_tic_tac_toe() {
         "{end}"
     );
     assert!(
-        end.ends_with("Tic-tac-toe: Alice (X) won (3 in a row)."),
+        end.ends_with("Tic-tac-toe: Alice (X) won — 3 in a row."),
         "{end}"
     );
     alice
@@ -101,6 +104,210 @@ async fn two_clients_play_tic_tac_toe() {
             message(s)
                 .and_then(subject)
                 .is_some_and(|t| t.contains("Alice (X) won"))
+        })
+        .await;
+}
+
+const CAROL: &str = "lobby@conference.localhost/Carol";
+
+async fn enter(client: &mut Client, occupant: &str) {
+    client
+        .send_xml(&format!(
+            "<presence to='{occupant}'><x xmlns='{MUC}'/></presence>"
+        ))
+        .await;
+    client
+        .expect("own presence", WAIT, |s| {
+            presence_with(s, occupant, &["110"])
+        })
+        .await;
+}
+
+/// Alice creates the room and sets `game`; Bob joins.
+async fn game_room(env: &Env, game: &str) -> (Client, Client) {
+    let mut alice = env.client("alice").await;
+    let mut bob = env.client("bob").await;
+    enter(&mut alice, ALICE).await;
+    alice
+        .send_xml(&format!(
+            "<iq type='set' to='{ROOM}' id='c'><query xmlns='http://jabber.org/protocol/muc#owner'>\
+               <x xmlns='jabber:x:data' type='submit'/></query></iq>"
+        ))
+        .await;
+    alice
+        .expect("the room unlocked", WAIT, |s| iq_reply(s, "c"))
+        .await;
+    enter(&mut bob, BOB).await;
+    chat(&mut alice, &format!("!game {game}")).await;
+    room_says(&mut bob, ROOM, "This room now plays").await;
+    (alice, bob)
+}
+
+/// Alice and Bob sit (as the first and second seat) and start.
+async fn sit_and_start(alice: &mut Client, bob: &mut Client) {
+    chat(alice, "!sit").await;
+    room_says(bob, ROOM, "Alice sits as").await;
+    chat(bob, "!sit").await;
+    room_says(alice, ROOM, "Bob sits as").await;
+    chat(alice, "!start").await;
+    room_says(bob, ROOM, "The game begins.").await;
+}
+
+/// A presence from `from` that carries (or not) palaver's seat element.
+fn seat_presence(s: &Stanza, from: &str, seated: bool) -> bool {
+    from_is(s, from)
+        && presence(s).is_some_and(|p| {
+            p.type_ == PresenceType::None
+                && p.payloads
+                    .iter()
+                    .any(|e| e.is("player", "urn:palaver:game:0"))
+                    == seated
+        })
+}
+
+/// A message to this client from the room (or a nick of it) whose body contains `needle`.
+async fn told(client: &mut Client, needle: &str) -> xmpp_parsers::message::Message {
+    let what = format!("being told {needle:?}");
+    let s = client
+        .expect(&what, WAIT, |s| {
+            message(s).is_some_and(|m| {
+                m.from
+                    .as_ref()
+                    .is_some_and(|f| f.to_bare().to_string() == ROOM)
+                    && body(m).is_some_and(|b| b.contains(needle))
+            })
+        })
+        .await;
+    message(&s).cloned().unwrap_or_else(|| unreachable!())
+}
+
+#[tokio::test]
+async fn a_returning_player_gets_the_seat_before_the_history() {
+    let env = Env::start().await;
+    let (mut alice, mut bob) = game_room(&env, "nim").await;
+    let mut carol = env.client("carol").await;
+    enter(&mut carol, CAROL).await;
+    sit_and_start(&mut alice, &mut bob).await;
+    // Carol watches and talks; Alice talks.
+    chat(&mut carol, "take the big pile, Bob").await;
+    chat(&mut alice, "good luck").await;
+    bob.expect("Alice's chat", WAIT, |s| {
+        from_is(s, ALICE) && message(s).and_then(body) == Some("good luck")
+    })
+    .await;
+    bob.send_xml(&format!("<presence type='unavailable' to='{BOB}'/>"))
+        .await;
+    bob.expect("Bob out", WAIT, |s| {
+        from_is(s, BOB) && presence(s).is_some_and(|p| p.type_ == PresenceType::Unavailable)
+    })
+    .await;
+    room_says(&mut alice, ROOM, "Bob (B) left; the seat is kept").await;
+    bob.forget_unmatched();
+    bob.send_xml(&format!(
+        "<presence to='{BOB}'><x xmlns='{MUC}'/></presence>"
+    ))
+    .await;
+    let (own, _) = bob
+        .expect_indexed("Bob's own presence, with the hat", WAIT, |s| {
+            seat_presence(s, BOB, true) && presence_with(s, BOB, &["110"])
+        })
+        .await;
+    let (history, _) = bob
+        .expect_indexed("Alice's chat in the history", WAIT, |s| {
+            from_is(s, ALICE) && message(s).and_then(body) == Some("good luck")
+        })
+        .await;
+    let (topic, _) = bob
+        .expect_indexed("the subject", WAIT, |s| {
+            message(s).and_then(subject).is_some()
+        })
+        .await;
+    assert!(own < history && history < topic, "{own} {history} {topic}");
+    room_says(&mut bob, ROOM, "Bob (B) is back.").await;
+    // No spectator chat in the history, and no second presence of Bob's own.
+    bob.expect_none(
+        "spectator chat or a presence flicker",
+        Duration::from_millis(500),
+        |s| from_is(s, CAROL) && message(s).is_some() || from_is(s, BOB) && presence(s).is_some(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_forfeited_seat_stays_free_and_standing_up_frees_it() {
+    let env = Env::start_with_config("seat_grace_secs: 1").await;
+    let (mut alice, mut bob) = game_room(&env, "nim").await;
+    sit_and_start(&mut alice, &mut bob).await;
+    bob.send_xml(&format!("<presence type='unavailable' to='{BOB}'/>"))
+        .await;
+    room_says(&mut alice, ROOM, "Bob (B) did not come back and forfeits.").await;
+    alice.forget_unmatched();
+    bob.forget_unmatched();
+    // Alice's hat goes with the end of the game.
+    alice
+        .expect("Alice without the hat", WAIT, |s| {
+            seat_presence(s, ALICE, false)
+        })
+        .await;
+    // Bob comes back later: no hat, no seat; he may sit like anyone.
+    bob.send_xml(&format!(
+        "<presence to='{BOB}'><x xmlns='{MUC}'/></presence>"
+    ))
+    .await;
+    bob.expect("Bob in, without a seat", WAIT, |s| {
+        seat_presence(s, BOB, false) && presence_with(s, BOB, &["110"])
+    })
+    .await;
+    bob.expect_none("a seat for Bob", Duration::from_millis(500), |s| {
+        seat_presence(s, BOB, true)
+    })
+    .await;
+    chat(&mut bob, "!sit").await;
+    room_says(&mut alice, ROOM, "Bob sits as A").await;
+    chat(&mut alice, "!sit").await;
+    room_says(&mut bob, ROOM, "Alice sits as B").await;
+    chat(&mut bob, "!start").await;
+    room_says(&mut alice, ROOM, "The game begins.").await;
+    // Standing up mid-game resigns, and the seat is really free: the hat goes.
+    bob.forget_unmatched();
+    chat(&mut alice, "!stand").await;
+    room_says(&mut bob, ROOM, "Alice (B) stands up and resigns.").await;
+    bob.expect("Alice without the hat", WAIT, |s| {
+        seat_presence(s, ALICE, false)
+    })
+    .await;
+    // No game starts with Alice in it, and she may sit again.
+    chat(&mut alice, "!start").await;
+    told(&mut alice, "needs at least 2 players; 0 seated").await;
+    chat(&mut alice, "!sit").await;
+    room_says(&mut bob, ROOM, "Alice sits as A").await;
+}
+
+#[tokio::test]
+async fn secrets_and_overlong_commands_are_never_relayed() {
+    let env = Env::start().await;
+    let (mut alice, mut bob) = game_room(&env, "rock-paper-scissors").await;
+    sit_and_start(&mut alice, &mut bob).await;
+    bob.forget_unmatched();
+    chat(&mut alice, "!move rock").await;
+    told(&mut alice, "You chose rock.").await;
+    room_says(&mut bob, ROOM, "Alice (A) has chosen.").await;
+    bob.expect_none("Alice's choice", Duration::from_millis(500), |s| {
+        message(s)
+            .and_then(body)
+            .is_some_and(|b| b.contains("rock"))
+    })
+    .await;
+    // A 5,000-character move: a short refusal to Bob alone.
+    let long = "r".repeat(5000);
+    chat(&mut bob, &format!("!move {long}")).await;
+    let refusal = told(&mut bob, "too long").await;
+    assert!(body(&refusal).is_some_and(|b| b.len() < 100), "{refusal:?}");
+    alice
+        .expect_none("Bob's long line", Duration::from_millis(500), |s| {
+            message(s)
+                .and_then(body)
+                .is_some_and(|b| b.contains("rrrrrrrrrrrrrrrrrrrrrrrrrr"))
         })
         .await;
 }

@@ -33,6 +33,8 @@ pub struct Settings {
     pub max_history: u32,
     /// How many inbound stanzas one tick takes at most.
     pub max_batch: usize,
+    /// How long a seated player who left keeps the seat (game rooms).
+    pub seat_grace: Duration,
 }
 
 impl Settings {
@@ -43,6 +45,7 @@ impl Settings {
             lock_timeout: Duration::from_secs(300),
             max_history: 200,
             max_batch: 256,
+            seat_grace: Duration::from_secs(60),
         }
     }
 }

@@ -10,6 +10,7 @@ use xmpp_parsers::presence::Presence;
 use xmpp_parsers::stanza_error::StanzaError;
 
 use super::config::{RoomConfig, Whois};
+use super::player::Player;
 use super::room::{OccupantInfo, Rooms, occupant_presence, reaches};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::{errors, presence_error};
@@ -33,6 +34,9 @@ pub struct JoinRequest {
     pub resync: Option<Entity>,
     /// Set by any pre-join check that refuses the join; the first refusal stands.
     pub refusal: Option<StanzaError>,
+    /// The player role the joiner enters with (a game room gives back a kept seat), so that
+    /// the join's presences already carry it.
+    pub player: Option<Player>,
 }
 
 impl JoinRequest {
@@ -232,6 +236,9 @@ fn join(
             req.affiliation.clone(),
             presence.clone(),
         );
+        if let Some(player) = &req.player {
+            rooms.commands.entity(entity).insert(player.clone());
+        }
         let me = OccupantInfo {
             entity,
             occupant_jid: req.occupant_jid.clone(),
@@ -240,7 +247,7 @@ fn join(
             role: req.role.clone(),
             affiliation: req.affiliation.clone(),
             presence,
-            player: None,
+            player: req.player.clone(),
         };
         for other in existing.iter().filter(|o| reaches(&config, o, &me)) {
             out.send(occupant_presence(&config, other, &me, Vec::new(), true));

@@ -37,6 +37,14 @@ impl EngineBuilder {
     }
 }
 
+/// Groupchat messages a feature takes for itself this round instead of the chat (a game move
+/// that must stay secret): they are not relayed. Keyed by room and sender, since a round holds
+/// at most one stanza per sender; systems that withhold run before [`MessagesSet`].
+#[derive(Resource, Default, Debug)]
+pub struct Withheld(
+    pub std::collections::HashSet<(xmpp_parsers::jid::BareJid, xmpp_parsers::jid::Jid)>,
+);
+
 /// The chat system, for features that act on messages after they were relayed.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MessagesSet;
@@ -46,6 +54,7 @@ pub struct MessagesPlugin;
 impl Feature for MessagesPlugin {
     fn build(&self, engine: &mut EngineBuilder) {
         engine.world.init_resource::<MessageClaims>();
+        engine.world.init_resource::<Withheld>();
         engine.add_systems(
             messages
                 .in_set(Phase::Messages)
@@ -61,6 +70,7 @@ fn messages(
     mut rooms: Rooms,
     running: Query<(), With<GameRunning>>,
     claims: Res<MessageClaims>,
+    mut withheld: ResMut<Withheld>,
     players: Query<(), With<Player>>,
     mut histories: Query<&mut History>,
     mut subjects: MessageWriter<SubjectRequest>,
@@ -117,6 +127,9 @@ fn messages(
                         occupant: me.entity,
                         message: message.clone(),
                     });
+                    continue;
+                }
+                if withheld.0.remove(&(room_jid.clone(), from.clone())) {
                     continue;
                 }
                 if me.role == Role::Visitor || me.role == Role::None {
@@ -189,6 +202,7 @@ fn messages(
             }
         }
     }
+    withheld.0.clear();
 }
 
 /// Sends a groupchat message to every occupant from the sender's occupant JID, keeping the

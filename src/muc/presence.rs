@@ -109,6 +109,7 @@ fn classify(
                         role: me.role.clone(),
                         resync: Some(me.entity),
                         refusal: None,
+                        player: None,
                     }),
                     (Some(me), None) => {
                         changes.write(OccupancyChange::Status {
@@ -126,6 +127,7 @@ fn classify(
                         role: Role::None,
                         resync: None,
                         refusal: None,
+                        player: None,
                     }),
                     (None, None) => out.send(not_joined(&target, from)),
                 }

@@ -1,18 +1,26 @@
 //! Game commands typed in the room (`!sit`, `!start`, `!move 4`…), or sent privately to the
 //! room's JID (secret choices). A bare move from the player to move counts when it cannot be
-//! taken for chat. Answers meant for one person go to that person only.
+//! taken for chat. Answers meant for one person go to that person only. A command that carries
+//! a secret choice is never relayed to the room.
 
 use bevy_ecs::prelude::*;
 use xmpp_parsers::jid::Jid;
 use xmpp_parsers::message::{Message, MessageType};
 use xmpp_parsers::muc::user::Role;
 
-use super::table::{Ctx, Sitter, set_table};
+use super::table::{Ctx, Sitter, Table, set_table};
+use super::text::{quote, shorten_echo};
 use crate::engine::route::MessageIn;
 use crate::muc::admin::actor_of;
+use crate::muc::messages::Withheld;
 use crate::muc::room::OccupantInfo;
 use crate::stanza::{errors, message_error};
 use crate::xmpp::muc_admin::AdminAffiliation;
+
+/// The longest command line the room reads; longer ones are refused unread.
+pub const MAX_COMMAND_CHARS: usize = 200;
+/// The longest move: no game's notation comes near it.
+pub const MAX_MOVE_CHARS: usize = 64;
 
 const HELP: &str = "Game commands (start each with the room's prefix, ! by default):
 help — this list; games — the games here; rules [GAME] — how to play
@@ -32,6 +40,68 @@ pub fn is_private_command(m: &Message) -> bool {
         })
 }
 
+/// The first body of a message, trimmed.
+fn body_of(m: &Message) -> Option<&str> {
+    m.bodies.values().next().map(|b| b.trim())
+}
+
+/// Keeps secret choices typed in the room from being relayed to it: `!move rock`, or a bare
+/// `rock` from a player who is to choose. They are still played (see [`chat_commands`]).
+pub fn withhold_secrets(
+    mut inbound: MessageReader<MessageIn>,
+    ctx: Ctx,
+    mut withheld: ResMut<Withheld>,
+) {
+    for MessageIn {
+        from,
+        room: room_jid,
+        nick,
+        message,
+    } in inbound.read()
+    {
+        if nick.is_some() || message.type_ != MessageType::Groupchat {
+            continue;
+        }
+        let (Some(room), Some(body)) = (ctx.rooms.find(room_jid), body_of(message)) else {
+            continue;
+        };
+        let Some(me) = ctx.rooms.occupant_by_sender(room, from) else {
+            continue;
+        };
+        if carries_secret(&ctx, room, &me, body) {
+            withheld.0.insert((room_jid.clone(), from.clone()));
+        }
+    }
+}
+
+/// Whether a groupchat line from `me` is a secret choice: the room's game is simultaneous, `me`
+/// is a player, and the line is a move command or a bare move.
+fn carries_secret(ctx: &Ctx, room: Entity, me: &OccupantInfo, body: &str) -> bool {
+    let Ok(table) = ctx.tables.get(room) else {
+        return false;
+    };
+    let Some(game) = table.live() else {
+        return false;
+    };
+    if !table.rules.simultaneous() || game.seat_of(&me.jid.to_bare()).is_none() {
+        return false;
+    }
+    let prefix = prefix_of(ctx, room);
+    match body.strip_prefix(prefix.as_str()) {
+        Some(command) => {
+            let word = command.split_whitespace().next().unwrap_or_default();
+            word.eq_ignore_ascii_case("move") || word.eq_ignore_ascii_case("m")
+        }
+        None => body.chars().count() <= MAX_MOVE_CHARS && game.play.looks_like_move(body),
+    }
+}
+
+fn prefix_of(ctx: &Ctx, room: Entity) -> String {
+    ctx.rooms
+        .config(room)
+        .map_or("!".to_owned(), |c| c.game_prefix.clone())
+}
+
 pub fn chat_commands(mut inbound: MessageReader<MessageIn>, mut ctx: Ctx) {
     for MessageIn {
         from,
@@ -47,7 +117,7 @@ pub fn chat_commands(mut inbound: MessageReader<MessageIn>, mut ctx: Ctx) {
         if private && !is_private_command(message) {
             continue;
         }
-        let Some(body) = message.bodies.values().next().map(|b| b.trim().to_owned()) else {
+        let Some(body) = body_of(message).map(str::to_owned) else {
             continue;
         };
         let Some(room) = ctx.rooms.find(room_jid) else {
@@ -75,13 +145,23 @@ pub fn chat_commands(mut inbound: MessageReader<MessageIn>, mut ctx: Ctx) {
         if !private && matches!(me.role, Role::Visitor | Role::None) {
             continue;
         }
-        let prefix = ctx
-            .rooms
-            .config(room)
-            .map_or("!".to_owned(), |c| c.game_prefix.clone());
+        // A secret typed in the room was withheld from it: it counts as sent privately.
+        let private = private || carries_secret(&ctx, room, &me, &body);
+        let prefix = prefix_of(&ctx, room);
         let reply_to: Jid = from.clone();
         let answer = if let Some(command) = body.strip_prefix(&prefix) {
-            run(&mut ctx, room, &me, command.trim(), private)
+            let command = command.trim();
+            if command.is_empty() {
+                // A lone `!` is chat, or a question when sent privately.
+                private.then(|| format!("{prefix}help lists the game commands."))
+            } else if command.chars().count() > MAX_COMMAND_CHARS {
+                Some(format!(
+                    "That command is too long ({} characters; at most {MAX_COMMAND_CHARS}).",
+                    command.chars().count()
+                ))
+            } else {
+                run(&mut ctx, room, &me, command, private)
+            }
         } else if private {
             // A private message without the prefix is a (secret) move.
             run(&mut ctx, room, &me, &format!("move {body}"), private)
@@ -101,13 +181,16 @@ fn is_bare_move(ctx: &Ctx, room: Entity, me: &OccupantInfo, body: &str) -> bool 
     let Ok(table) = ctx.tables.get(room) else {
         return false;
     };
-    let Some(game) = table.game.as_ref().filter(|_| table.running()) else {
+    let Some(game) = table.live() else {
         return false;
     };
-    let Some(seat) = table.seat_of(&me.jid.to_bare()) else {
+    let Some(seat) = game.seat_of(&me.jid.to_bare()) else {
         return false;
     };
-    !table.rules.simultaneous() && game.to_move().contains(&seat) && game.looks_like_move(body)
+    body.chars().count() <= MAX_MOVE_CHARS
+        && !table.rules.simultaneous()
+        && game.play.to_move().contains(&seat)
+        && game.play.looks_like_move(body)
 }
 
 /// Runs one command; returns what to tell the sender alone, if anything.
@@ -158,15 +241,26 @@ fn run(
             ))
         }
         "game" => {
+            if args.is_empty() {
+                let now = ctx
+                    .tables
+                    .get(room)
+                    .map(|t| format!("This room plays {}. ", t.rules.name()))
+                    .unwrap_or_default();
+                return Some(format!("{now}Which game? !game NAME; !games lists them."));
+            }
             let actor = actor_of(&ctx.rooms, room, &Jid::from(me.jid.clone()), &ctx.service);
             if actor.affiliation != AdminAffiliation::Owner {
                 return Some("Only the room's owners choose its game.".into());
             }
-            if ctx.tables.get(room).is_ok_and(|t| t.running()) {
+            if ctx.tables.get(room).is_ok_and(Table::running) {
                 return Some("Finish or resign the current game first.".into());
             }
             let Some(rules) = ctx.catalog.find(args) else {
-                return Some(format!("There is no game '{args}'. !games lists them."));
+                return Some(format!(
+                    "There is no game '{}'. !games lists them.",
+                    quote(args)
+                ));
             };
             set_table(ctx, room, Some(rules.id()));
             None
@@ -184,28 +278,25 @@ fn run(
             }
             ctx.start(room).err()
         }
-        "rematch" => {
-            let Ok(mut table) = ctx.tables.get_mut(room) else {
-                return Some("This room hosts no game.".into());
-            };
-            if table.running() || table.game.is_none() {
-                return Some("A rematch follows a finished game.".into());
-            }
-            // The first to move goes last this time.
-            let n = table.seated();
-            if n > 1 {
-                table.seats[..n].rotate_left(1);
-            }
-            ctx.start(room).err()
-        }
+        "rematch" => rematch(ctx, room, me),
         "move" | "m" => {
             let Ok(table) = ctx.tables.get(room) else {
                 return Some("This room hosts no game.".into());
             };
-            let Some(seat) = table.seat_of(&jid) else {
-                return Some(
-                    "You are not playing: take a seat with !sit before the game starts.".into(),
-                );
+            let Some(game) = table.live() else {
+                return Some(if table.seat_of(&jid).is_some() {
+                    "The game has not started: !start begins it.".into()
+                } else {
+                    "No game is running: take a seat with !sit, then !start.".into()
+                });
+            };
+            let Some(seat) = game.seat_of(&jid) else {
+                let names: Vec<String> = game.players.iter().map(|p| p.nick.clone()).collect();
+                return Some(format!(
+                    "You are watching: {} {} playing. Seats open again when the game is over.",
+                    names.join(" and "),
+                    if names.len() == 1 { "is" } else { "are" }
+                ));
             };
             if table.rules.simultaneous() && !private {
                 return Some(
@@ -216,57 +307,61 @@ fn run(
             if args.is_empty() {
                 return Some("Which move? e.g. !move 4".into());
             }
+            if args.chars().count() > MAX_MOVE_CHARS {
+                return Some(format!(
+                    "'{}' is not a move here: moves are at most {MAX_MOVE_CHARS} characters.",
+                    quote(args)
+                ));
+            }
             let confirm = table.rules.simultaneous();
             match ctx.play(room, seat, args) {
-                Ok(()) if confirm => Some(format!("You chose {args}.")),
-                Ok(()) => None,
-                Err(e) => Some(e),
+                Ok(played) if confirm => Some(format!("You chose {played}.")),
+                Ok(_) => None,
+                Err(e) => Some(shorten_echo(&e, args)),
             }
         }
         "board" => {
             let Ok(table) = ctx.tables.get(room) else {
                 return Some("This room hosts no game.".into());
             };
-            let viewer = table.seat_of(&jid);
             Some(match &table.game {
-                Some(g) => format!("```\n{}\n```\n{}", g.render(viewer), table.status()),
+                Some(g) => {
+                    let viewer = g.seat_of(&jid).filter(|_| g.running());
+                    format!("```\n{}\n```\n{}", g.play.render(viewer), table.status())
+                }
                 None => table.status(),
             })
         }
         "resign" => {
-            let Ok(mut table) = ctx.tables.get_mut(room) else {
+            let Ok(table) = ctx.tables.get(room) else {
                 return Some("This room hosts no game.".into());
             };
-            let Some(seat) = table.seat_of(&jid) else {
+            let Some(game) = table.live() else {
+                return Some("No game is running.".into());
+            };
+            let Some(seat) = game.seat_of(&jid) else {
                 return Some("You are not playing.".into());
             };
-            if !table.running() {
-                return Some("No game is running.".into());
-            }
-            let label = table.label(seat);
-            if let Some(g) = table.game.as_mut() {
-                g.resign(seat);
-            }
-            ctx.after_move(room, &format!("{label} resigns."));
+            let label = game.label(seat);
+            let nick = game.players[seat].nick.clone();
+            ctx.forfeit(
+                room,
+                seat,
+                &format!("{nick} resigned"),
+                &format!("{label} resigns."),
+            );
             None
         }
         "score" => {
             let Ok(table) = ctx.tables.get(room) else {
                 return Some("This room hosts no game.".into());
             };
-            let wins: Vec<String> = table.wins.iter().map(|(n, w)| format!("{n} {w}")).collect();
-            Some(format!(
-                "{} games played; wins: {}; draws: {}.",
-                table.played,
-                if wins.is_empty() {
-                    "none".into()
-                } else {
-                    wins.join(", ")
-                },
-                table.draws
-            ))
+            Some(table.score())
         }
-        _ => Some(format!("Unknown command '{command}'. !help lists them.")),
+        _ => Some(format!(
+            "Unknown command '{}'. !help lists them.",
+            quote(&command)
+        )),
     }
 }
 
@@ -274,7 +369,7 @@ fn run(
 /// (admins and owners; in a moderated room it gives voice, so a spectator may sit).
 fn grant_player(ctx: &mut Ctx, room: Entity, me: &OccupantInfo, args: &str) -> Option<String> {
     let Some(target) = ctx.rooms.occupant_by_nick(room, args) else {
-        return Some(format!("No occupant is called '{args}'."));
+        return Some(format!("No occupant is called '{}'.", quote(args)));
     };
     let actor = actor_of(&ctx.rooms, room, &Jid::from(me.jid.clone()), &ctx.service);
     let jid = target.jid.to_bare();
@@ -338,10 +433,11 @@ fn sit(ctx: &mut Ctx, room: Entity, me: &OccupantInfo, args: &str) -> Option<Str
             .position(|s| s.eq_ignore_ascii_case(name))
         {
             Some(i) if table.seats[i].is_none() => i,
-            Some(_) => return Some(format!("Seat {name} is taken.")),
+            Some(_) => return Some(format!("Seat {} is taken.", quote(name))),
             None => {
                 return Some(format!(
-                    "There is no seat {name}; seats: {}.",
+                    "There is no seat {}; seats: {}.",
+                    quote(name),
                     table.rules.seats().join(", ")
                 ));
             }
@@ -368,7 +464,7 @@ fn sit(ctx: &mut Ctx, room: Entity, me: &OccupantInfo, args: &str) -> Option<Str
     if !bot {
         ctx.mark_player(room, &jid, Some(seat_name.clone()));
     }
-    let seated = ctx.tables.get(room).map_or(0, |t| t.seated());
+    let seated = ctx.tables.get(room).map_or(0, Table::seated);
     let next = if seated >= min {
         " !start to play.".to_owned()
     } else {
@@ -403,25 +499,82 @@ fn stand(ctx: &mut Ctx, room: Entity, me: &OccupantInfo, args: &str) -> Option<S
         return Some("There is no such seat to leave.".into());
     };
     let label = table.label(seat);
-    let running = table.running();
-    if running && !args.is_empty() {
-        return Some("The computer keeps its seat until the game is over.".into());
+    if table.running() {
+        if !args.is_empty() {
+            return Some("The computer keeps its seat until the game is over.".into());
+        }
+        // Standing up mid-game gives the game up; the seats are freed when it ends.
+        ctx.forfeit(
+            room,
+            seat,
+            &format!("{} stood up", me.nick),
+            &format!("{label} stands up and resigns."),
+        );
+        return None;
     }
     if let Ok(mut t) = ctx.tables.get_mut(room) {
-        if running && let Some(g) = t.game.as_mut() {
-            g.resign(seat);
-        }
-        if !running {
-            t.seats[seat] = None;
-        }
+        t.seats[seat] = None;
     }
-    if running {
-        ctx.after_move(room, &format!("{label} stands up and resigns."));
-    } else {
-        if args.is_empty() {
-            ctx.mark_player(room, &jid, None);
-        }
-        ctx.say_all(room, &format!("{label} stands up."));
+    if args.is_empty() {
+        ctx.mark_player(room, &jid, None);
     }
+    ctx.say_all(room, &format!("{label} stands up."));
     None
+}
+
+/// `!rematch`: the last game's players sit again, the first to move going last, and play.
+fn rematch(ctx: &mut Ctx, room: Entity, me: &OccupantInfo) -> Option<String> {
+    let Ok(table) = ctx.tables.get(room) else {
+        return Some("This room hosts no game.".into());
+    };
+    let Some(game) = table.game.as_ref().filter(|g| !g.running()) else {
+        return Some("A rematch follows a finished game.".into());
+    };
+    let jid = me.jid.to_bare();
+    if game.seat_of(&jid).is_none() && me.role != Role::Moderator {
+        return Some("Only the last game's players (or moderators) ask for a rematch.".into());
+    }
+    if table.seated() > 0 {
+        return Some("Players are sitting down for a new game: !start begins it.".into());
+    }
+    let mut players = game.players.clone();
+    let here: Vec<_> = ctx
+        .rooms
+        .occupants_of(room)
+        .into_iter()
+        .map(|o| o.jid.to_bare())
+        .collect();
+    let missing: Vec<String> = players
+        .iter()
+        .filter(|p| p.jid.as_ref().is_some_and(|j| !here.contains(j)))
+        .map(|p| p.nick.clone())
+        .collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "{} left; !sit and !start for a new game.",
+            missing.join(" and ")
+        ));
+    }
+    if players.len() > 1 {
+        players.rotate_left(1);
+    }
+    let names: Vec<(Option<xmpp_parsers::jid::BareJid>, String)> = players
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.jid.clone(), table.seat_name(i).to_owned()))
+        .collect();
+    if let Ok(mut t) = ctx.tables.get_mut(room) {
+        for (slot, p) in t.seats.iter_mut().zip(players) {
+            *slot = Some(Sitter {
+                away_since: None,
+                ..p
+            });
+        }
+    }
+    for (jid, seat) in names {
+        if let Some(jid) = jid {
+            ctx.mark_player(room, &jid, Some(seat));
+        }
+    }
+    ctx.start(room).err()
 }

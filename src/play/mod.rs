@@ -3,7 +3,10 @@
 //! player role ([`Player`]); clocks and the computer player run on the engine's ticks.
 
 mod commands;
+mod seats;
 mod table;
+mod text;
+mod timers;
 
 use std::sync::Arc;
 
@@ -13,7 +16,7 @@ use crate::engine::{Engine, EngineBuilder, Feature, Phase};
 use crate::game::Rules;
 use crate::muc::form::{ConfigFields, FieldKind, FieldSpec, KnownGames};
 
-pub use table::{Sitter, StoredTable, Table};
+pub use table::{Game, Sitter, StoredTable, Table};
 
 /// The games the service has loaded.
 #[derive(Resource, Debug, Clone, Default)]
@@ -29,8 +32,6 @@ impl GameCatalog {
     }
 }
 
-/// How long a player who left may come back and keep the seat.
-pub const SEAT_GRACE_SECS: i64 = 60;
 /// How long the computer waits before it moves, so that people can follow.
 pub const BOT_DELAY_MS: i64 = 800;
 
@@ -45,14 +46,20 @@ impl Feature for PlayPlugin {
             .get_resource_or_init::<ConfigFields>()
             .push(prefix_field());
         engine.add_systems(
+            seats::seat_on_join
+                .in_set(Phase::PreJoin)
+                .after(crate::muc::join::PreJoinStep::Capacity),
+        );
+        engine.add_systems(
             (
+                commands::withhold_secrets.before(crate::muc::messages::MessagesSet),
                 commands::chat_commands.after(crate::muc::messages::MessagesSet),
                 table::configured_game,
             )
                 .in_set(Phase::Messages),
         );
         engine.add_systems(
-            (table::sync_seats, table::clocks_and_bots)
+            (seats::sync_seats, timers::clocks_and_bots)
                 .chain()
                 .in_set(Phase::Timers),
         );

@@ -1,5 +1,5 @@
-//! A room's table: the game it hosts, who sits where, the match in progress, its clock and the
-//! computer's moves. Everything the room says about the game goes out from here.
+//! A room's table: the game it hosts, who sits where, the game in progress (or the last one) and
+//! who played it. Everything the room says about the game goes out from here.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,14 +11,13 @@ use xmpp_parsers::jid::{BareJid, FullJid, Jid};
 use xmpp_parsers::message::{Message, MessageType};
 use xmpp_parsers::muc::user::Role;
 
-use super::{BOT_DELAY_MS, GameCatalog, SEAT_GRACE_SECS};
+use super::text::{name_seats, plural};
+use super::{BOT_DELAY_MS, GameCatalog};
 use crate::engine::{Now, Outbox, Service, Wakeup};
-use crate::game::bot::{self, Budget};
 use crate::game::{Match, Outcome, Rules};
 use crate::muc::admin::{Cause, announce};
-use crate::muc::owner::ConfigChanged;
 use crate::muc::player::{GameRunning, Player};
-use crate::muc::room::{OccupantInfo, Room, Rooms};
+use crate::muc::room::{OccupantInfo, Rooms};
 use crate::muc::subject::{Subject, subject_message};
 
 /// Someone in a seat: a user (by bare JID, so that a rejoin keeps the seat) or the computer.
@@ -35,13 +34,61 @@ impl Sitter {
     }
 }
 
+/// A game that began: the match and who played each of its seats (kept after it ends, for the
+/// result, the record and a rematch, while the seats themselves are free again).
+#[derive(Debug, Clone)]
+pub struct Game {
+    pub play: Match,
+    pub players: Vec<Sitter>,
+}
+
+impl Game {
+    pub fn running(&self) -> bool {
+        !self.play.is_over()
+    }
+
+    /// `alice (X)`.
+    pub fn label(&self, seat: usize) -> String {
+        match self.players.get(seat) {
+            Some(s) => format!("{} ({})", s.nick, self.play.seat_name(seat)),
+            None => self.play.seat_name(seat).to_owned(),
+        }
+    }
+
+    pub fn seat_of(&self, jid: &BareJid) -> Option<usize> {
+        self.players
+            .iter()
+            .position(|s| s.jid.as_ref() == Some(jid))
+    }
+
+    /// The nicks of the players, by seat, for naming them in the engine's sentences.
+    pub fn nicks(&self) -> Vec<(String, String)> {
+        self.players
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (self.play.seat_name(i).to_owned(), s.nick.clone()))
+            .collect()
+    }
+
+    /// Names the players in the reason of a result the engine just gave ("X cannot move").
+    pub fn name_outcome(&mut self) {
+        let nicks = self.nicks();
+        if let Some(
+            Outcome::Win { reason, .. } | Outcome::Draw { reason } | Outcome::Nobody { reason },
+        ) = self.play.state.outcome.as_mut()
+        {
+            *reason = name_seats(reason, &nicks);
+        }
+    }
+}
+
 /// The room's game.
 #[derive(Component, Debug, Clone)]
 pub struct Table {
     pub rules: Arc<Rules>,
     pub seats: Vec<Option<Sitter>>,
-    /// The current or last match.
-    pub game: Option<Match>,
+    /// The current or last game.
+    pub game: Option<Game>,
     pub deadline: Option<DateTime<Utc>>,
     pub bot_due: Option<DateTime<Utc>>,
     /// Games won per player name, and draws, since the table was set.
@@ -66,15 +113,27 @@ impl Table {
     }
 
     pub fn running(&self) -> bool {
-        self.game.as_ref().is_some_and(|g| !g.is_over())
+        self.game.as_ref().is_some_and(Game::running)
+    }
+
+    /// The running game, if any.
+    pub fn live(&self) -> Option<&Game> {
+        self.game.as_ref().filter(|g| g.running())
+    }
+
+    pub fn live_mut(&mut self) -> Option<&mut Game> {
+        self.game.as_mut().filter(|g| g.running())
     }
 
     pub fn seat_name(&self, seat: usize) -> &str {
         self.rules.seats().get(seat).map_or("?", String::as_str)
     }
 
-    /// `alice (X)`.
+    /// `alice (X)`: the player of the running or last game in that seat, else who sits there.
     pub fn label(&self, seat: usize) -> String {
+        if let Some(game) = &self.game {
+            return game.label(seat);
+        }
         match self.seats.get(seat).and_then(Option::as_ref) {
             Some(s) => format!("{} ({})", s.nick, self.seat_name(seat)),
             None => self.seat_name(seat).to_owned(),
@@ -84,18 +143,18 @@ impl Table {
     /// For a turn starting `now`: the move clock's deadline, and when the computer moves if it
     /// is to.
     pub fn timers(&self, now: DateTime<Utc>) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        let Some(game) = self.live() else {
+            return (None, None);
+        };
         let deadline = self
             .rules
             .clock()
             .map(|c| now + Duration::seconds(c.per_move_secs as i64));
-        let bot_turn = self.game.as_ref().is_some_and(|g| {
-            g.to_move().iter().any(|s| {
-                self.seats
-                    .get(*s)
-                    .and_then(Option::as_ref)
-                    .is_some_and(Sitter::is_bot)
-            })
-        });
+        let bot_turn = game
+            .play
+            .to_move()
+            .iter()
+            .any(|s| game.players.get(*s).is_some_and(Sitter::is_bot));
         (
             deadline,
             bot_turn.then(|| now + Duration::milliseconds(BOT_DELAY_MS)),
@@ -112,56 +171,71 @@ impl Table {
         self.seats.iter().filter(|s| s.is_some()).count()
     }
 
-    /// Who is to move, or how it ended, with nicks.
+    /// Who is to move, or how the last game ended, or who is seated, with nicks.
     pub fn status(&self) -> String {
+        let name = self.rules.name();
         let Some(game) = &self.game else {
-            let free: Vec<&str> = (0..self.seats.len())
-                .filter(|s| self.seats[*s].is_none())
-                .map(|s| self.seat_name(s))
-                .collect();
-            return format!(
-                "{}: waiting for players ({} of {}–{} seated; free: {}).",
-                self.rules.name(),
-                self.seated(),
-                self.rules.min_players(),
-                self.rules.max_players(),
-                if free.is_empty() {
-                    "none".into()
-                } else {
-                    free.join(", ")
-                }
-            );
+            return self.waiting();
         };
-        match game.outcome() {
+        let labels = |seats: &[usize]| -> String {
+            let names: Vec<String> = seats.iter().map(|s| game.label(*s)).collect();
+            names.join(" and ")
+        };
+        match game.play.outcome() {
             Some(Outcome::Win { seats, reason }) => {
-                let names: Vec<String> = seats.iter().map(|s| self.label(*s)).collect();
-                format!(
-                    "{}: {} won ({reason}).",
-                    self.rules.name(),
-                    names.join(" and ")
-                )
+                format!("{name}: {} won — {reason}.", labels(seats))
             }
-            Some(Outcome::Draw { reason }) => format!("{}: draw ({reason}).", self.rules.name()),
-            Some(Outcome::Nobody { reason }) => {
-                format!("{}: nobody won ({reason}).", self.rules.name())
-            }
+            Some(Outcome::Draw { reason }) => format!("{name}: a draw — {reason}."),
+            Some(Outcome::Nobody { reason }) => format!("{name}: nobody won — {reason}."),
             None => {
-                let names: Vec<String> = game.to_move().iter().map(|s| self.label(*s)).collect();
+                let to_move = labels(&game.play.to_move());
                 if self.rules.simultaneous() {
-                    format!(
-                        "{}: waiting for {} to choose.",
-                        self.rules.name(),
-                        names.join(", ")
-                    )
+                    format!("{name}: waiting for {to_move} to choose.")
                 } else {
-                    format!("{}: {} to move.", self.rules.name(), names.join(", "))
+                    format!("{name}: {to_move} to move.")
                 }
             }
         }
     }
+
+    /// Who sits, before a game.
+    pub fn waiting(&self) -> String {
+        let free: Vec<&str> = (0..self.seats.len())
+            .filter(|s| self.seats[*s].is_none())
+            .map(|s| self.seat_name(s))
+            .collect();
+        format!(
+            "{}: waiting for players ({} of {}–{} seated; free: {}).",
+            self.rules.name(),
+            self.seated(),
+            self.rules.min_players(),
+            self.rules.max_players(),
+            if free.is_empty() {
+                "none".into()
+            } else {
+                free.join(", ")
+            }
+        )
+    }
+
+    /// `3 games played; wins: …; draws: …`.
+    pub fn score(&self) -> String {
+        let wins: Vec<String> = self.wins.iter().map(|(n, w)| format!("{n} {w}")).collect();
+        format!(
+            "{} played; wins: {}; {}.",
+            plural(self.played, "game", "games"),
+            if wins.is_empty() {
+                "none".into()
+            } else {
+                wins.join(", ")
+            },
+            plural(u64::from(self.draws), "draw", "draws"),
+        )
+    }
 }
 
 /// A table as the store keeps it (RON): the game by id, the seats by bare JID, the match.
+/// Fields added later take their defaults when an older record is read.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredTable {
     pub game: String,
@@ -171,6 +245,21 @@ pub struct StoredTable {
     pub wins: BTreeMap<String, u32>,
     pub draws: u32,
     pub played: u64,
+    /// Who played each seat of `state` (older records: the seats).
+    #[serde(default)]
+    pub players: Option<Vec<(Option<String>, String)>>,
+}
+
+fn stored_sitter(s: &Sitter) -> (Option<String>, String) {
+    (s.jid.as_ref().map(ToString::to_string), s.nick.clone())
+}
+
+fn sitter_of((jid, nick): (Option<String>, String)) -> Sitter {
+    Sitter {
+        jid: jid.and_then(|j| j.parse().ok()),
+        nick,
+        away_since: None,
+    }
 }
 
 impl Table {
@@ -180,15 +269,16 @@ impl Table {
             seats: self
                 .seats
                 .iter()
-                .map(|s| {
-                    s.as_ref()
-                        .map(|s| (s.jid.as_ref().map(ToString::to_string), s.nick.clone()))
-                })
+                .map(|s| s.as_ref().map(stored_sitter))
                 .collect(),
-            state: self.game.as_ref().map(|g| g.state.clone()),
+            state: self.game.as_ref().map(|g| g.play.state.clone()),
             wins: self.wins.clone(),
             draws: self.draws,
             played: self.played,
+            players: self
+                .game
+                .as_ref()
+                .map(|g| g.players.iter().map(stored_sitter).collect()),
         }
     }
 
@@ -201,22 +291,21 @@ impl Table {
     ) -> Option<Table> {
         let rules = catalog.find(&stored.game)?;
         let mut table = Table::new(rules.clone());
-        for (slot, seat) in table.seats.iter_mut().zip(stored.seats) {
-            *slot = seat.map(|(jid, nick)| Sitter {
-                jid: jid.and_then(|j| j.parse().ok()),
-                nick,
-                away_since: None,
-            });
+        for (slot, seat) in table.seats.iter_mut().zip(stored.seats.iter().cloned()) {
+            *slot = seat.map(sitter_of);
         }
+        let players: Vec<Sitter> = match stored.players {
+            Some(players) => players.into_iter().map(sitter_of).collect(),
+            None => table.seats.iter().flatten().cloned().collect(),
+        };
         table.game = stored
             .state
-            .and_then(|state| Match::restore(rules.clone(), state));
+            .and_then(|state| Match::restore(rules.clone(), state))
+            .map(|play| Game { play, players });
         table.wins = stored.wins;
         table.draws = stored.draws;
         table.played = stored.played;
-        if table.running() {
-            (table.deadline, table.bot_due) = table.timers(now);
-        }
+        (table.deadline, table.bot_due) = table.timers(now);
         Some(table)
     }
 }
@@ -226,7 +315,7 @@ impl Table {
 pub struct Ctx<'w, 's> {
     pub rooms: Rooms<'w, 's>,
     pub tables: Query<'w, 's, &'static mut Table>,
-    pub subjects: Query<'w, 's, (&'static Room, &'static mut Subject)>,
+    pub subjects: Query<'w, 's, (&'static crate::muc::room::Room, &'static mut Subject)>,
     pub catalog: Res<'w, GameCatalog>,
     pub now: Res<'w, Now>,
     pub wakeup: ResMut<'w, Wakeup>,
@@ -324,29 +413,19 @@ impl Ctx<'_, '_> {
         let Ok(table) = self.tables.get(room) else {
             return;
         };
-        let table = table.clone();
         let Some(game) = &table.game else { return };
-        let board = game.render(None);
+        let board = game.play.render(None);
         let status = table.status();
+        let over = game.play.is_over();
+        let timers = table.timers(now);
         let body = format!("{header}\n```\n{board}\n```\n{status}");
         self.say_all(room, &body);
         self.set_subject(room, status);
-        if game.is_over() {
+        if over {
             self.finish(room);
             return;
         }
-        let deadline = table
-            .rules
-            .clock()
-            .map(|c| now + Duration::seconds(c.per_move_secs as i64));
-        let bot_turn = game.to_move().iter().any(|s| {
-            table
-                .seats
-                .get(*s)
-                .and_then(Option::as_ref)
-                .is_some_and(Sitter::is_bot)
-        });
-        let bot_due = bot_turn.then(|| now + Duration::milliseconds(BOT_DELAY_MS));
+        let (deadline, bot_due) = timers;
         if let Ok(mut t) = self.tables.get_mut(room) {
             t.deadline = deadline;
             t.bot_due = bot_due;
@@ -356,7 +435,8 @@ impl Ctx<'_, '_> {
         }
     }
 
-    /// Scores the ended game and lets spectators talk to players again.
+    /// Scores the ended game, frees the seats (the players' hats go) and lets spectators talk to
+    /// players again.
     fn finish(&mut self, room: Entity) {
         let Ok(mut table) = self.tables.get_mut(room) else {
             return;
@@ -364,19 +444,35 @@ impl Ctx<'_, '_> {
         table.deadline = None;
         table.bot_due = None;
         table.played += 1;
-        let outcome = table.game.as_ref().and_then(|g| g.outcome().cloned());
+        let outcome = table.game.as_ref().and_then(|g| g.play.outcome().cloned());
+        let players = table
+            .game
+            .as_ref()
+            .map(|g| g.players.clone())
+            .unwrap_or_default();
         match outcome {
             Some(Outcome::Win { seats, .. }) => {
                 for s in seats {
-                    if let Some(Some(sitter)) = table.seats.get(s).cloned() {
-                        *table.wins.entry(sitter.nick).or_insert(0) += 1;
+                    if let Some(sitter) = players.get(s) {
+                        *table.wins.entry(sitter.nick.clone()).or_insert(0) += 1;
                     }
                 }
             }
             Some(Outcome::Draw { .. }) => table.draws += 1,
             _ => {}
         }
+        let seated: Vec<BareJid> = table
+            .seats
+            .iter()
+            .flatten()
+            .filter_map(|s| s.jid.clone())
+            .collect();
+        let free = table.seats.len();
+        table.seats = vec![None; free];
         self.rooms.commands.entity(room).remove::<GameRunning>();
+        for jid in seated {
+            self.mark_player(room, &jid, None);
+        }
     }
 
     /// Starts a match with the seated players (moved to the first seats), seat 0 first.
@@ -403,7 +499,11 @@ impl Ctx<'_, '_> {
         table.seats = sitters.drain(..).map(Some).collect();
         table.seats.resize(max, None);
         let seed = self.now.0.timestamp_micros() as u64 ^ table.played.wrapping_mul(0x9E37_79B9);
-        table.game = Some(Match::new(table.rules.clone(), n, seed));
+        let players: Vec<Sitter> = table.seats.iter().flatten().cloned().collect();
+        table.game = Some(Game {
+            play: Match::new(table.rules.clone(), n, seed),
+            players,
+        });
         let names: Vec<(BareJid, String)> = (0..n)
             .filter_map(|s| {
                 let sitter = table.seats[s].as_ref()?;
@@ -418,17 +518,22 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
-    /// Plays `text` for `seat` and announces it; the error is the reason for the player.
-    pub fn play(&mut self, room: Entity, seat: usize, text: &str) -> Result<(), String> {
+    /// Plays `text` for `seat` and announces it; the move's canonical spelling, or the reason it
+    /// was refused.
+    pub fn play(&mut self, room: Entity, seat: usize, text: &str) -> Result<String, String> {
         let Ok(mut table) = self.tables.get_mut(room) else {
             return Err("This room hosts no game.".into());
         };
-        let label = table.label(seat);
         let simultaneous = table.rules.simultaneous();
-        let Some(game) = table.game.as_mut().filter(|g| !g.is_over()) else {
+        let Some(game) = table.live_mut() else {
             return Err("No game is running: !start begins one.".into());
         };
-        let played = game.play(seat, text).map_err(|e| e.to_string())?;
+        let label = game.label(seat);
+        let played = game.play.play(seat, text).map_err(|e| e.to_string())?;
+        if game.play.is_over() {
+            game.name_outcome();
+        }
+        let nicks = game.nicks();
         let mut header = if simultaneous {
             // A secret choice stays secret until the round is resolved.
             format!("{label} has chosen.")
@@ -437,10 +542,30 @@ impl Ctx<'_, '_> {
         };
         for event in &played.events {
             header.push('\n');
-            header.push_str(event);
+            header.push_str(&name_seats(event, &nicks));
         }
         self.after_move(room, &header);
-        Ok(())
+        Ok(played.text)
+    }
+
+    /// `seat` loses without a move: it resigned, stood up, ran out of time or did not come
+    /// back. `why` says which in the result ("Bob stood up").
+    pub fn forfeit(&mut self, room: Entity, seat: usize, why: &str, header: &str) {
+        let Ok(mut table) = self.tables.get_mut(room) else {
+            return;
+        };
+        let Some(game) = table.live_mut() else {
+            return;
+        };
+        game.play.resign(seat);
+        // The engine says "resigned"; the room knows better.
+        if let Some(
+            Outcome::Win { reason, .. } | Outcome::Draw { reason } | Outcome::Nobody { reason },
+        ) = game.play.state.outcome.as_mut()
+        {
+            *reason = why.to_owned();
+        }
+        self.after_move(room, header);
     }
 }
 
@@ -453,13 +578,13 @@ fn room_message(room: &BareJid, to: Jid, body: &str, kind: MessageType) -> Messa
 }
 
 /// The room's configured game changed: set the table (unless a game is running).
-pub fn configured_game(mut changes: MessageReader<ConfigChanged>, mut ctx: Ctx) {
+pub fn configured_game(mut changes: MessageReader<crate::muc::owner::ConfigChanged>, mut ctx: Ctx) {
     for change in changes.read() {
         if change.before.game == change.after.game {
             continue;
         }
         let room = change.room;
-        let running = ctx.tables.get(room).is_ok_and(|t| t.running());
+        let running = ctx.tables.get(room).is_ok_and(Table::running);
         if running {
             ctx.say_all(
                 room,
@@ -512,182 +637,6 @@ pub fn set_table(ctx: &mut Ctx, room: Entity, game: Option<&str>) {
         None => {
             ctx.rooms.commands.entity(room).remove::<Table>();
             ctx.rooms.commands.entity(room).remove::<GameRunning>();
-        }
-    }
-}
-
-/// Keeps seats and occupants in step: players who left keep their seat for a grace period
-/// (the rules' forfeit applies after it); players who come back get their seat's role again.
-pub fn sync_seats(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
-    let now = ctx.now.0;
-    for room in &rooms_with_tables {
-        let Ok(table) = ctx.tables.get(room) else {
-            continue;
-        };
-        let table = table.clone();
-        for (seat, sitter) in table.seats.iter().enumerate() {
-            let Some(sitter) = sitter else { continue };
-            let Some(jid) = &sitter.jid else { continue };
-            let present = ctx
-                .rooms
-                .occupants_of(room)
-                .into_iter()
-                .find(|o| o.jid.to_bare() == *jid);
-            match (present, sitter.away_since) {
-                (Some(o), away) => {
-                    if o.nick != sitter.nick
-                        && let Ok(mut t) = ctx.tables.get_mut(room)
-                        && let Some(Some(s)) = t.seats.get_mut(seat)
-                    {
-                        // Announcements follow a player's nick changes.
-                        s.nick = o.nick.clone();
-                    }
-                    if away.is_some() {
-                        if let Ok(mut t) = ctx.tables.get_mut(room)
-                            && let Some(Some(s)) = t.seats.get_mut(seat)
-                        {
-                            s.away_since = None;
-                            s.nick = o.nick.clone();
-                        }
-                        if table.running() {
-                            ctx.say_all(room, &format!("{} is back.", table.label(seat)));
-                        }
-                    }
-                    let want = Some(table.seat_name(seat).to_owned());
-                    if o.player.as_ref().and_then(|p| p.seat.clone()) != want
-                        && (want.is_some() || o.player.is_some())
-                    {
-                        ctx.mark_player(room, jid, want);
-                    }
-                }
-                (None, None) => {
-                    if let Ok(mut t) = ctx.tables.get_mut(room)
-                        && let Some(Some(s)) = t.seats.get_mut(seat)
-                    {
-                        s.away_since = Some(now);
-                    }
-                    if table.running() {
-                        ctx.say_all(
-                            room,
-                            &format!(
-                                "{} left; the seat is kept for {SEAT_GRACE_SECS} s.",
-                                table.label(seat)
-                            ),
-                        );
-                    }
-                    ctx.wakeup.at(now + Duration::seconds(SEAT_GRACE_SECS));
-                }
-                (None, Some(since)) => {
-                    let until = since + Duration::seconds(SEAT_GRACE_SECS);
-                    if now < until {
-                        ctx.wakeup.at(until);
-                        continue;
-                    }
-                    if table.running() {
-                        let label = table.label(seat);
-                        if let Ok(mut t) = ctx.tables.get_mut(room)
-                            && let Some(g) = t.game.as_mut()
-                        {
-                            g.resign(seat);
-                        }
-                        ctx.after_move(room, &format!("{label} did not come back and forfeits."));
-                    } else if let Ok(mut t) = ctx.tables.get_mut(room)
-                        && let Some(slot) = t.seats.get_mut(seat)
-                    {
-                        *slot = None;
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Move clocks and the computer's moves.
-pub fn clocks_and_bots(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
-    let now = ctx.now.0;
-    for room in &rooms_with_tables {
-        let Ok(table) = ctx.tables.get(room) else {
-            continue;
-        };
-        let (deadline, bot_due) = (table.deadline, table.bot_due);
-        if let Some(due) = bot_due {
-            if due <= now {
-                bot_moves(&mut ctx, room);
-                continue;
-            }
-            ctx.wakeup.at(due);
-        }
-        if let Some(deadline) = deadline {
-            if deadline <= now {
-                timeout(&mut ctx, room);
-            } else {
-                ctx.wakeup.at(deadline);
-            }
-        }
-    }
-}
-
-fn timeout(ctx: &mut Ctx, room: Entity) {
-    let Ok(mut table) = ctx.tables.get_mut(room) else {
-        return;
-    };
-    let late: Vec<usize> = table.game.as_ref().map_or(Vec::new(), |g| g.to_move());
-    let labels: Vec<String> = late.iter().map(|s| table.label(*s)).collect();
-    let mut effects = Vec::new();
-    if let Some(game) = table.game.as_mut() {
-        for seat in &late {
-            if game.is_over() {
-                break;
-            }
-            effects.push(game.timeout(*seat));
-        }
-    }
-    let skipped = effects
-        .iter()
-        .all(|e| *e == crate::game::play::TimeoutEffect::Skipped);
-    let what = if skipped { "is skipped" } else { "forfeits" };
-    ctx.after_move(
-        room,
-        &format!("Time is up: {} {what}.", labels.join(" and ")),
-    );
-}
-
-/// The computer plays for every bot seat to move (a few milliseconds of search each).
-fn bot_moves(ctx: &mut Ctx, room: Entity) {
-    let Ok(table) = ctx.tables.get(room) else {
-        return;
-    };
-    let Some(game) = table.game.clone() else {
-        return;
-    };
-    let bots: Vec<usize> = game
-        .to_move()
-        .into_iter()
-        .filter(|s| {
-            table
-                .seats
-                .get(*s)
-                .and_then(Option::as_ref)
-                .is_some_and(Sitter::is_bot)
-        })
-        .collect();
-    let budget = Budget {
-        iterations: 2_000,
-        max_time: std::time::Duration::from_millis(25),
-    };
-    let seed = ctx.now.0.timestamp_micros() as u64;
-    if let Ok(mut t) = ctx.tables.get_mut(room) {
-        t.bot_due = None;
-    }
-    for seat in bots {
-        let current = ctx.tables.get(room).ok().and_then(|t| t.game.clone());
-        let Some(current) = current.filter(|g| !g.is_over()) else {
-            return;
-        };
-        if let Some(mv) = bot::choose(&current, seat, budget, seed ^ seat as u64)
-            && let Err(e) = ctx.play(room, seat, &mv)
-        {
-            tracing::warn!("the computer's move {mv} was refused: {e}");
         }
     }
 }

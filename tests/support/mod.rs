@@ -303,8 +303,21 @@ pub struct Env {
 
 impl Env {
     pub async fn start() -> Env {
+        Env::start_with_config("").await
+    }
+
+    /// Like [`Env::start`], with a palaver configuration file holding `fields` (RON, e.g.
+    /// `seat_grace_secs: 2`); the command line still names the domain, server and secret.
+    pub async fn start_with_config(fields: &str) -> Env {
         let prosody = Prosody::start();
-        let palaver = Palaver::start(prosody.dir.path(), prosody.component_port, &[]);
+        let config = prosody.dir.path().join("palaver.ron");
+        std::fs::write(&config, format!("({fields})")).expect("write palaver.ron");
+        let config = config.display().to_string();
+        let palaver = Palaver::start(
+            prosody.dir.path(),
+            prosody.component_port,
+            &["--config", &config],
+        );
         let env = Env { palaver, prosody };
         assert!(
             env.palaver.wait_connected(1, Duration::from_secs(15)).await,
@@ -492,6 +505,12 @@ impl Client {
                 Ok(other) => self.fail(what, &format!("stream ended: {other:?}")),
             }
         }
+    }
+
+    /// Forgets what arrived but was not matched yet, so that later expectations only see
+    /// what comes next.
+    pub fn forget_unmatched(&mut self) {
+        self.unmatched.clear();
     }
 
     /// Asserts that nothing `pred` accepts arrives within `wait`.

@@ -71,17 +71,24 @@ async fn two_clients_play_tic_tac_toe() {
     chat(&mut bob, "!start").await;
     room_says(&mut alice, ROOM, "The game begins.").await;
 
-    // Out of turn: only Bob hears why.
+    // Out of turn: only Bob hears why, in a private message from the game's table.
     chat(&mut bob, "!move a1").await;
     let refusal = bob
         .expect("the refusal", WAIT, |s| {
-            from_is(s, ROOM)
-                && message(s).is_some_and(|m| body(m) == Some("It is not your turn: X is to move."))
+            from_is(s, &format!("{ROOM}/Tic-tac-toe"))
+                && message(s).is_some_and(|m| {
+                    body(m) == Some("It is not your turn: X is to move. (only you see this)")
+                })
         })
         .await;
-    assert_eq!(
-        message(&refusal).map(|m| m.type_.clone()),
-        Some(MessageType::Groupchat)
+    let refusal = message(&refusal).cloned().unwrap_or_else(|| unreachable!());
+    assert_eq!(refusal.type_, MessageType::Chat);
+    assert!(
+        refusal
+            .payloads
+            .iter()
+            .any(|p| p.is("x", "http://jabber.org/protocol/muc#user")),
+        "{refusal:?}"
     );
 
     for (who, mv) in [("a", "a1"), ("b", "b1"), ("a", "a2"), ("b", "b2")] {
@@ -310,4 +317,46 @@ async fn secrets_and_overlong_commands_are_never_relayed() {
                 .is_some_and(|b| b.contains("rrrrrrrrrrrrrrrrrrrrrrrrrr"))
         })
         .await;
+}
+
+#[tokio::test]
+async fn the_computer_and_the_table_are_occupants() {
+    let env = Env::start().await;
+    let (mut alice, mut bob) = game_room(&env, "rock-paper-scissors").await;
+    let table = format!("{ROOM}/Rock-paper-scissors");
+    bob.expect("the table's presence", WAIT, |s| {
+        from_is(s, &table) && presence(s).is_some_and(|p| p.type_ == PresenceType::None)
+    })
+    .await;
+    chat(&mut alice, "!sit").await;
+    chat(&mut alice, "!sit bot").await;
+    let computer = format!("{ROOM}/computer");
+    bob.expect("the computer's presence with its hat", WAIT, |s| {
+        seat_presence(s, &computer, true)
+    })
+    .await;
+    chat(&mut alice, "!start").await;
+    room_says(&mut bob, ROOM, "The game begins.").await;
+    // A secret choice sent privately to the table's nick.
+    alice
+        .send_xml(&format!(
+            "<message type='chat' to='{table}'><body>paper</body>\
+               <x xmlns='http://jabber.org/protocol/muc#user'/></message>"
+        ))
+        .await;
+    let confirm = told(&mut alice, "You chose paper.").await;
+    assert_eq!(confirm.type_, MessageType::Chat);
+    assert!(
+        confirm
+            .from
+            .as_ref()
+            .is_some_and(|f| f.to_string() == table)
+    );
+    room_says(&mut bob, ROOM, "Alice (A) has chosen.").await;
+    // The computer answers; when the game ends it leaves.
+    chat(&mut alice, "!resign").await;
+    bob.expect("the computer leaving", WAIT, |s| {
+        from_is(s, &computer) && presence(s).is_some_and(|p| p.type_ == PresenceType::Unavailable)
+    })
+    .await;
 }

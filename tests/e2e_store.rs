@@ -156,10 +156,11 @@ async fn acknowledged_changes_and_moves_survive_sigkill() {
 
     // The game goes on from the last move: piles 3, 3, 3 and Alice to move.
     chat(&mut alice, "!board").await;
-    // The private answer is the board alone (announcements start with who played).
+    // The private answer (from the game's table) is the board alone (announcements start with
+    // who played).
     let s = alice
         .expect("the board", WAIT, |s| {
-            from_is(s, ROOM)
+            from_is(s, &format!("{ROOM}/Nim"))
                 && message(s)
                     .and_then(body)
                     .is_some_and(|b| b.starts_with("```"))

@@ -77,13 +77,27 @@ pub struct Outbox(pub Vec<Stanza>);
 
 impl Outbox {
     pub fn send(&mut self, stanza: impl Into<Stanza>) {
-        self.0.push(stanza.into());
+        let stanza = stanza.into();
+        // Occupants the service plays itself (game rooms) have nobody to deliver to.
+        if to_house(&stanza) {
+            return;
+        }
+        self.0.push(stanza);
     }
     pub fn send_opt(&mut self, stanza: Option<Stanza>) {
         if let Some(stanza) = stanza {
-            self.0.push(stanza);
+            self.send(stanza);
         }
     }
+}
+
+fn to_house(stanza: &Stanza) -> bool {
+    let to = match stanza {
+        Stanza::Message(m) => m.to.as_ref(),
+        Stanza::Presence(p) => p.to.as_ref(),
+        Stanza::Iq(iq) => crate::stanza::iq_addresses(iq).1,
+    };
+    to.is_some_and(crate::muc::player::is_house)
 }
 
 /// The earliest time a timed system wants to run again; systems lower it, the engine resets it.

@@ -177,6 +177,10 @@ fn messages(
                     );
                     continue;
                 };
+                // The service's own occupants (a game's table) answer through their feature.
+                if super::player::is_house(&to.jid.clone().into()) {
+                    continue;
+                }
                 let allow = rooms.config(room).map_or(AllowPm::Anyone, |c| c.allow_pm);
                 if !may_send_pm(allow, &me.role) {
                     refuse(

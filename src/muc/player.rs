@@ -13,6 +13,16 @@ pub const NS: &str = "urn:palaver:game:0";
 /// XEP-0317.
 pub const HATS_NS: &str = "urn:xmpp:hats:0";
 
+/// The domain of the real JIDs of occupants the service plays itself (a game's table, the
+/// computer in a seat). `.invalid` never resolves (RFC 2606) and the outbox sends nothing there,
+/// so these occupants sit in the roster like anyone else without ever receiving a stanza.
+pub const HOUSE_DOMAIN: &str = "palaver.invalid";
+
+/// Whether `jid` is the real JID of an occupant the service plays itself.
+pub fn is_house(jid: &xmpp_parsers::jid::Jid) -> bool {
+    jid.domain().as_str() == HOUSE_DOMAIN
+}
+
 /// The occupant plays: it holds a seat of the room's game (`None` before seats are dealt).
 #[derive(Component, Debug, Clone, PartialEq, Eq, Default)]
 pub struct Player {

@@ -22,14 +22,31 @@ pub const MAX_COMMAND_CHARS: usize = 200;
 /// The longest move: no game's notation comes near it.
 pub const MAX_MOVE_CHARS: usize = 64;
 
-const HELP: &str = "Game commands (start each with the room's prefix, ! by default):
+/// `!help`: every command, with the room's prefix, and where private messages go.
+fn help(prefix: &str, table: Option<&str>) -> String {
+    let private = match table {
+        Some(nick) => {
+            format!("a private message to {nick} (the game's table in the occupant list)")
+        }
+        None => "a private message to the room's address".to_owned(),
+    };
+    format!(
+        "Game commands (start each with {prefix}):
 help — this list; games — the games here; rules [GAME] — how to play
 game NAME — (owners) play NAME in this room; player NICK — (admins) let NICK play (the player affiliation)
 sit [SEAT] — take a seat; sit bot [SEAT] — seat the computer; stand — leave your seat
 start — begin with the seated players; rematch — play again, seats rotated
 move MOVE — play (or just type the move on your turn); board — see the board
 resign — give up; score — games won here
-Secret choices (e.g. rock) go in a private message to the room's address.";
+Commands and secret choices (e.g. rock) may also go in {private}; only you see the answer."
+    )
+}
+
+/// A private message with a body to the game's table (or another house occupant): a command or
+/// a secret move. Clients mark private messages with an empty `muc#user` element.
+fn is_table_command(m: &Message) -> bool {
+    matches!(m.type_, MessageType::Chat | MessageType::Normal) && !m.bodies.is_empty()
+}
 
 /// A private message to the room itself with a body: a command or a secret move.
 pub fn is_private_command(m: &Message) -> bool {
@@ -110,12 +127,30 @@ pub fn chat_commands(mut inbound: MessageReader<MessageIn>, mut ctx: Ctx) {
         message,
     } in inbound.read()
     {
-        if nick.is_some() || message.type_ == MessageType::Error {
+        if message.type_ == MessageType::Error {
             continue;
         }
         let private = message.type_ != MessageType::Groupchat;
-        if private && !is_private_command(message) {
-            continue;
+        match nick {
+            // A private message to an occupant: ours only if it is the table (or the computer);
+            // the chat answers every other case, refusals included.
+            Some(nick) => {
+                let ours = private
+                    && is_table_command(message)
+                    && ctx
+                        .rooms
+                        .find(room_jid)
+                        .is_some_and(|r| super::house::is_house_nick(&ctx, r, nick))
+                    && ctx
+                        .rooms
+                        .find(room_jid)
+                        .is_some_and(|r| ctx.rooms.occupant_by_sender(r, from).is_some());
+                if !ours {
+                    continue;
+                }
+            }
+            None if private && !is_private_command(message) => continue,
+            None => {}
         }
         let Some(body) = body_of(message).map(str::to_owned) else {
             continue;
@@ -171,7 +206,7 @@ pub fn chat_commands(mut inbound: MessageReader<MessageIn>, mut ctx: Ctx) {
             continue;
         };
         if let Some(text) = answer {
-            ctx.say_to(room, &reply_to, &text, private);
+            ctx.tell(room, &reply_to, &text, !private);
         }
     }
 }
@@ -207,7 +242,10 @@ fn run(
     let command = command.to_lowercase();
     let jid = me.jid.to_bare();
     match command.as_str() {
-        "help" => Some(HELP.to_owned()),
+        "help" => {
+            let table = super::house::table_nick(ctx, room);
+            Some(help(&prefix_of(ctx, room), table.as_deref()))
+        }
         "games" => {
             let games: Vec<String> = ctx
                 .catalog
@@ -299,10 +337,11 @@ fn run(
                 ));
             };
             if table.rules.simultaneous() && !private {
-                return Some(
-                    "Choices are secret here: send your move in a private message to the room's address."
-                        .into(),
-                );
+                let to = super::house::table_nick(ctx, room)
+                    .unwrap_or_else(|| "the room's address".into());
+                return Some(format!(
+                    "Choices are secret here: send your move in a private message to {to}."
+                ));
             }
             if args.is_empty() {
                 return Some("Which move? e.g. !move 4".into());
@@ -447,13 +486,21 @@ fn sit(ctx: &mut Ctx, room: Entity, me: &OccupantInfo, args: &str) -> Option<Str
             None => return Some("Every seat is taken.".into()),
         },
     };
+    let nick = if bot {
+        // The computer enters the room under this nick (see house.rs): one free for it.
+        let mut nick = super::house::free_nick(&ctx.rooms, room, "computer");
+        let mut i = 2;
+        while table.seats.iter().flatten().any(|s| s.nick == nick) {
+            nick = super::house::free_nick(&ctx.rooms, room, &format!("computer ({i})"));
+            i += 1;
+        }
+        nick
+    } else {
+        me.nick.clone()
+    };
     let sitter = Sitter {
         jid: (!bot).then(|| jid.clone()),
-        nick: if bot {
-            "computer".into()
-        } else {
-            me.nick.clone()
-        },
+        nick,
         away_since: None,
     };
     let seat_name = table.seat_name(seat).to_owned();

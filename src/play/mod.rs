@@ -3,6 +3,7 @@
 //! player role ([`Player`]); clocks and the computer player run on the engine's ticks.
 
 mod commands;
+pub mod house;
 mod seats;
 mod table;
 mod text;
@@ -59,7 +60,7 @@ impl Feature for PlayPlugin {
                 .in_set(Phase::Messages),
         );
         engine.add_systems(
-            (seats::sync_seats, timers::clocks_and_bots)
+            (seats::sync_seats, timers::clocks_and_bots, house::reconcile)
                 .chain()
                 .in_set(Phase::Timers),
         );

@@ -321,6 +321,8 @@ pub struct Ctx<'w, 's> {
     pub wakeup: ResMut<'w, Wakeup>,
     pub out: ResMut<'w, Outbox>,
     pub service: Res<'w, Service>,
+    /// The occupants the service plays itself (see [`super::house`]).
+    pub house: Query<'w, 's, &'static super::house::House>,
 }
 
 impl Ctx<'_, '_> {
@@ -340,19 +342,34 @@ impl Ctx<'_, '_> {
         }
     }
 
-    /// A message from the room to one user only: in the room's window (groupchat) or, answering
-    /// a private command, as a private message.
-    pub fn say_to(&mut self, room: Entity, to: &Jid, body: &str, private: bool) {
+    /// A message to one user only: a private message from the game's table (see
+    /// [`super::house`] for why), or, in a room without a game, a message from the room to that
+    /// user alone. An answer to a command typed in the room says that only its sender sees it.
+    pub fn tell(&mut self, room: Entity, to: &Jid, body: &str, typed_in_room: bool) {
         let Some(room_jid) = self.rooms.jid(room).cloned() else {
             return;
         };
-        let kind = if private {
-            MessageType::Chat
+        let body = if !typed_in_room {
+            body.to_owned()
+        } else if body.contains('\n') {
+            format!("{body}\n(only you see this)")
         } else {
-            MessageType::Groupchat
+            format!("{body} (only you see this)")
         };
-        self.out
-            .send(room_message(&room_jid, to.clone(), body, kind));
+        let from = super::house::table_nick(self, room)
+            .and_then(|nick| crate::muc::room::occupant_jid(&room_jid, &nick));
+        let message = match from {
+            Some(from) => {
+                let mut m = room_message(&room_jid, to.clone(), &body, MessageType::Chat);
+                m.from = Some(from.into());
+                // Marks a MUC private message (XEP-0045 §7.5).
+                m.payloads
+                    .push(xmpp_parsers::muc::user::MucUser::new().into());
+                m
+            }
+            None => room_message(&room_jid, to.clone(), &body, MessageType::Groupchat),
+        };
+        self.out.send(message);
     }
 
     /// The room's subject shows the game and whose turn it is.

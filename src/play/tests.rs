@@ -7,7 +7,7 @@ use xmpp_parsers::minidom::Element;
 
 use super::*;
 use crate::game::rules::Expect;
-use crate::testing::{Harness, canonical};
+use crate::testing::{Harness, assert_stanzas, canonical};
 
 const ROOM: &str = "lobby@conference.localhost";
 const OWNER: &str = "alice@localhost/pc";
@@ -140,7 +140,7 @@ fn every_shipped_game_plays_its_examples_in_a_room() {
                     && *at == i + 1
                 {
                     // The refusal goes to the player alone, with the reason.
-                    let mine = bodies_to(&out, &from);
+                    let mine = answers(&out, &from);
                     assert!(
                         mine.iter()
                             .any(|b| b.to_lowercase().contains(&reason.to_lowercase())),
@@ -181,10 +181,10 @@ fn a_move_out_of_turn_is_refused_privately_and_a_bare_move_counts() {
     assert!(bodies_to(&out, OWNER).is_empty());
     let out = say(&mut h, &player(1), "!move a1");
     assert_eq!(
-        bodies_to(&out, &player(1)),
+        answers(&out, &player(1)),
         ["It is not your turn: X is to move."]
     );
-    assert!(bodies_to(&out, &player(0)).is_empty());
+    assert!(answers(&out, &player(0)).is_empty());
     let out = say(&mut h, &player(0), "b2");
     let told = bodies_to(&out, OWNER).join("\n");
     assert!(told.starts_with("P0 (X) plays b2.\n```\n  a b c\n3 . . . 3\n2 . X . 2\n1 . . . 1\n  a b c\nO to move.\n```\nTic-tac-toe: P1 (O) to move."), "{told}");
@@ -224,15 +224,16 @@ fn only_owners_choose_the_game_and_unknown_games_are_named() {
     install(&mut h.engine, games());
     h.create_instant(OWNER, ROOM, "Alice");
     h.join(&player(0), &format!("{ROOM}/P0"));
+    // A room without a game has no table to answer from: the room answers the sender alone.
     let out = say(&mut h, &player(0), "!game nim");
     assert_eq!(
         bodies_to(&out, &player(0)),
-        ["Only the room's owners choose its game."]
+        ["Only the room's owners choose its game. (only you see this)"]
     );
     let out = say(&mut h, OWNER, "!game chess");
     assert_eq!(
         bodies_to(&out, OWNER),
-        ["There is no game 'chess'. !games lists them."]
+        ["There is no game 'chess'. !games lists them. (only you see this)"]
     );
     // The configuration form offers the loaded games and sets the table too.
     let out = h.send(&format!(
@@ -327,6 +328,30 @@ fn secret_choices_go_privately() {
     );
 }
 
+/// What `to` was told privately by the game's table (a private message from the table's nick),
+/// without the note that only they see it.
+fn answers(out: &[Element], to: &str) -> Vec<String> {
+    out.iter()
+        .filter(|e| {
+            e.name() == "message"
+                && e.attr("type") == Some("chat")
+                && e.attr("to") == Some(to)
+                && e.attr("from")
+                    .is_some_and(|f| f.starts_with(&format!("{ROOM}/")))
+        })
+        .filter_map(|e| {
+            e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
+                .map(Element::text)
+        })
+        .map(|b| {
+            b.strip_suffix(" (only you see this)")
+                .or_else(|| b.strip_suffix("\n(only you see this)"))
+                .unwrap_or(&b)
+                .to_owned()
+        })
+        .collect()
+}
+
 /// Bodies of the private (type chat) messages to `to`.
 fn private_to(out: &[Element], to: &str) -> Vec<String> {
     out.iter()
@@ -388,12 +413,12 @@ fn overlong_commands_are_refused_with_a_short_quote() {
     let long = "4".repeat(5000);
     let out = say(&mut h, &player(0), &format!("!move {long}"));
     assert_eq!(
-        bodies_to(&out, &player(0)),
+        answers(&out, &player(0)),
         ["That command is too long (5005 characters; at most 200)."]
     );
     // A move is bounded well below that, and quoted short.
     let out = say(&mut h, &player(0), &format!("!move {}", "4".repeat(100)));
-    let refusal = bodies_to(&out, &player(0)).join("");
+    let refusal = answers(&out, &player(0)).join("");
     assert_eq!(
         refusal,
         format!(
@@ -403,11 +428,11 @@ fn overlong_commands_are_refused_with_a_short_quote() {
     );
     // A bare line that long is never taken for a move: it is chat.
     let out = say(&mut h, &player(0), &long);
-    assert!(bodies_to(&out, &player(0)).is_empty());
+    assert!(answers(&out, &player(0)).is_empty());
     // A refusal the game engine words quotes short as well.
     let wrong = format!("z{}", "9".repeat(40));
     let out = say(&mut h, &player(0), &format!("!move {wrong}"));
-    let refusal = bodies_to(&out, &player(0)).join("");
+    let refusal = answers(&out, &player(0)).join("");
     assert!(!refusal.contains(&wrong), "{refusal}");
 }
 
@@ -416,8 +441,8 @@ fn wording_of_small_mistakes() {
     let mut h = table("nim", 2);
     // A lone prefix is chat.
     let out = say(&mut h, &player(0), "!");
-    assert!(bodies_to(&out, &player(0)).is_empty());
-    let game = bodies_to(&say(&mut h, OWNER, "!game"), OWNER).join("");
+    assert!(answers(&out, &player(0)).is_empty());
+    let game = answers(&say(&mut h, OWNER, "!game"), OWNER).join("");
     assert_eq!(
         game,
         "This room plays Nim. Which game? !game NAME; !games lists them."
@@ -425,7 +450,7 @@ fn wording_of_small_mistakes() {
     say(&mut h, &player(0), "!start");
     let out = say(&mut h, OWNER, "!move take 1 from 1");
     assert_eq!(
-        bodies_to(&out, OWNER),
+        answers(&out, OWNER),
         ["You are watching: P0 and P1 are playing. Seats open again when the game is over."]
     );
 }
@@ -532,6 +557,7 @@ fn a_returning_player_gets_the_seat_before_the_history() {
         seen,
         [
             "presence:Alice",
+            "presence:Nim",
             "presence:P0+hat",
             "presence:Carol",
             "presence:P1+hat",
@@ -578,7 +604,7 @@ fn standing_up_mid_game_resigns_and_frees_the_seat() {
     assert!(bodies_to(&out, OWNER).join("").contains("P1 sits as A"));
     let out = say(&mut h, &player(1), "!start");
     assert_eq!(
-        bodies_to(&out, &player(1)),
+        answers(&out, &player(1)),
         ["Nim needs at least 2 players; 1 seated. Take a seat with !sit (or !sit bot)."]
     );
 }
@@ -586,19 +612,19 @@ fn standing_up_mid_game_resigns_and_frees_the_seat() {
 #[test]
 fn help_games_rules_board_and_score() {
     let mut h = table("nim", 2);
-    let help = bodies_to(&say(&mut h, &player(0), "!help"), &player(0)).join("");
+    let help = answers(&say(&mut h, &player(0), "!help"), &player(0)).join("");
     assert!(help.contains("sit [SEAT]"));
-    let list = bodies_to(&say(&mut h, &player(0), "!games"), &player(0)).join("");
+    let list = answers(&say(&mut h, &player(0), "!games"), &player(0)).join("");
     assert!(list.contains("checkers — Checkers (2–2 players)"), "{list}");
-    let rules = bodies_to(&say(&mut h, &player(0), "!rules"), &player(0)).join("");
+    let rules = answers(&say(&mut h, &player(0), "!rules"), &player(0)).join("");
     assert!(rules.starts_with("Nim — "), "{rules}");
     say(&mut h, &player(0), "!start");
-    let board = bodies_to(&say(&mut h, &player(1), "!board"), &player(1)).join("");
+    let board = answers(&say(&mut h, &player(1), "!board"), &player(1)).join("");
     assert!(board.contains("pile 3: 5  |||||"), "{board}");
     say(&mut h, &player(0), "!resign");
-    let score = bodies_to(&say(&mut h, &player(1), "!score"), &player(1)).join("");
+    let score = answers(&say(&mut h, &player(1), "!score"), &player(1)).join("");
     assert_eq!(score, "1 game played; wins: P1 1; 0 draws.");
-    let unknown = bodies_to(&say(&mut h, &player(1), "!dance"), &player(1)).join("");
+    let unknown = answers(&say(&mut h, &player(1), "!dance"), &player(1)).join("");
     assert_eq!(unknown, "Unknown command 'dance'. !help lists them.");
 }
 
@@ -642,7 +668,7 @@ fn spectators_in_a_moderated_game_room_need_the_player_affiliation() {
     ));
     h.join(&player(0), &format!("{ROOM}/P0"));
     let out = whisper(&mut h, &player(0), "!sit");
-    assert!(bodies_to(&out, &player(0))[0].starts_with("Spectators cannot sit"));
+    assert!(answers(&out, &player(0))[0].starts_with("Spectators cannot sit"));
     let out = say(&mut h, &player(0), "!player Alice");
     // A visitor's groupchat is refused (forbidden) and not taken as a command.
     assert_eq!(out.len(), 1);
@@ -670,4 +696,184 @@ fn announcements_follow_a_players_new_nick() {
     h.send(&format!("<presence from='{}' to='{ROOM}/Zed'/>", player(0)));
     let told = bodies_to(&say(&mut h, &player(0), "take 1 from 1"), OWNER).join("\n");
     assert!(told.starts_with("Zed (A) plays take 1 from 1."), "{told}");
+}
+
+#[test]
+fn the_table_is_an_occupant_and_answers_privately() {
+    let mut h = Harness::new();
+    install(&mut h.engine, games());
+    h.create_instant(OWNER, ROOM, "Alice");
+    h.join(&player(0), &format!("{ROOM}/P0"));
+    let out = say(&mut h, OWNER, "!game nim");
+    // The table enters like anyone, without a real JID even for moderators.
+    let table: Vec<String> = out
+        .iter()
+        .filter(|e| e.name() == "presence" && e.attr("from") == Some(&format!("{ROOM}/Nim")))
+        .map(canonical)
+        .collect();
+    assert_eq!(table.len(), 2, "{table:?}");
+    assert!(
+        table[0].contains("to='alice@localhost/pc'")
+            && table[0].contains(
+                "<{http://jabber.org/protocol/muc#user}item affiliation='none' role='participant'>"
+            ),
+        "{table:?}"
+    );
+    // An answer to a command typed in the room: a private message from the table, saying so.
+    let out = say(&mut h, &player(0), "!score");
+    assert_stanzas(
+        &out[out.len() - 1..],
+        &[&format!(
+            "<message type='chat' from='{ROOM}/Nim' to='{}'><body>0 games played; wins: none; 0 draws. (only you see this)</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>",
+            player(0)
+        )],
+    );
+    // A private message to the table is a command; its answer needs no note.
+    let out = h.send(&format!(
+        "<message type='chat' from='{}' to='{ROOM}/Nim'><body>!score</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>",
+        player(0)
+    ));
+    assert_stanzas(
+        &out,
+        &[&format!(
+            "<message type='chat' from='{ROOM}/Nim' to='{}'><body>0 games played; wins: none; 0 draws.</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>",
+            player(0)
+        )],
+    );
+    // Nobody can query it, and nothing is ever sent to it.
+    let out = h.send(&format!(
+        "<iq type='get' id='v' from='{}' to='{ROOM}/Nim'><query xmlns='jabber:iq:version'/></iq>",
+        player(0)
+    ));
+    assert!(
+        canonical(&out[0]).contains("service-unavailable"),
+        "{out:?}"
+    );
+    let out = say(&mut h, &player(0), "hello");
+    assert!(
+        out.iter()
+            .all(|e| !e.attr("to").unwrap_or_default().contains("palaver.invalid")),
+        "{out:?}"
+    );
+    // Its nick is held: a user who wants it is refused.
+    let out = h.join("dave@localhost/d", &format!("{ROOM}/Nim"));
+    assert!(canonical(&out[0]).contains("conflict"), "{out:?}");
+    // A new game brings its own table.
+    let out = say(&mut h, OWNER, "!game pig");
+    assert!(
+        out.iter()
+            .any(|e| e.attr("from") == Some(&format!("{ROOM}/Nim"))
+                && e.attr("type") == Some("unavailable"))
+    );
+    assert!(
+        out.iter()
+            .any(|e| e.attr("from") == Some(&format!("{ROOM}/Pig")))
+    );
+}
+
+#[test]
+fn secret_choices_may_go_to_the_table() {
+    let mut h = table("rock-paper-scissors", 2);
+    say(&mut h, &player(0), "!start");
+    let out = say(&mut h, &player(0), "!help");
+    assert!(
+        answers(&out, &player(0))
+            .join("")
+            .contains("a private message to Rock-paper-scissors (the game's table"),
+    );
+    let out = h.send(&format!(
+        "<message type='chat' from='{}' to='{ROOM}/Rock-paper-scissors'><body>rock</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>",
+        player(0)
+    ));
+    assert_eq!(answers(&out, &player(0)), ["You chose rock."]);
+    assert!(
+        bodies_to(&out, OWNER)
+            .join("")
+            .starts_with("P0 (A) has chosen.")
+    );
+}
+
+#[test]
+fn the_computer_is_an_occupant_while_seated() {
+    let mut h = table("tic-tac-toe", 1);
+    let out = say(&mut h, &player(0), "!sit bot");
+    let computer = format!("{ROOM}/computer");
+    let entered: Vec<String> = out
+        .iter()
+        .filter(|e| e.attr("from") == Some(&computer) && e.attr("to") == Some(OWNER))
+        .map(canonical)
+        .collect();
+    assert_eq!(entered.len(), 1, "{entered:?}");
+    assert!(entered[0].contains("title='Player O'"), "{entered:?}");
+    assert!(entered[0].contains("role='participant'"), "{entered:?}");
+    // It is in the occupant list of whoever comes in, and its nick is taken.
+    let out = h.join("carol@localhost/c", &format!("{ROOM}/Carol"));
+    assert!(out.iter().any(|e| e.attr("from") == Some(&computer)
+        && e.attr("to") == Some("carol@localhost/c")
+        && canonical(e).contains("seat='O'")));
+    let out = h.join("dave@localhost/d", &computer);
+    assert!(canonical(&out[0]).contains("conflict"), "{out:?}");
+    // It plays, and leaves when the game is over.
+    say(&mut h, &player(0), "!start");
+    for mv in ["a1", "a2", "a3", "b1", "b2", "b3", "c1", "c2", "c3"] {
+        let out = say(&mut h, &player(0), mv);
+        let gone = out
+            .iter()
+            .any(|e| e.attr("from") == Some(&computer) && e.attr("type") == Some("unavailable"));
+        if gone || !with_table(&mut h, |t| t.running()) {
+            break;
+        }
+        h.advance(1);
+        let out = h.tick();
+        if out
+            .iter()
+            .any(|e| e.attr("from") == Some(&computer) && e.attr("type") == Some("unavailable"))
+        {
+            break;
+        }
+    }
+    assert!(!with_table(&mut h, |t| t.running()));
+    let out = h.join("dave@localhost/d", &computer);
+    assert!(
+        !canonical(&out[0]).contains("conflict"),
+        "the computer's nick is free again: {out:?}"
+    );
+}
+
+#[test]
+fn the_computer_stands_up_on_request() {
+    let mut h = table("tic-tac-toe", 1);
+    say(&mut h, &player(0), "!sit bot");
+    let out = say(&mut h, &player(0), "!stand bot");
+    assert!(
+        out.iter()
+            .any(|e| e.attr("from") == Some(&format!("{ROOM}/computer"))
+                && e.attr("type") == Some("unavailable"))
+    );
+}
+
+#[test]
+fn a_temporary_room_left_to_its_table_ends() {
+    let mut h = table("tic-tac-toe", 1);
+    say(&mut h, &player(0), "!sit bot");
+    h.send(&format!(
+        "<presence type='unavailable' from='{}' to='{ROOM}/P0'/>",
+        player(0)
+    ));
+    h.send(&format!(
+        "<presence type='unavailable' from='{OWNER}' to='{ROOM}/Alice'/>"
+    ));
+    h.advance(61);
+    h.tick();
+    let exists = h
+        .engine
+        .world()
+        .resource::<crate::muc::room::RoomIndex>()
+        .0
+        .contains_key(
+            &ROOM
+                .parse::<xmpp_parsers::jid::BareJid>()
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+    assert!(!exists, "the room outlived its last user");
 }

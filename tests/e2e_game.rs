@@ -69,7 +69,7 @@ async fn two_clients_play_tic_tac_toe() {
         })
         .await;
     chat(&mut bob, "!start").await;
-    room_says(&mut alice, ROOM, "The game begins.").await;
+    room_says(&mut alice, ROOM, "The game begins").await;
 
     // Out of turn: only Bob hears why, in a private message from the game's table.
     chat(&mut bob, "!move a1").await;
@@ -157,7 +157,7 @@ async fn sit_and_start(alice: &mut Client, bob: &mut Client) {
     chat(bob, "!sit").await;
     room_says(alice, ROOM, "Bob sits as").await;
     chat(alice, "!start").await;
-    room_says(bob, ROOM, "The game begins.").await;
+    room_says(bob, ROOM, "The game begins").await;
 }
 
 /// A presence from `from` that carries (or not) palaver's seat element.
@@ -274,7 +274,7 @@ async fn a_forfeited_seat_stays_free_and_standing_up_frees_it() {
     chat(&mut alice, "!sit").await;
     room_says(&mut bob, ROOM, "Alice sits as B").await;
     chat(&mut bob, "!start").await;
-    room_says(&mut alice, ROOM, "The game begins.").await;
+    room_says(&mut alice, ROOM, "The game begins").await;
     // Standing up mid-game resigns, and the seat is really free: the hat goes.
     bob.forget_unmatched();
     chat(&mut alice, "!stand").await;
@@ -336,7 +336,7 @@ async fn the_computer_and_the_table_are_occupants() {
     })
     .await;
     chat(&mut alice, "!start").await;
-    room_says(&mut bob, ROOM, "The game begins.").await;
+    room_says(&mut bob, ROOM, "The game begins").await;
     // A secret choice sent privately to the table's nick.
     alice
         .send_xml(&format!(

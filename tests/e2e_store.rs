@@ -74,7 +74,7 @@ async fn acknowledged_changes_and_moves_survive_sigkill() {
     chat(&mut bob, "!sit").await;
     room_says(&mut alice, ROOM, "Bob sits as B").await;
     chat(&mut alice, "!start").await;
-    room_says(&mut bob, ROOM, "The game begins.").await;
+    room_says(&mut bob, ROOM, "The game begins").await;
     chat(&mut alice, "take 2 from 3").await;
     room_says(&mut bob, ROOM, "Alice (A) plays take 2 from 3.").await;
     chat(&mut bob, "take 1 from 2").await;
@@ -199,4 +199,78 @@ fn a_database_that_cannot_be_opened_stops_palaver_with_one_line() {
         stderr.starts_with("palaver: cannot open the database /nonexistent/dir/palaver.db: "),
         "{stderr}"
     );
+}
+
+/// A finished game's record and the ratings it moved are kept before anyone is told of them:
+/// told, then killed, then back — they are there.
+#[tokio::test]
+async fn records_and_ratings_survive_sigkill() {
+    const LOBBY: &str = "arena@conference.localhost";
+    let mut env = Env::start().await;
+    let mut alice = env.client("alice").await;
+    let mut bob = env.client("bob").await;
+    enter(&mut alice, &format!("{LOBBY}/Alice")).await;
+    alice
+        .send_xml(&format!(
+            "<iq type='set' to='{LOBBY}' id='c'><query xmlns='http://jabber.org/protocol/muc#owner'>\
+               <x xmlns='jabber:x:data' type='submit'/></query></iq>"
+        ))
+        .await;
+    alice.expect("unlocked", WAIT, |s| iq_reply(s, "c")).await;
+    enter(&mut bob, &format!("{LOBBY}/Bob")).await;
+    say_in(&mut alice, LOBBY, "!game nim").await;
+    room_says(&mut bob, LOBBY, "This room now plays Nim").await;
+    say_in(&mut alice, LOBBY, "!sit").await;
+    room_says(&mut bob, LOBBY, "Alice sits as A").await;
+    say_in(&mut bob, LOBBY, "!sit").await;
+    room_says(&mut alice, LOBBY, "Bob sits as B").await;
+    say_in(&mut alice, LOBBY, "!start").await;
+    room_says(&mut bob, LOBBY, "The game begins (rated).").await;
+    say_in(&mut alice, LOBBY, "take 2 from 3").await;
+    room_says(&mut bob, LOBBY, "Alice (A) plays take 2 from 3.").await;
+    say_in(&mut bob, LOBBY, "!resign").await;
+    room_says(
+        &mut alice,
+        LOBBY,
+        "Ratings: Alice 1500 → 1662 (+162); Bob 1500 → 1338 (-162).",
+    )
+    .await;
+    room_says(&mut alice, LOBBY, "Recorded as game #1").await;
+    env.palaver.kill();
+
+    env.palaver = Palaver::start(env.prosody.dir.path(), env.prosody.component_port, &[]);
+    assert!(
+        env.palaver.wait_connected(1, Duration::from_secs(15)).await,
+        "palaver did not come back"
+    );
+    alice.forget_unmatched();
+    enter(&mut alice, &format!("{LOBBY}/Alice")).await;
+    alice
+        .send_xml(&format!(
+            "<iq type='set' to='{LOBBY}' id='c2'><query xmlns='http://jabber.org/protocol/muc#owner'>\
+               <x xmlns='jabber:x:data' type='submit'/></query></iq>"
+        ))
+        .await;
+    alice.expect("unlocked", WAIT, |s| iq_reply(s, "c2")).await;
+    say_in(&mut alice, LOBBY, "!game nim").await;
+    room_says(&mut alice, LOBBY, "This room now plays Nim").await;
+    let table = format!("{LOBBY}/Nim");
+    say_in(&mut alice, LOBBY, "!top").await;
+    alice
+        .expect("the ratings, back", WAIT, |s| {
+            from_is(s, &table)
+                && message(s)
+                    .and_then(body)
+                    .is_some_and(|b| b.contains("1. Alice 1662?\n2. Bob 1338?"))
+        })
+        .await;
+    say_in(&mut alice, LOBBY, "!replay 1 1").await;
+    alice
+        .expect("the record, back", WAIT, |s| {
+            from_is(s, &table)
+                && message(s)
+                    .and_then(body)
+                    .is_some_and(|b| b.contains("step 1 of 1: Alice (A) played take 2 from 3."))
+        })
+        .await;
 }

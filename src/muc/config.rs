@@ -99,6 +99,8 @@ pub struct RoomConfig {
     pub game: Option<String>,
     /// What game commands start with in the chat (palaver), `!` by default.
     pub game_prefix: String,
+    /// The game's clock and whether it is rated (palaver).
+    pub game_options: super::player::GameOptions,
 }
 
 impl Default for RoomConfig {
@@ -125,6 +127,7 @@ impl Default for RoomConfig {
             separate_spectators: true,
             game: None,
             game_prefix: "!".into(),
+            game_options: Default::default(),
         }
     }
 }

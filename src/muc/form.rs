@@ -974,6 +974,7 @@ mod tests {
             separate_spectators: false,
             game: None,
             game_prefix: "!".into(),
+            game_options: Default::default(),
         };
         let mut form = config_form(&config, &ConfigFields::default());
         form.type_ = DataFormType::Submit;

@@ -8,7 +8,8 @@ use xmpp_parsers::jid::Jid;
 use xmpp_parsers::message::{Message, MessageType};
 use xmpp_parsers::muc::user::Role;
 
-use super::table::{Ctx, Sitter, Table, set_table};
+use super::course::{Ctx, set_table};
+use super::table::{OfferKind, Sitter, Table};
 use super::text::{quote, shorten_echo};
 use crate::engine::route::MessageIn;
 use crate::muc::admin::actor_of;
@@ -35,9 +36,15 @@ fn help(prefix: &str, table: Option<&str>) -> String {
 help — this list; games — the games here; rules [GAME] — how to play
 game NAME — (owners) play NAME in this room; player NICK — (admins) let NICK play (the player affiliation)
 sit [SEAT] — take a seat; sit bot [SEAT] — seat the computer; stand — leave your seat
-start — begin with the seated players; rematch — play again, seats rotated
-move MOVE — play (or just type the move on your turn); board — see the board
-resign — give up; score — games won here
+start — begin with the seated players; rematch — play again, seats rotated (once all agree)
+move MOVE — play (or just type the move on your turn); board — see the board and clocks
+resign — give up; draw — offer or accept a draw; takeback — ask to take your last move back
+accept, decline — answer an offer; abort — end the game before its second move, no result
+clock [CONTROL] — the clock (owners set it: 30s/move, 5+3, 10 byo 5x30, default)
+rated [on|off] — whether games here count for ratings (owners set it)
+rating [NICK] — ratings; top [GAME] — the best rated players; score — games won here
+history [NICK] — recent games; replay ID [N], next, prev — step through one; export ID — as text
+games running — games in progress in the service's public rooms
 Commands and secret choices (e.g. rock) may also go in {private}; only you see the answer."
     )
 }
@@ -246,6 +253,9 @@ fn run(
             let table = super::house::table_nick(ctx, room);
             Some(help(&prefix_of(ctx, room), table.as_deref()))
         }
+        "games" if args.eq_ignore_ascii_case("running") || args.eq_ignore_ascii_case("live") => {
+            Some(super::lobby::list(ctx))
+        }
         "games" => {
             let games: Vec<String> = ctx
                 .catalog
@@ -316,7 +326,19 @@ fn run(
             }
             ctx.start(room).err()
         }
-        "rematch" => rematch(ctx, room, me),
+        "rematch" => super::offers::rematch(ctx, room, me),
+        "draw" => super::offers::offer(ctx, room, me, OfferKind::Draw),
+        "takeback" | "undo" => super::offers::offer(ctx, room, me, OfferKind::Takeback),
+        "accept" | "yes" => super::offers::accept(ctx, room, me),
+        "decline" | "no" => super::offers::decline(ctx, room, me),
+        "abort" => super::offers::abort(ctx, room, me),
+        "clock" => clock(ctx, room, me, args),
+        "rated" => rated(ctx, room, me, args),
+        "rating" | "ratings" => Some(super::ratings::show(ctx, room, &jid, &me.nick, args)),
+        "top" => Some(super::ratings::top(ctx, room, args)),
+        "history" => Some(super::records::history(ctx, room, &jid, args)),
+        "replay" | "next" | "prev" => Some(super::records::replay(ctx, &me.jid, &command, args)),
+        "export" => Some(super::records::export(ctx, args)),
         "move" | "m" => {
             let Ok(table) = ctx.tables.get(room) else {
                 return Some("This room hosts no game.".into());
@@ -366,9 +388,13 @@ fn run(
             Some(match &table.game {
                 Some(g) => {
                     let viewer = g.seat_of(&jid).filter(|_| g.running());
-                    format!("```\n{}\n```\n{}", g.play.render(viewer), table.status())
+                    format!(
+                        "```\n{}\n```\n{}",
+                        g.play.render(viewer),
+                        table.status_at(ctx.now.0)
+                    )
                 }
-                None => table.status(),
+                None => table.status_at(ctx.now.0),
             })
         }
         "resign" => {
@@ -569,59 +595,92 @@ fn stand(ctx: &mut Ctx, room: Entity, me: &OccupantInfo, args: &str) -> Option<S
     None
 }
 
-/// `!rematch`: the last game's players sit again, the first to move going last, and play.
-fn rematch(ctx: &mut Ctx, room: Entity, me: &OccupantInfo) -> Option<String> {
+/// Whether `me` owns the room (service admins do too).
+fn is_owner(ctx: &Ctx, room: Entity, me: &OccupantInfo) -> bool {
+    actor_of(&ctx.rooms, room, &Jid::from(me.jid.clone()), &ctx.service).affiliation
+        == AdminAffiliation::Owner
+}
+
+/// `!clock [CONTROL|default]`: the room's time control, set by its owners within the game's
+/// bounds; it applies from the next game.
+fn clock(ctx: &mut Ctx, room: Entity, me: &OccupantInfo, args: &str) -> Option<String> {
     let Ok(table) = ctx.tables.get(room) else {
         return Some("This room hosts no game.".into());
     };
-    let Some(game) = table.game.as_ref().filter(|g| !g.running()) else {
-        return Some("A rematch follows a finished game.".into());
-    };
-    let jid = me.jid.to_bare();
-    if game.seat_of(&jid).is_none() && me.role != Role::Moderator {
-        return Some("Only the last game's players (or moderators) ask for a rematch.".into());
-    }
-    if table.seated() > 0 {
-        return Some("Players are sitting down for a new game: !start begins it.".into());
-    }
-    let mut players = game.players.clone();
-    let here: Vec<_> = ctx
+    let rules = table.rules.clone();
+    let current = ctx
         .rooms
-        .occupants_of(room)
-        .into_iter()
-        .map(|o| o.jid.to_bare())
-        .collect();
-    let missing: Vec<String> = players
-        .iter()
-        .filter(|p| p.jid.as_ref().is_some_and(|j| !here.contains(j)))
-        .map(|p| p.nick.clone())
-        .collect();
-    if !missing.is_empty() {
+        .config(room)
+        .map(|c| c.game_options.clock.clone())
+        .unwrap_or_default();
+    if args.is_empty() {
+        let (control, note) = super::clock::for_room(&rules, &current);
+        let now = match control {
+            Some(c) => format!("{} ({})", c.notation(), c.describe()),
+            None => "none".into(),
+        };
+        let note = note.map(|n| format!(" {n}")).unwrap_or_default();
         return Some(format!(
-            "{} left; !sit and !start for a new game.",
-            missing.join(" and ")
+            "Clock: {now}.{note} Owners choose with !clock 30s/move, 5+3 or 10 byo 5x30 (!clock default: the game's own)."
         ));
     }
-    if players.len() > 1 {
-        players.rotate_left(1);
+    if !is_owner(ctx, room, me) {
+        return Some("Only the room's owners set the clock.".into());
     }
-    let names: Vec<(Option<xmpp_parsers::jid::BareJid>, String)> = players
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.jid.clone(), table.seat_name(i).to_owned()))
-        .collect();
-    if let Ok(mut t) = ctx.tables.get_mut(room) {
-        for (slot, p) in t.seats.iter_mut().zip(players) {
-            *slot = Some(Sitter {
-                away_since: None,
-                ..p
+    let chosen = if args.eq_ignore_ascii_case("default") {
+        String::new()
+    } else {
+        let control = match super::clock::TimeControl::parse(args) {
+            Ok(c) => c,
+            Err(e) => return Some(e),
+        };
+        if let Err(e) = control.allowed(&super::clock::choices(&rules)) {
+            return Some(format!("{} allows no such clock: {e}", rules.name()));
+        }
+        control.notation()
+    };
+    if let Ok((_, mut config, ..)) = ctx.rooms.rooms.get_mut(room) {
+        config.game_options.clock = chosen.clone();
+    }
+    let (control, _) = super::clock::for_room(&rules, &chosen);
+    let what = control.map_or("no clock".into(), |c| c.describe());
+    let when = if ctx.tables.get(room).is_ok_and(Table::running) {
+        " from the next game"
+    } else {
+        ""
+    };
+    ctx.say_all(room, &format!("{} sets the clock{when}: {what}.", me.nick));
+    None
+}
+
+/// `!rated [on|off]`: whether the room's games count for ratings (owners set it).
+fn rated(ctx: &mut Ctx, room: Entity, me: &OccupantInfo, args: &str) -> Option<String> {
+    let now = ctx.rooms.config(room).is_some_and(|c| c.game_options.rated);
+    let want = match args.to_lowercase().as_str() {
+        "" => {
+            return Some(if now {
+                "Games here are rated (never against the computer).".into()
+            } else {
+                "Games here are unrated.".into()
             });
         }
+        "on" | "yes" | "1" => true,
+        "off" | "no" | "0" => false,
+        _ => return Some("!rated on or !rated off.".into()),
+    };
+    if !is_owner(ctx, room, me) {
+        return Some("Only the room's owners decide that.".into());
     }
-    for (jid, seat) in names {
-        if let Some(jid) = jid {
-            ctx.mark_player(room, &jid, Some(seat));
-        }
+    if let Ok((_, mut config, ..)) = ctx.rooms.rooms.get_mut(room) {
+        config.game_options.rated = want;
     }
-    ctx.start(room).err()
+    ctx.say_all(
+        room,
+        &format!(
+            "{} makes the games here {} from the next game.",
+            me.nick,
+            if want { "rated" } else { "unrated" }
+        ),
+    );
+    None
 }

@@ -18,7 +18,8 @@ use xmpp_parsers::jid::FullJid;
 use xmpp_parsers::muc::user::{Affiliation, Role};
 use xmpp_parsers::presence::{Presence, Type as PresenceType};
 
-use super::table::{Ctx, Table};
+use super::course::Ctx;
+use super::table::Table;
 use crate::muc::player::{HOUSE_DOMAIN, Player};
 use crate::muc::room::{InRoom, OccupantInfo, Rooms, occupant_jid};
 

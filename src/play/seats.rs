@@ -7,7 +7,8 @@ use bevy_ecs::prelude::*;
 use chrono::Duration;
 use xmpp_parsers::muc::user::Role;
 
-use super::table::{Ctx, Table};
+use super::course::Ctx;
+use super::table::Table;
 use crate::muc::join::JoinRequests;
 use crate::muc::player::Player;
 

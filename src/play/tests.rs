@@ -9,21 +9,21 @@ use super::*;
 use crate::game::rules::Expect;
 use crate::testing::{Harness, assert_stanzas, canonical};
 
-const ROOM: &str = "lobby@conference.localhost";
-const OWNER: &str = "alice@localhost/pc";
+pub(super) const ROOM: &str = "lobby@conference.localhost";
+pub(super) const OWNER: &str = "alice@localhost/pc";
 
-fn games() -> Vec<Arc<Rules>> {
+pub(super) fn games() -> Vec<Arc<Rules>> {
     let (games, errors) = crate::game::load_dir(Path::new("rules"), Path::new("assets"));
     assert!(errors.is_empty(), "{errors:?}");
     games
 }
 
-fn player(i: usize) -> String {
+pub(super) fn player(i: usize) -> String {
     format!("p{i}@localhost/r")
 }
 
 /// A room owned by Alice playing `game`, with `n` players seated (p0… as P0…).
-fn table(game: &str, n: usize) -> Harness {
+pub(super) fn table(game: &str, n: usize) -> Harness {
     let mut h = Harness::new();
     install(&mut h.engine, games());
     h.create_instant(OWNER, ROOM, "Alice");
@@ -49,20 +49,20 @@ fn table(game: &str, n: usize) -> Harness {
     h
 }
 
-fn say(h: &mut Harness, from: &str, body: &str) -> Vec<Element> {
+pub(super) fn say(h: &mut Harness, from: &str, body: &str) -> Vec<Element> {
     h.send(&format!(
         "<message type='groupchat' from='{from}' to='{ROOM}'><body>{body}</body></message>"
     ))
 }
 
-fn whisper(h: &mut Harness, from: &str, body: &str) -> Vec<Element> {
+pub(super) fn whisper(h: &mut Harness, from: &str, body: &str) -> Vec<Element> {
     h.send(&format!(
         "<message type='chat' from='{from}' to='{ROOM}'><body>{body}</body></message>"
     ))
 }
 
 /// Bodies of the room's own messages (from the bare room JID) to `to`.
-fn bodies_to(out: &[Element], to: &str) -> Vec<String> {
+pub(super) fn bodies_to(out: &[Element], to: &str) -> Vec<String> {
     out.iter()
         .filter(|e| {
             e.name() == "message" && e.attr("from") == Some(ROOM) && e.attr("to") == Some(to)
@@ -74,7 +74,7 @@ fn bodies_to(out: &[Element], to: &str) -> Vec<String> {
         .collect()
 }
 
-fn with_table<T>(h: &mut Harness, f: impl FnOnce(&mut Table) -> T) -> T {
+pub(super) fn with_table<T>(h: &mut Harness, f: impl FnOnce(&mut Table) -> T) -> T {
     let world = h.engine.world_mut();
     let room = world
         .resource::<crate::muc::room::RoomIndex>()
@@ -187,11 +187,11 @@ fn a_move_out_of_turn_is_refused_privately_and_a_bare_move_counts() {
     assert!(answers(&out, &player(0)).is_empty());
     let out = say(&mut h, &player(0), "b2");
     let told = bodies_to(&out, OWNER).join("\n");
-    assert!(told.starts_with("P0 (X) plays b2.\n```\n  a b c\n3 . . . 3\n2 . X . 2\n1 . . . 1\n  a b c\nO to move.\n```\nTic-tac-toe: P1 (O) to move."), "{told}");
+    assert!(told.starts_with("P0 (X) plays b2.\n```\n  a b c\n3 . . . 3\n2 . X . 2\n1 . . . 1\n  a b c\nO to move.\n```\nTic-tac-toe: P1 (O) to move. 1:00 per move."), "{told}");
     // The subject follows the game.
     assert!(out.iter().any(|e| {
         canonical(e)
-            .contains("<{jabber:component:accept}subject>Tic-tac-toe: P1 (O) to move.</subject>")
+            .contains("<{jabber:component:accept}subject>Tic-tac-toe: P1 (O) to move. 1:00 per move.</subject>")
     }));
     // Chat that is not a move stays chat.
     let out = say(&mut h, &player(1), "hello");
@@ -269,8 +269,13 @@ fn the_clock_forfeits_a_slow_player() {
         told.contains("Connect Four: P0 (X) won — P1 ran out of time."),
         "{told}"
     );
-    // Another game may follow.
+    // Another game may follow, once both want it.
     let out = say(&mut h, &player(1), "!rematch");
+    assert_eq!(
+        bodies_to(&out, OWNER),
+        ["P1 (O) offers a rematch (!rematch agrees)."]
+    );
+    let out = say(&mut h, &player(0), "!rematch");
     assert!(
         bodies_to(&out, OWNER)
             .iter()
@@ -330,7 +335,7 @@ fn secret_choices_go_privately() {
 
 /// What `to` was told privately by the game's table (a private message from the table's nick),
 /// without the note that only they see it.
-fn answers(out: &[Element], to: &str) -> Vec<String> {
+pub(super) fn answers(out: &[Element], to: &str) -> Vec<String> {
     out.iter()
         .filter(|e| {
             e.name() == "message"
@@ -353,7 +358,7 @@ fn answers(out: &[Element], to: &str) -> Vec<String> {
 }
 
 /// Bodies of the private (type chat) messages to `to`.
-fn private_to(out: &[Element], to: &str) -> Vec<String> {
+pub(super) fn private_to(out: &[Element], to: &str) -> Vec<String> {
     out.iter()
         .filter(|e| e.attr("type") == Some("chat") && e.attr("to") == Some(to))
         .filter_map(|e| {
@@ -364,7 +369,7 @@ fn private_to(out: &[Element], to: &str) -> Vec<String> {
 }
 
 /// Every message body anyone got from `from` (an occupant JID or the room).
-fn relayed_from(out: &[Element], from: &str) -> Vec<String> {
+pub(super) fn relayed_from(out: &[Element], from: &str) -> Vec<String> {
     out.iter()
         .filter(|e| e.name() == "message" && e.attr("from") == Some(from))
         .filter_map(|e| {
@@ -504,7 +509,7 @@ fn a_player_who_leaves_keeps_the_seat_for_a_while() {
 
 /// What `to` received, in order, as short tags: `presence:NICK[+hat]`, `history:BODY`,
 /// `subject`, `message:BODY`.
-fn outline(out: &[Element], to: &str) -> Vec<String> {
+pub(super) fn outline(out: &[Element], to: &str) -> Vec<String> {
     out.iter()
         .filter(|e| e.attr("to") == Some(to))
         .map(|e| {

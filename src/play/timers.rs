@@ -2,17 +2,25 @@
 
 use bevy_ecs::prelude::*;
 
-use super::table::{Ctx, Sitter, Table};
+use super::clock::{Clocks, per_move_effect};
+use super::course::Ctx;
+use super::table::{Sitter, Step, StepKind, Table};
 use crate::game::bot::{self, Budget};
+use crate::game::play::TimeoutEffect;
+use crate::game::rules::OnTimeout;
 
-/// Move clocks and the computer's moves.
+/// Clocks running out and the computer's moves.
 pub fn clocks_and_bots(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
     let now = ctx.now.0;
     for room in &rooms_with_tables {
         let Ok(table) = ctx.tables.get(room) else {
             continue;
         };
-        let (deadline, bot_due) = (table.deadline, table.bot_due);
+        let bot_due = table.bot_due;
+        let deadline = table
+            .live()
+            .and_then(|g| g.clocks.as_ref())
+            .and_then(Clocks::next_deadline);
         if let Some(due) = bot_due {
             if due <= now {
                 bot_moves(&mut ctx, room);
@@ -30,28 +38,60 @@ pub fn clocks_and_bots(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table
     }
 }
 
+/// Seats whose time ran out: a game clock loses the game; a time per move does what the rules
+/// say (lose, or be skipped).
 fn timeout(ctx: &mut Ctx, room: Entity) {
+    let now = ctx.now.0;
     let Ok(mut table) = ctx.tables.get_mut(room) else {
         return;
     };
+    let rules = table.rules.clone();
     let Some(game) = table.live_mut() else {
         return;
     };
-    let late: Vec<usize> = game.play.to_move();
+    let Some(clocks) = game.clocks.as_ref() else {
+        return;
+    };
+    let late = clocks.flagged(now);
+    let Some(&first) = late.first() else {
+        return;
+    };
+    if clocks.is_game_clock() {
+        let label = game.label(first);
+        let nick = game
+            .players
+            .get(first)
+            .map_or("?".into(), |p| p.nick.clone());
+        ctx.forfeit(
+            room,
+            first,
+            &format!("{nick} ran out of time"),
+            &format!("Time is up: {label} loses on time."),
+        );
+        return;
+    }
     let labels: Vec<String> = late.iter().map(|s| game.label(*s)).collect();
-    let mut effects = Vec::new();
+    let mut skipped = per_move_effect(&rules) == OnTimeout::Skip;
     for seat in &late {
         if game.play.is_over() {
             break;
         }
-        effects.push(game.play.timeout(*seat));
+        game.remember();
+        let effect = game.play.timeout(*seat);
+        let ms = game.clocks.as_mut().map_or(0, |c| c.charge(*seat, now));
+        if effect == TimeoutEffect::Skipped {
+            game.log.push(Step {
+                seat: *seat,
+                what: StepKind::Skip,
+                ms,
+            });
+        } else {
+            skipped = false;
+        }
     }
     if game.play.is_over() {
         game.name_outcome();
     }
-    let skipped = effects
-        .iter()
-        .all(|e| *e == crate::game::play::TimeoutEffect::Skipped);
     let what = if skipped { "is skipped" } else { "forfeits" };
     ctx.after_move(
         room,

@@ -24,31 +24,9 @@ async fn two_clients_play_tic_tac_toe() {
     let env = Env::start().await;
     let mut alice = env.client("alice").await;
     let mut bob = env.client("bob").await;
-    alice
-        .send_xml(&format!(
-            "<presence to='{ALICE}'><x xmlns='{MUC}'/></presence>"
-        ))
-        .await;
-    alice
-        .expect("Alice in the room", WAIT, |s| {
-            presence_with(s, ALICE, &["110"])
-        })
-        .await;
-    alice
-        .send_xml(&format!(
-            "<iq type='set' to='{ROOM}' id='c'><query xmlns='http://jabber.org/protocol/muc#owner'>\
-               <x xmlns='jabber:x:data' type='submit'/></query></iq>"
-        ))
-        .await;
-    alice
-        .expect("the room unlocked", WAIT, |s| iq_reply(s, "c"))
-        .await;
-    bob.send_xml(&format!(
-        "<presence to='{BOB}'><x xmlns='{MUC}'/></presence>"
-    ))
-    .await;
-    bob.expect("Bob in the room", WAIT, |s| presence_with(s, BOB, &["110"]))
-        .await;
+    enter(&mut alice, ALICE).await;
+    unlock(&mut alice, ROOM).await;
+    enter(&mut bob, BOB).await;
 
     chat(&mut alice, "!game tic-tac-toe").await;
     room_says(&mut bob, ROOM, "This room now plays Tic-tac-toe").await;
@@ -117,33 +95,12 @@ async fn two_clients_play_tic_tac_toe() {
 
 const CAROL: &str = "lobby@conference.localhost/Carol";
 
-async fn enter(client: &mut Client, occupant: &str) {
-    client
-        .send_xml(&format!(
-            "<presence to='{occupant}'><x xmlns='{MUC}'/></presence>"
-        ))
-        .await;
-    client
-        .expect("own presence", WAIT, |s| {
-            presence_with(s, occupant, &["110"])
-        })
-        .await;
-}
-
 /// Alice creates the room and sets `game`; Bob joins.
 async fn game_room(env: &Env, game: &str) -> (Client, Client) {
     let mut alice = env.client("alice").await;
     let mut bob = env.client("bob").await;
     enter(&mut alice, ALICE).await;
-    alice
-        .send_xml(&format!(
-            "<iq type='set' to='{ROOM}' id='c'><query xmlns='http://jabber.org/protocol/muc#owner'>\
-               <x xmlns='jabber:x:data' type='submit'/></query></iq>"
-        ))
-        .await;
-    alice
-        .expect("the room unlocked", WAIT, |s| iq_reply(s, "c"))
-        .await;
+    unlock(&mut alice, ROOM).await;
     enter(&mut bob, BOB).await;
     chat(&mut alice, &format!("!game {game}")).await;
     room_says(&mut bob, ROOM, "This room now plays").await;

@@ -8,31 +8,15 @@ use std::time::Duration;
 
 use support::*;
 use xmpp_parsers::iq::Iq;
-use xmpp_parsers::presence::Type as PresenceType;
 use xmpp_parsers::stanza::Stanza;
 
 const ROOM: &str = "keep@conference.localhost";
 const ALICE: &str = "keep@conference.localhost/Alice";
 const BOB: &str = "keep@conference.localhost/Bob";
-const MUC: &str = "http://jabber.org/protocol/muc";
 const ADMIN: &str = "http://jabber.org/protocol/muc#admin";
 
 async fn chat(client: &mut Client, body: &str) {
     say_in(client, ROOM, body).await;
-}
-
-async fn enter(client: &mut Client, occupant: &str) -> Stanza {
-    client
-        .send_xml(&format!(
-            "<presence to='{occupant}'><x xmlns='{MUC}'/></presence>"
-        ))
-        .await;
-    client
-        .expect("own presence", WAIT, |s| {
-            presence_with(s, occupant, &["110"])
-                && presence(s).is_some_and(|p| p.type_ == PresenceType::None)
-        })
-        .await
 }
 
 fn member_jids(s: &Stanza) -> Vec<String> {
@@ -210,13 +194,7 @@ async fn records_and_ratings_survive_sigkill() {
     let mut alice = env.client("alice").await;
     let mut bob = env.client("bob").await;
     enter(&mut alice, &format!("{LOBBY}/Alice")).await;
-    alice
-        .send_xml(&format!(
-            "<iq type='set' to='{LOBBY}' id='c'><query xmlns='http://jabber.org/protocol/muc#owner'>\
-               <x xmlns='jabber:x:data' type='submit'/></query></iq>"
-        ))
-        .await;
-    alice.expect("unlocked", WAIT, |s| iq_reply(s, "c")).await;
+    unlock(&mut alice, LOBBY).await;
     enter(&mut bob, &format!("{LOBBY}/Bob")).await;
     say_in(&mut alice, LOBBY, "!game nim").await;
     room_says(&mut bob, LOBBY, "This room now plays Nim").await;
@@ -245,13 +223,7 @@ async fn records_and_ratings_survive_sigkill() {
     );
     alice.forget_unmatched();
     enter(&mut alice, &format!("{LOBBY}/Alice")).await;
-    alice
-        .send_xml(&format!(
-            "<iq type='set' to='{LOBBY}' id='c2'><query xmlns='http://jabber.org/protocol/muc#owner'>\
-               <x xmlns='jabber:x:data' type='submit'/></query></iq>"
-        ))
-        .await;
-    alice.expect("unlocked", WAIT, |s| iq_reply(s, "c2")).await;
+    unlock(&mut alice, LOBBY).await;
     say_in(&mut alice, LOBBY, "!game nim").await;
     room_says(&mut alice, LOBBY, "This room now plays Nim").await;
     let table = format!("{LOBBY}/Nim");

@@ -368,23 +368,15 @@ impl Clocks {
 
     /// `4:32`, `0:00 + 3×30s`: what `seat` has left at `now`.
     pub fn left(&self, seat: usize, now: DateTime<Utc>) -> String {
+        let used = self
+            .since
+            .get(seat)
+            .copied()
+            .flatten()
+            .map_or(0, |since| (now - since).num_milliseconds().max(0));
         match self.control {
-            TimeControl::PerMove { secs } => {
-                let used = self
-                    .since
-                    .get(seat)
-                    .copied()
-                    .flatten()
-                    .map_or(0, |since| (now - since).num_milliseconds().max(0));
-                clock_text(secs as i64 * 1000 - used)
-            }
+            TimeControl::PerMove { secs } => clock_text(secs as i64 * 1000 - used),
             TimeControl::Game { period, .. } => {
-                let used = self
-                    .since
-                    .get(seat)
-                    .copied()
-                    .flatten()
-                    .map_or(0, |since| (now - since).num_milliseconds().max(0));
                 let bank = self.bank_ms.get(seat).copied().unwrap_or(0);
                 let periods = self.periods.get(seat).copied().unwrap_or(0);
                 if used < bank || periods == 0 {

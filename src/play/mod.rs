@@ -202,4 +202,6 @@ fn game_field(options: &'static [(&'static str, &'static str)]) -> FieldSpec {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_house;
+#[cfg(test)]
 mod tests_servers;

@@ -715,3 +715,31 @@ pub async fn room_says(client: &mut Client, room: &str, needle: &str) -> String 
         .await;
     message(&s).and_then(body).unwrap_or_default().to_owned()
 }
+
+/// Enters `occupant` (`room@service/nick`) and waits for the own available presence (110).
+pub async fn enter(client: &mut Client, occupant: &str) -> Stanza {
+    client
+        .send_xml(&format!(
+            "<presence to='{occupant}'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+        ))
+        .await;
+    client
+        .expect("own presence", WAIT, |s| {
+            presence_with(s, occupant, &["110"])
+                && presence(s).is_some_and(|p| p.type_ == xmpp_parsers::presence::Type::None)
+        })
+        .await
+}
+
+/// Accepts the default configuration of a room the client just created (an instant room).
+pub async fn unlock(client: &mut Client, room: &str) {
+    client
+        .send_xml(&format!(
+            "<iq type='set' to='{room}' id='instant'><query xmlns='http://jabber.org/protocol/muc#owner'>\
+               <x xmlns='jabber:x:data' type='submit'/></query></iq>"
+        ))
+        .await;
+    client
+        .expect("the room unlocked", WAIT, |s| iq_reply(s, "instant"))
+        .await;
+}

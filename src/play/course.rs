@@ -31,7 +31,16 @@ pub struct Ctx<'w, 's> {
     pub out: ResMut<'w, Outbox>,
     pub service: Res<'w, Service>,
     /// The occupants the service plays itself (see [`super::house`]).
-    pub house: Query<'w, 's, &'static super::house::House>,
+    pub house: Query<
+        'w,
+        's,
+        (
+            Entity,
+            &'static super::house::House,
+            &'static crate::muc::room::InRoom,
+        ),
+    >,
+    pub table_nicks: Query<'w, 's, &'static super::house::TableNick>,
     pub records: ResMut<'w, super::records::Records>,
     pub ratings: ResMut<'w, super::ratings::Ratings>,
     pub store: ResMut<'w, crate::store::capture::StoreQueue>,
@@ -305,17 +314,9 @@ impl Ctx<'_, '_> {
             return Err("Your time is up.".into());
         }
         let label = game.label(seat);
-        let before = (game.play.state.clone(), game.undo.len());
-        game.remember();
-        let played = match game.play.play(seat, text) {
-            Ok(played) => played,
-            Err(e) => {
-                // Nothing happened: forget the position kept for it.
-                game.play.state = before.0;
-                game.undo.truncate(before.1);
-                return Err(e.to_string());
-            }
-        };
+        let before = game.snapshot();
+        let played = game.play.play(seat, text).map_err(|e| e.to_string())?;
+        game.remember(before);
         let ms = game.clocks.as_mut().map_or(0, |c| c.charge(seat, now));
         game.log.push(Step {
             seat,

@@ -13,6 +13,8 @@
 //! if everyone had seen it. And a nick can be answered: every client offers a private message to
 //! an occupant, which is how players send secret choices.
 
+use std::collections::HashMap;
+
 use bevy_ecs::prelude::*;
 use xmpp_parsers::jid::FullJid;
 use xmpp_parsers::muc::user::{Affiliation, Role};
@@ -21,7 +23,7 @@ use xmpp_parsers::presence::{Presence, Type as PresenceType};
 use super::course::Ctx;
 use super::table::Table;
 use crate::muc::player::{HOUSE_DOMAIN, Player};
-use crate::muc::room::{InRoom, OccupantInfo, Rooms, occupant_jid};
+use crate::muc::room::{OccupantInfo, Rooms, occupant_jid};
 
 /// An occupant the service plays itself.
 #[derive(Component, Debug, Clone, PartialEq, Eq)]
@@ -49,26 +51,28 @@ pub fn free_nick(rooms: &Rooms, room: Entity, base: &str) -> String {
         .unwrap_or_else(|| base.to_owned())
 }
 
-/// The house occupants of `room` with their roles.
-fn house_of(ctx: &Ctx, room: Entity) -> Vec<(OccupantInfo, House)> {
-    ctx.rooms
-        .roster(room)
-        .map(|r| r.order.clone())
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|e| {
-            let house = ctx.house.get(e).ok()?.clone();
-            Some((ctx.rooms.occupant(e)?, house))
-        })
-        .collect()
+/// The nick of a room's game table (kept on the room; the occupant is the truth).
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub struct TableNick(pub String);
+
+/// Every house occupant by room, with its role.
+fn house_by_room(ctx: &Ctx) -> HashMap<Entity, Vec<(OccupantInfo, House)>> {
+    let mut by_room: HashMap<Entity, Vec<(OccupantInfo, House)>> = HashMap::new();
+    for (entity, house, in_room) in &ctx.house {
+        if let Some(o) = ctx.rooms.occupant(entity) {
+            by_room
+                .entry(in_room.0)
+                .or_default()
+                .push((o, house.clone()));
+        }
+    }
+    by_room
 }
 
 /// The nick of the room's game table, if it has one.
 pub fn table_nick(ctx: &Ctx, room: Entity) -> Option<String> {
-    house_of(ctx, room)
-        .into_iter()
-        .find(|(_, h)| matches!(h, House::Table { .. }))
-        .map(|(o, _)| o.nick)
+    let nick = &ctx.table_nicks.get(room).ok()?.0;
+    is_house_nick(ctx, room, nick).then(|| nick.clone())
 }
 
 /// Whether `nick` in `room` is played by the service.
@@ -135,17 +139,14 @@ fn leave(ctx: &mut Ctx, room: Entity, who: &OccupantInfo) {
 
 /// Keeps the house occupants in step with the table: the table's occupant while the room has a
 /// game, one computer occupant per seat the computer holds (with that seat's hat), none else.
-pub fn reconcile(
-    mut ctx: Ctx,
-    rooms_with_tables: Query<Entity, With<Table>>,
-    housed: Query<&InRoom, With<House>>,
-) {
+pub fn reconcile(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
+    let mut by_room = house_by_room(&ctx);
     let mut rooms: Vec<Entity> = rooms_with_tables.iter().collect();
-    rooms.extend(housed.iter().map(|r| r.0));
+    rooms.extend(by_room.keys().copied());
     rooms.sort_unstable();
     rooms.dedup();
     for room in rooms {
-        let present = house_of(&ctx, room);
+        let present = by_room.remove(&room).unwrap_or_default();
         let table = ctx.tables.get(room).ok().cloned();
         // The table's occupant.
         let want_game = table.as_ref().map(|t| t.rules.id().to_owned());
@@ -154,13 +155,26 @@ pub fn reconcile(
             if let House::Table { game } = house {
                 if Some(game) == want_game.as_ref() && !has_table {
                     has_table = true;
+                    if ctx.table_nicks.get(room).map(|n| &n.0) != Ok(&o.nick) {
+                        ctx.rooms
+                            .commands
+                            .entity(room)
+                            .insert(TableNick(o.nick.clone()));
+                    }
                 } else {
                     leave(&mut ctx, room, o);
                 }
             }
         }
+        if table.is_none() && ctx.table_nicks.contains(room) {
+            ctx.rooms.commands.entity(room).remove::<TableNick>();
+        }
         if let (Some(t), false) = (&table, has_table) {
             let nick = free_nick(&ctx.rooms, room, t.rules.name());
+            ctx.rooms
+                .commands
+                .entity(room)
+                .insert(TableNick(nick.clone()));
             enter(
                 &mut ctx,
                 room,

@@ -8,7 +8,7 @@ use chrono::Duration;
 use xmpp_parsers::muc::user::Role;
 
 use super::course::Ctx;
-use super::table::Table;
+use super::table::{Sitter, Table};
 use crate::muc::join::JoinRequests;
 use crate::muc::player::Player;
 
@@ -44,16 +44,16 @@ pub fn sync_seats(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
         let Ok(table) = ctx.tables.get(room) else {
             continue;
         };
+        if table.seats.iter().flatten().all(Sitter::is_bot) {
+            continue;
+        }
         let table = table.clone();
         let running = table.running();
+        let here = ctx.rooms.occupants_of(room);
         for (seat, sitter) in table.seats.iter().enumerate() {
             let Some(sitter) = sitter else { continue };
             let Some(jid) = &sitter.jid else { continue };
-            let present = ctx
-                .rooms
-                .occupants_of(room)
-                .into_iter()
-                .find(|o| o.jid.to_bare() == *jid);
+            let present = here.iter().find(|o| o.jid.to_bare() == *jid).cloned();
             match (present, sitter.away_since) {
                 (Some(o), away) => {
                     // Announcements follow a player's nick changes. (Only a real change touches

@@ -165,13 +165,18 @@ impl Game {
         self.offer = None;
     }
 
-    /// Keeps the position before a move, for a takeback.
-    pub fn remember(&mut self) {
-        self.undo.push_back(Snapshot {
+    /// The position now, to keep once a move has changed it.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
             state: self.play.state.clone(),
             clocks: self.clocks.clone(),
             log_len: self.log.len(),
-        });
+        }
+    }
+
+    /// Keeps the position before a move, for a takeback.
+    pub fn remember(&mut self, before: Snapshot) {
+        self.undo.push_back(before);
         while self.undo.len() > UNDO_DEPTH {
             self.undo.pop_front();
         }

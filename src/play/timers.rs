@@ -76,8 +76,9 @@ fn timeout(ctx: &mut Ctx, room: Entity) {
         if game.play.is_over() {
             break;
         }
-        game.remember();
+        let before = game.snapshot();
         let effect = game.play.timeout(*seat);
+        game.remember(before);
         let ms = game.clocks.as_mut().map_or(0, |c| c.charge(*seat, now));
         if effect == TimeoutEffect::Skipped {
             game.log.push(Step {

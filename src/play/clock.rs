@@ -298,6 +298,15 @@ impl Clocks {
         }
     }
 
+    /// Whether clocks read back from the store make sense (a database row is input too).
+    pub fn sane(&self) -> bool {
+        let limit = MAX_SECS as i64 * 1000;
+        bounded(self.control).is_ok()
+            && self.bank_ms.len() == self.periods.len()
+            && self.bank_ms.iter().all(|b| (0..=limit).contains(b))
+            && self.periods.iter().all(|p| *p <= 100)
+    }
+
     /// Makes exactly the seats in `to_move` run: a seat that just became due starts at `now`.
     pub fn run(&mut self, to_move: &[usize], now: DateTime<Utc>) {
         self.since.resize(self.bank_ms.len(), None);

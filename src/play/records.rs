@@ -76,7 +76,7 @@ impl Records {
     }
 
     pub fn push(&mut self, record: Record) {
-        self.next_id = self.next_id.max(record.id + 1);
+        self.next_id = self.next_id.max(record.id.saturating_add(1));
         self.recent.push_back(Arc::new(record));
         while self.recent.len() > RECENT {
             self.recent.pop_front();

@@ -464,9 +464,12 @@ impl Table {
             .and_then(|state| Match::restore(rules.clone(), state))
             .map(|play| {
                 let mut game = Game::new(play, players, started);
+                let n = game.players.len();
+                // Older records (or unreadable clocks): the rules' clock, afresh.
                 game.clocks = stored
                     .clocks
-                    .filter(|c| c.bank_ms.len() == game.players.len());
+                    .filter(|c| c.bank_ms.len() == n && c.sane())
+                    .or_else(|| super::clock::rules_default(&rules).map(|c| Clocks::new(c, n)));
                 game.log = stored.log;
                 game.rated = stored.rated;
                 game.aborted = stored.aborted;

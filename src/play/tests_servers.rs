@@ -429,3 +429,25 @@ fn secret_games_are_replayed_with_their_choices() {
         "{end}"
     );
 }
+
+#[test]
+fn stored_clocks_that_make_no_sense_give_way_to_the_rules() {
+    let mut h = table("tic-tac-toe", 2);
+    say(&mut h, OWNER, "!clock 1+0");
+    say(&mut h, &player(0), "!start");
+    let mut stored = with_table(&mut h, |t| t.to_stored());
+    if let Some(c) = stored.clocks.as_mut() {
+        c.bank_ms = vec![i64::MIN, i64::MAX];
+    }
+    let catalog = GameCatalog(games());
+    let table = Table::from_stored(stored, &catalog, at(&h)).unwrap_or_else(|| panic!("no table"));
+    let clocks = table
+        .live()
+        .and_then(|g| g.clocks.clone())
+        .unwrap_or_else(|| panic!("no clocks"));
+    assert_eq!(clocks.control, clock::TimeControl::PerMove { secs: 60 });
+    assert_eq!(
+        clocks.deadline(0),
+        Some(at(&h) + chrono::Duration::seconds(60))
+    );
+}

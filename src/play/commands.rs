@@ -188,7 +188,8 @@ pub fn chat_commands(mut inbound: MessageReader<MessageIn>, mut ctx: Ctx) {
             continue;
         }
         // A secret typed in the room was withheld from it: it counts as sent privately.
-        let private = private || carries_secret(&ctx, room, &me, &body);
+        let withheld = !private && carries_secret(&ctx, room, &me, &body);
+        let private = private || withheld;
         let prefix = prefix_of(&ctx, room);
         let reply_to: Jid = from.clone();
         let answer = if let Some(command) = body.strip_prefix(&prefix) {
@@ -212,8 +213,11 @@ pub fn chat_commands(mut inbound: MessageReader<MessageIn>, mut ctx: Ctx) {
         } else {
             continue;
         };
-        if let Some(text) = answer {
-            ctx.tell(room, &reply_to, &text, !private);
+        if let Some(mut text) = answer {
+            if withheld {
+                text.push_str(" Your message was kept from the room: choices are secret.");
+            }
+            ctx.tell(room, &reply_to, &text, !private || withheld);
         }
     }
 }

@@ -390,7 +390,12 @@ fn a_secret_typed_in_the_room_is_never_relayed() {
         relayed_from(&out, &format!("{ROOM}/P0")).is_empty(),
         "{out:?}"
     );
-    assert_eq!(private_to(&out, &player(0)), ["You chose rock."]);
+    assert_eq!(
+        private_to(&out, &player(0)),
+        [
+            "You chose rock. Your message was kept from the room: choices are secret. (only you see this)"
+        ]
+    );
     assert!(
         bodies_to(&out, "carol@localhost/c")
             .join("")
@@ -402,7 +407,10 @@ fn a_secret_typed_in_the_room_is_never_relayed() {
         relayed_from(&out, &format!("{ROOM}/P1")).is_empty(),
         "{out:?}"
     );
-    assert_eq!(private_to(&out, &player(1)), ["You chose scissors."]);
+    assert_eq!(
+        answers(&out, &player(1)),
+        ["You chose scissors. Your message was kept from the room: choices are secret."]
+    );
     // Chat that is not a choice is relayed as ever.
     let out = say(&mut h, &player(1), "good luck");
     assert_eq!(relayed_from(&out, &format!("{ROOM}/P1")).len(), 4);

@@ -129,7 +129,8 @@ fn messages(
                     });
                     continue;
                 }
-                if withheld.0.remove(&(room_jid.clone(), from.clone())) {
+                // (Empty but for a game's secret choice: no key is built otherwise.)
+                if !withheld.0.is_empty() && withheld.0.remove(&(room_jid.clone(), from.clone())) {
                     continue;
                 }
                 if me.role == Role::Visitor || me.role == Role::None {
@@ -206,7 +207,9 @@ fn messages(
             }
         }
     }
-    withheld.0.clear();
+    if !withheld.0.is_empty() {
+        withheld.0.clear();
+    }
 }
 
 /// Sends a groupchat message to every occupant from the sender's occupant JID, keeping the

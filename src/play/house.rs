@@ -147,9 +147,21 @@ pub fn reconcile(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
     rooms.dedup();
     for room in rooms {
         let present = by_room.remove(&room).unwrap_or_default();
-        let table = ctx.tables.get(room).ok().cloned();
+        // What the table asks for: its rules, and the computer's seats (no clone of the game).
+        let table = ctx.tables.get(room).ok().map(|t| {
+            let bots: Vec<(String, String)> = t
+                .seats
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| {
+                    let s = s.as_ref().filter(|s| s.is_bot())?;
+                    Some((s.nick.clone(), t.seat_name(i).to_owned()))
+                })
+                .collect();
+            (t.rules.clone(), bots)
+        });
         // The table's occupant.
-        let want_game = table.as_ref().map(|t| t.rules.id().to_owned());
+        let want_game = table.as_ref().map(|(rules, _)| rules.id().to_owned());
         let mut has_table = false;
         for (o, house) in &present {
             if let House::Table { game } = house {
@@ -169,8 +181,8 @@ pub fn reconcile(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
         if table.is_none() && ctx.table_nicks.contains(room) {
             ctx.rooms.commands.entity(room).remove::<TableNick>();
         }
-        if let (Some(t), false) = (&table, has_table) {
-            let nick = free_nick(&ctx.rooms, room, t.rules.name());
+        if let (Some((rules, _)), false) = (&table, has_table) {
+            let nick = free_nick(&ctx.rooms, room, rules.name());
             ctx.rooms
                 .commands
                 .entity(room)
@@ -180,25 +192,13 @@ pub fn reconcile(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
                 room,
                 &nick,
                 House::Table {
-                    game: t.rules.id().to_owned(),
+                    game: rules.id().to_owned(),
                 },
                 None,
             );
         }
         // The computer's seats.
-        let bots: Vec<(String, String)> = table
-            .as_ref()
-            .map(|t| {
-                t.seats
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, s)| {
-                        let s = s.as_ref().filter(|s| s.is_bot())?;
-                        Some((s.nick.clone(), t.seat_name(i).to_owned()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let bots: Vec<(String, String)> = table.map(|(_, bots)| bots).unwrap_or_default();
         for (o, house) in &present {
             if *house != House::Computer {
                 continue;

@@ -47,10 +47,15 @@ pub fn sync_seats(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
         if table.seats.iter().flatten().all(Sitter::is_bot) {
             continue;
         }
-        let table = table.clone();
+        // The seats and labels are all this needs: no clone of the game.
+        let seats = table.seats.clone();
+        let names: Vec<String> = (0..seats.len())
+            .map(|s| table.seat_name(s).to_owned())
+            .collect();
+        let labels: Vec<String> = (0..seats.len()).map(|s| table.label(s)).collect();
         let running = table.running();
         let here = ctx.rooms.occupants_of(room);
-        for (seat, sitter) in table.seats.iter().enumerate() {
+        for (seat, sitter) in seats.iter().enumerate() {
             let Some(sitter) = sitter else { continue };
             let Some(jid) = &sitter.jid else { continue };
             let present = here.iter().find(|o| o.jid.to_bare() == *jid).cloned();
@@ -77,7 +82,7 @@ pub fn sync_seats(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
                             ctx.say_all(room, &format!("{label} is back."));
                         }
                     }
-                    let want = Some(table.seat_name(seat).to_owned());
+                    let want = Some(names[seat].clone());
                     if o.player.as_ref().and_then(|p| p.seat.clone()) != want {
                         ctx.mark_player(room, jid, want);
                     }
@@ -93,7 +98,7 @@ pub fn sync_seats(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
                             room,
                             &format!(
                                 "{} left; the seat is kept for {} s.",
-                                table.label(seat),
+                                labels[seat],
                                 grace.num_seconds()
                             ),
                         );
@@ -107,7 +112,7 @@ pub fn sync_seats(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
                         continue;
                     }
                     if running {
-                        let label = table.label(seat);
+                        let label = labels[seat].clone();
                         ctx.forfeit(
                             room,
                             seat,
@@ -126,8 +131,7 @@ pub fn sync_seats(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
                         room,
                         &format!(
                             "{} did not come back; seat {} is free.",
-                            sitter.nick,
-                            table.seat_name(seat)
+                            sitter.nick, names[seat]
                         ),
                     );
                 }

@@ -451,3 +451,29 @@ fn stored_clocks_that_make_no_sense_give_way_to_the_rules() {
         Some(at(&h) + chrono::Duration::seconds(60))
     );
 }
+
+#[test]
+fn clock_choices_in_a_rules_file_are_checked() {
+    let text = std::fs::read_to_string("rules/tic-tac-toe.ron")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .replace(
+            "clock: Some((per_move_secs: 60, on_timeout: Forfeit)),",
+            "clock: Some((per_move_secs: 60, on_timeout: Forfeit, choices: Some((per_move_secs: Some((120, 10)), max_periods: 3)))),",
+        );
+    let errors = crate::game::load_str(Path::new("bad.ron"), &text, Path::new("assets"))
+        .err()
+        .unwrap_or_else(|| panic!("bad choices were accepted"));
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(
+        text.iter().any(|e| e.starts_with("bad.ron:")
+            && e.ends_with(
+                "clock choices: per_move_secs must be (least, most) with 0 < least <= most."
+            )),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|e| e.ends_with("clock choices: byo-yomi periods need period_secs.")),
+        "{text:?}"
+    );
+}

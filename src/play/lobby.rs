@@ -26,8 +26,12 @@ fn running(ctx: &Ctx) -> Vec<(String, String)> {
         })
         .filter_map(|room| {
             let table = ctx.tables.get(room).ok()?;
-            table.live()?;
-            Some((ctx.rooms.jid(room)?.to_string(), table.status_at(now)))
+            let game = table.live()?;
+            let players: Vec<String> = (0..game.players.len()).map(|s| game.label(s)).collect();
+            Some((
+                ctx.rooms.jid(room)?.to_string(),
+                format!("{} — {}", players.join(" vs "), table.status_at(now)),
+            ))
         })
         .collect();
     rooms.sort();

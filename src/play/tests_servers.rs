@@ -385,7 +385,7 @@ fn games_in_progress_across_the_service() {
     let list = answers(&say(&mut h, OWNER, "!games running"), OWNER).join("");
     assert_eq!(
         list,
-        "Games in progress:\nlobby@conference.localhost — Nim: P0 (A) to move. 1:00 per move."
+        "Games in progress:\nlobby@conference.localhost — P0 (A) vs P1 (B) — Nim: P0 (A) to move. 1:00 per move."
     );
     let out = h.send(
         "<iq type='get' id='d' from='dave@localhost/d' to='conference.localhost'><query xmlns='http://jabber.org/protocol/disco#items' node='urn:palaver:game:0#running'/></iq>",
@@ -393,7 +393,7 @@ fn games_in_progress_across_the_service() {
     crate::testing::assert_stanzas(
         &out,
         &[
-            "<iq type='result' id='d' from='conference.localhost' to='dave@localhost/d'><query xmlns='http://jabber.org/protocol/disco#items' node='urn:palaver:game:0#running'><item jid='lobby@conference.localhost' name='Nim: P0 (A) to move. 1:00 per move.'/></query></iq>",
+            "<iq type='result' id='d' from='conference.localhost' to='dave@localhost/d'><query xmlns='http://jabber.org/protocol/disco#items' node='urn:palaver:game:0#running'><item jid='lobby@conference.localhost' name='P0 (A) vs P1 (B) — Nim: P0 (A) to move. 1:00 per move.'/></query></iq>",
         ],
     );
     // Other nodes are still unknown.

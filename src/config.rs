@@ -116,6 +116,7 @@ pub struct FileConfig {
     pub lock_timeout_secs: Option<u64>,
     pub max_history: Option<u32>,
     pub max_batch: Option<usize>,
+    pub seat_grace_secs: Option<u64>,
     pub rules: Option<String>,
     pub assets: Option<String>,
     pub db: Option<String>,
@@ -397,6 +398,9 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     }
     if let Some(n) = file.max_history {
         settings.max_history = n;
+    }
+    if let Some(secs) = file.seat_grace_secs {
+        settings.seat_grace = Duration::from_secs(secs);
     }
     if let Some(n) = file.max_batch {
         if n == 0 {
@@ -740,7 +744,8 @@ mod tests {
     fn file_is_the_last_resort() {
         let f = file(
             r#"(domain: "conference.localhost", server: "127.0.0.1:5347", secret: "file",
-                admins: ["admin@localhost"], lock_timeout_secs: 60, max_history: 20, max_batch: 8)"#,
+                admins: ["admin@localhost"], lock_timeout_secs: 60, max_history: 20, max_batch: 8,
+                seat_grace_secs: 5)"#,
         );
         let path = f.path().to_str().expect("utf-8 temp path");
         let e = env(&[("PALAVER_SECRET", "env")]);
@@ -751,6 +756,7 @@ mod tests {
         assert_eq!(c.settings.admins.len(), 1);
         assert_eq!(c.settings.lock_timeout, Duration::from_secs(60));
         assert_eq!(c.settings.max_history, 20);
+        assert_eq!(c.settings.seat_grace, Duration::from_secs(5));
         assert_eq!(c.settings.max_batch, 8);
 
         // The file may also be named by the environment.

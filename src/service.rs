@@ -53,12 +53,16 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     // Every persistent room is in the World before the component connects.
     let store = crate::store::Store::open(&config.db).await?;
     let stored = store.load_all().await?;
+    let played = store
+        .load_games(&settings.domain.to_string(), crate::play::records::RECENT)
+        .await?;
     let mut engine = Engine::new(settings);
     engine
         .world_mut()
         .resource_mut::<crate::muc::limits::Limits>()
         .0 = config.allowances;
     crate::play::install(&mut engine, games);
+    crate::play::restore_games(&mut engine, played);
     let rooms = crate::store::capture::restore(&mut engine, stored, chrono::Utc::now());
     info!(rooms, db = %config.db, "persistent rooms loaded");
     let (handle, committed, store_task) = crate::store::spawn(store);

@@ -8,31 +8,15 @@ use std::time::Duration;
 
 use support::*;
 use xmpp_parsers::iq::Iq;
-use xmpp_parsers::presence::Type as PresenceType;
 use xmpp_parsers::stanza::Stanza;
 
 const ROOM: &str = "keep@conference.localhost";
 const ALICE: &str = "keep@conference.localhost/Alice";
 const BOB: &str = "keep@conference.localhost/Bob";
-const MUC: &str = "http://jabber.org/protocol/muc";
 const ADMIN: &str = "http://jabber.org/protocol/muc#admin";
 
 async fn chat(client: &mut Client, body: &str) {
     say_in(client, ROOM, body).await;
-}
-
-async fn enter(client: &mut Client, occupant: &str) -> Stanza {
-    client
-        .send_xml(&format!(
-            "<presence to='{occupant}'><x xmlns='{MUC}'/></presence>"
-        ))
-        .await;
-    client
-        .expect("own presence", WAIT, |s| {
-            presence_with(s, occupant, &["110"])
-                && presence(s).is_some_and(|p| p.type_ == PresenceType::None)
-        })
-        .await
 }
 
 fn member_jids(s: &Stanza) -> Vec<String> {
@@ -74,7 +58,7 @@ async fn acknowledged_changes_and_moves_survive_sigkill(kind: Kind) {
     chat(&mut bob, "!sit").await;
     room_says(&mut alice, ROOM, "Bob sits as B").await;
     chat(&mut alice, "!start").await;
-    room_says(&mut bob, ROOM, "The game begins.").await;
+    room_says(&mut bob, ROOM, "The game begins").await;
     chat(&mut alice, "take 2 from 3").await;
     room_says(&mut bob, ROOM, "Alice (A) plays take 2 from 3.").await;
     chat(&mut bob, "take 1 from 2").await;
@@ -156,10 +140,11 @@ async fn acknowledged_changes_and_moves_survive_sigkill(kind: Kind) {
 
     // The game goes on from the last move: piles 3, 3, 3 and Alice to move.
     chat(&mut alice, "!board").await;
-    // The private answer is the board alone (announcements start with who played).
+    // The private answer (from the game's table) is the board alone (announcements start with
+    // who played).
     let s = alice
         .expect("the board", WAIT, |s| {
-            from_is(s, ROOM)
+            from_is(s, &format!("{ROOM}/Nim"))
                 && message(s)
                     .and_then(body)
                     .is_some_and(|b| b.starts_with("```"))
@@ -200,3 +185,59 @@ fn a_database_that_cannot_be_opened_stops_palaver_with_one_line() {
         "{stderr}"
     );
 }
+
+e2e! {
+/// A finished game's record and the ratings it moved are kept before anyone is told of them:
+/// told, then killed, then back — they are there.
+async fn records_and_ratings_survive_sigkill(kind: Kind) {
+    const LOBBY: &str = "arena@conference.localhost";
+    let mut env = Env::start(kind).await;
+    let mut alice = env.client("alice").await;
+    let mut bob = env.client("bob").await;
+    enter(&mut alice, &format!("{LOBBY}/Alice")).await;
+    unlock(&mut alice, LOBBY).await;
+    enter(&mut bob, &format!("{LOBBY}/Bob")).await;
+    say_in(&mut alice, LOBBY, "!game nim").await;
+    room_says(&mut bob, LOBBY, "This room now plays Nim").await;
+    say_in(&mut alice, LOBBY, "!sit").await;
+    room_says(&mut bob, LOBBY, "Alice sits as A").await;
+    say_in(&mut bob, LOBBY, "!sit").await;
+    room_says(&mut alice, LOBBY, "Bob sits as B").await;
+    say_in(&mut alice, LOBBY, "!start").await;
+    room_says(&mut bob, LOBBY, "The game begins (rated).").await;
+    say_in(&mut alice, LOBBY, "take 2 from 3").await;
+    room_says(&mut bob, LOBBY, "Alice (A) plays take 2 from 3.").await;
+    say_in(&mut bob, LOBBY, "!resign").await;
+    room_says(
+        &mut alice,
+        LOBBY,
+        "Ratings: Alice 1500 → 1662 (+162); Bob 1500 → 1338 (-162).",
+    )
+    .await;
+    room_says(&mut alice, LOBBY, "Recorded as game #1").await;
+    env.restart_palaver().await;
+    alice.forget_unmatched();
+    enter(&mut alice, &format!("{LOBBY}/Alice")).await;
+    unlock(&mut alice, LOBBY).await;
+    say_in(&mut alice, LOBBY, "!game nim").await;
+    room_says(&mut alice, LOBBY, "This room now plays Nim").await;
+    let table = format!("{LOBBY}/Nim");
+    say_in(&mut alice, LOBBY, "!top").await;
+    alice
+        .expect("the ratings, back", WAIT, |s| {
+            from_is(s, &table)
+                && message(s)
+                    .and_then(body)
+                    .is_some_and(|b| b.contains("1. Alice 1662?\n2. Bob 1338?"))
+        })
+        .await;
+    say_in(&mut alice, LOBBY, "!replay 1 1").await;
+    alice
+        .expect("the record, back", WAIT, |s| {
+            from_is(s, &table)
+                && message(s)
+                    .and_then(body)
+                    .is_some_and(|b| b.contains("step 1 of 1: Alice (A) played take 2 from 3."))
+        })
+        .await;
+}}

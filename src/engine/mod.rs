@@ -41,6 +41,8 @@ pub struct Settings {
     pub max_queued_per_sender: usize,
     /// How long each user-controlled field may be.
     pub bounds: bounds::Bounds,
+    /// How long a seated player who left keeps the seat (game rooms).
+    pub seat_grace: Duration,
 }
 
 impl Settings {
@@ -53,6 +55,7 @@ impl Settings {
             max_batch: 256,
             max_queued_per_sender: 256,
             bounds: bounds::Bounds::default(),
+            seat_grace: Duration::from_secs(60),
         }
     }
 }
@@ -84,13 +87,27 @@ pub struct Outbox(pub Vec<Stanza>);
 
 impl Outbox {
     pub fn send(&mut self, stanza: impl Into<Stanza>) {
-        self.0.push(stanza.into());
+        let stanza = stanza.into();
+        // Occupants the service plays itself (game rooms) have nobody to deliver to.
+        if to_house(&stanza) {
+            return;
+        }
+        self.0.push(stanza);
     }
     pub fn send_opt(&mut self, stanza: Option<Stanza>) {
         if let Some(stanza) = stanza {
-            self.0.push(stanza);
+            self.send(stanza);
         }
     }
+}
+
+fn to_house(stanza: &Stanza) -> bool {
+    let to = match stanza {
+        Stanza::Message(m) => m.to.as_ref(),
+        Stanza::Presence(p) => p.to.as_ref(),
+        Stanza::Iq(iq) => crate::stanza::iq_addresses(iq).1,
+    };
+    to.is_some_and(crate::muc::player::is_house)
 }
 
 /// The earliest time a timed system wants to run again; systems lower it, the engine resets it.
@@ -202,6 +219,8 @@ pub struct Engine {
     queue: queue::InboundQueue,
     /// Refusals made when stanzas arrived, sent with the next tick's stanzas (first).
     refused: Vec<Stanza>,
+    /// The time of the last tick: held-back rounds never go before it.
+    last_now: DateTime<Utc>,
 }
 
 impl Engine {
@@ -255,6 +274,7 @@ impl Engine {
             schedule: builder.schedule,
             queue: queue::InboundQueue::default(),
             refused: Vec::new(),
+            last_now: DateTime::<Utc>::UNIX_EPOCH,
         }
     }
 
@@ -310,10 +330,10 @@ impl Engine {
     /// Runs one tick at `now`: up to `max_batch` queued stanzas in rounds (or one round with none,
     /// for timers), and returns what they produced, in order.
     ///
-    /// Every round but the last runs with the clock held just before the earliest deadline the
-    /// timers asked for: what was queued before a deadline is handled before that deadline fires
-    /// (a move sent in time is in time, even if the service was too busy, or stopped, to read it
-    /// then). The last round runs at `now`.
+    /// When a deadline the timers asked for has passed, the rounds holding stanzas run with the
+    /// clock held just before it, and one more round then runs the timers at `now`: what was
+    /// queued before a deadline is handled before that deadline fires (a move sent in time is in
+    /// time, even if the service was too busy, or stopped, to read it then).
     pub fn tick(&mut self, now: SystemTime) -> Vec<Stanza> {
         let now = DateTime::<Utc>::from(now);
         let deadline = self.world.resource::<Wakeup>().0;
@@ -321,27 +341,34 @@ impl Engine {
         let max_batch = self.world.resource::<Service>().settings.max_batch;
         let mut budget = max_batch.min(self.queue.len());
         let mut out = std::mem::take(&mut self.refused);
-        if budget == 0 {
-            self.run_round(Vec::new(), now);
-        }
+        let mut held_back = false;
+        let stanzas = budget > 0;
         while budget > 0 {
             let mut leaves = self.world.resource_mut::<queue::PendingLeaves>();
             let round = self.queue.take_round(budget, &mut leaves);
             budget = budget.saturating_sub(round.len().max(1));
-            let last = budget == 0 || self.queue.is_empty();
-            let held = self
+            let due = self
                 .world
                 .resource::<Wakeup>()
                 .0
                 .into_iter()
                 .chain(deadline)
-                .min();
-            let at = match held {
-                Some(d) if !last => now.min(d - chrono::Duration::milliseconds(1)),
-                _ => now,
+                .min()
+                .filter(|d| *d <= now);
+            let at = match due {
+                Some(d) => {
+                    held_back = true;
+                    (d - chrono::Duration::milliseconds(1)).max(self.last_now)
+                }
+                None => now,
             };
             self.run_round(round, at);
         }
+        // Timers alone (or after stanzas handled before a due deadline) at the true time.
+        if held_back || !stanzas {
+            self.run_round(Vec::new(), now);
+        }
+        self.last_now = now;
         out.append(&mut self.world.resource_mut::<Outbox>().0);
         out
     }

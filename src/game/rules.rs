@@ -174,6 +174,68 @@ pub struct ClockSpec {
     /// Time for each move.
     pub per_move_secs: u64,
     pub on_timeout: OnTimeout,
+    // ---- game rooms' time controls (src/play/clock.rs); to be reconciled with the new language
+    /// What a room's owner may choose instead of `per_move_secs` (`!clock`); absent: the
+    /// service's general bounds ([`ClockChoices::GENERAL`]).
+    #[serde(default)]
+    pub choices: Option<ClockChoices>,
+}
+
+/// The time controls a room's owner may set for a game, each range `(least, most)` in seconds.
+/// A game clock runs out for good (the player loses); `on_timeout` applies to a time per move.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockChoices {
+    /// A time per move; absent: owners cannot set one.
+    #[serde(default)]
+    pub per_move_secs: Option<(u64, u64)>,
+    /// A game clock's main time; absent: no game clocks.
+    #[serde(default)]
+    pub main_secs: Option<(u64, u64)>,
+    /// The largest Fischer increment added after each move (0: none).
+    #[serde(default)]
+    pub max_increment_secs: u64,
+    /// The most byo-yomi periods after the main time (0: none), and a period's length.
+    #[serde(default)]
+    pub max_periods: u32,
+    #[serde(default)]
+    pub period_secs: Option<(u64, u64)>,
+}
+
+impl ClockChoices {
+    /// When the rules say nothing: from 10 s to a day per move; game clocks of 1 min to 3 h,
+    /// increments up to a minute, up to 10 byo-yomi periods of 5 s to 5 min.
+    pub const GENERAL: ClockChoices = ClockChoices {
+        per_move_secs: Some((10, 86_400)),
+        main_secs: Some((60, 10_800)),
+        max_increment_secs: 60,
+        max_periods: 10,
+        period_secs: Some((5, 300)),
+    };
+}
+
+fn check_clock_choices(choices: &ClockChoices, c: &mut Checker) {
+    let ranges = [
+        ("per_move_secs", choices.per_move_secs),
+        ("main_secs", choices.main_secs),
+        ("period_secs", choices.period_secs),
+    ];
+    for (name, range) in ranges {
+        if let Some((least, most)) = range
+            && (least == 0 || least > most)
+        {
+            c.at(
+                name,
+                format!("clock choices: {name} must be (least, most) with 0 < least <= most."),
+            );
+        }
+    }
+    if choices.max_periods > 0 && choices.period_secs.is_none() {
+        c.at(
+            "max_periods",
+            "clock choices: byo-yomi periods need period_secs.".into(),
+        );
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -397,6 +459,9 @@ pub fn check(rules: &RulesFile, c: &mut Checker) {
             "per_move_secs",
             "clock: per_move_secs must be more than 0.".into(),
         );
+    }
+    if let Some(choices) = rules.clock.as_ref().and_then(|c| c.choices.as_ref()) {
+        check_clock_choices(choices, c);
     }
     for (i, ex) in rules.examples.iter().enumerate() {
         if let Some(n) = ex.players

@@ -101,6 +101,8 @@ pub struct RoomConfig {
     pub game_prefix: String,
     /// Messages a minute an occupant may send (palaver); `None`: the service's default.
     pub messages_per_minute: Option<u32>,
+    /// The game's clock and whether it is rated (palaver).
+    pub game_options: super::player::GameOptions,
 }
 
 impl Default for RoomConfig {
@@ -128,6 +130,7 @@ impl Default for RoomConfig {
             game: None,
             game_prefix: "!".into(),
             messages_per_minute: None,
+            game_options: Default::default(),
         }
     }
 }

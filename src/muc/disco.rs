@@ -55,7 +55,10 @@ fn disco(
             let reserved_nick = node == super::register::ROOMUSER_NODE
                 && iq.ns == ns::DISCO_INFO
                 && matches!(iq.target, IqTarget::Room(_));
-            if !reserved_nick {
+            // The games in progress across the service are the game feature's to list.
+            let running_games =
+                node == super::player::RUNNING_NODE && matches!(iq.target, IqTarget::Service);
+            if !reserved_nick && !running_games {
                 out.send(iq.error(errors::item_not_found(&service.jid, None)));
             }
             continue;

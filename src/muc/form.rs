@@ -975,6 +975,7 @@ mod tests {
             game: None,
             game_prefix: "!".into(),
             messages_per_minute: None,
+            game_options: Default::default(),
         };
         let mut form = config_form(&config, &ConfigFields::default());
         form.type_ = DataFormType::Submit;

@@ -120,6 +120,14 @@ fn request(
     let Some(target) = rooms.occupant_by_nick(room, nick) else {
         return refuse("No occupant has that nickname", out, true);
     };
+    if super::player::is_house(&target.jid.clone().into()) {
+        // A game's table or the computer: nobody behind it to ask.
+        out.send_opt(iq_error(
+            iq,
+            errors::service_unavailable(&service.jid, Some("This occupant is played by the room")),
+        ));
+        return;
+    }
     let (id, payload, set) = match iq {
         Iq::Get { id, payload, .. } => (id, payload, false),
         Iq::Set { id, payload, .. } => (id, payload, true),

@@ -10,6 +10,7 @@ use xmpp_parsers::presence::Presence;
 use xmpp_parsers::stanza_error::StanzaError;
 
 use super::config::{RoomConfig, Whois};
+use super::player::Player;
 use super::room::{OccupantInfo, Rooms, Session, occupant_presence, reaches};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::{errors, presence_error};
@@ -37,6 +38,9 @@ pub struct JoinRequest {
     pub nick_modified: bool,
     /// §7.2.8: the nick is held by an occupant of the same user; this is a new session of it.
     pub session_of: Option<Entity>,
+    /// The player role the joiner enters with (a game room gives back a kept seat), so that
+    /// the join's presences already carry it.
+    pub player: Option<Player>,
 }
 
 impl JoinRequest {
@@ -248,6 +252,9 @@ fn join(
             req.affiliation.clone(),
             presence.clone(),
         );
+        if let Some(player) = &req.player {
+            rooms.commands.entity(entity).insert(player.clone());
+        }
         let me = OccupantInfo {
             entity,
             occupant_jid: req.occupant_jid.clone(),
@@ -256,7 +263,7 @@ fn join(
             role: req.role.clone(),
             affiliation: req.affiliation.clone(),
             presence: presence.clone(),
-            player: None,
+            player: req.player.clone(),
             sessions: vec![Session {
                 jid: req.from.clone(),
                 presence,

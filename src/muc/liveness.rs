@@ -119,7 +119,12 @@ fn ask_everyone(
         let Ok(room) = rooms.get(in_room.0) else {
             continue;
         };
-        for s in &sessions.0 {
+        // The room's own occupants (a game's table, the computer) have no session to ask.
+        for s in sessions
+            .0
+            .iter()
+            .filter(|s| s.jid.domain().as_str() != super::player::HOUSE_DOMAIN)
+        {
             asks.push((room.jid.clone(), s.jid.clone(), Asked::Live { occupant }));
         }
     }

@@ -37,6 +37,14 @@ impl EngineBuilder {
     }
 }
 
+/// Groupchat messages a feature takes for itself this round instead of the chat (a game move
+/// that must stay secret): they are not relayed. Keyed by room and sender, since a round holds
+/// at most one stanza per sender; systems that withhold run before [`MessagesSet`].
+#[derive(Resource, Default, Debug)]
+pub struct Withheld(
+    pub std::collections::HashSet<(xmpp_parsers::jid::BareJid, xmpp_parsers::jid::Jid)>,
+);
+
 /// The chat system, for features that act on messages after they were relayed.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MessagesSet;
@@ -46,6 +54,7 @@ pub struct MessagesPlugin;
 impl Feature for MessagesPlugin {
     fn build(&self, engine: &mut EngineBuilder) {
         engine.world.init_resource::<MessageClaims>();
+        engine.world.init_resource::<Withheld>();
         engine.add_systems(
             messages
                 .in_set(Phase::Messages)
@@ -61,6 +70,7 @@ fn messages(
     mut rooms: Rooms,
     running: Query<(), With<GameRunning>>,
     claims: Res<MessageClaims>,
+    mut withheld: ResMut<Withheld>,
     players: Query<(), With<Player>>,
     mut histories: Query<&mut History>,
     mut subjects: MessageWriter<SubjectRequest>,
@@ -119,6 +129,10 @@ fn messages(
                     });
                     continue;
                 }
+                // (Empty but for a game's secret choice: no key is built otherwise.)
+                if !withheld.0.is_empty() && withheld.0.remove(&(room_jid.clone(), from.clone())) {
+                    continue;
+                }
                 if me.role == Role::Visitor || me.role == Role::None {
                     refuse(
                         errors::forbidden(
@@ -164,6 +178,10 @@ fn messages(
                     );
                     continue;
                 };
+                // The service's own occupants (a game's table) answer through their feature.
+                if super::player::is_house(&to.jid.clone().into()) {
+                    continue;
+                }
                 let allow = rooms.config(room).map_or(AllowPm::Anyone, |c| c.allow_pm);
                 if !may_send_pm(allow, &me.role) {
                     refuse(
@@ -190,6 +208,9 @@ fn messages(
                 }
             }
         }
+    }
+    if !withheld.0.is_empty() {
+        withheld.0.clear();
     }
 }
 

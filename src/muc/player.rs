@@ -12,6 +12,18 @@ use xmpp_parsers::minidom::Element;
 pub const NS: &str = "urn:palaver:game:0";
 /// XEP-0317.
 pub const HATS_NS: &str = "urn:xmpp:hats:0";
+/// The service's disco node listing the rooms with a game in progress.
+pub const RUNNING_NODE: &str = "urn:palaver:game:0#running";
+
+/// The domain of the real JIDs of occupants the service plays itself (a game's table, the
+/// computer in a seat). `.invalid` never resolves (RFC 2606) and the outbox sends nothing there,
+/// so these occupants sit in the roster like anyone else without ever receiving a stanza.
+pub const HOUSE_DOMAIN: &str = "palaver.invalid";
+
+/// Whether `jid` is the real JID of an occupant the service plays itself.
+pub fn is_house(jid: &xmpp_parsers::jid::Jid) -> bool {
+    jid.domain().as_str() == HOUSE_DOMAIN
+}
 
 /// The occupant plays: it holds a seat of the room's game (`None` before seats are dealt).
 #[derive(Component, Debug, Clone, PartialEq, Eq, Default)]
@@ -57,6 +69,25 @@ impl Player {
             );
         }
         vec![hats, player]
+    }
+}
+
+/// A room's game settings beyond the game itself (configuration fields of the game feature).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct GameOptions {
+    /// The time control games start with (`5+3`, `30s/move`…); empty: the rules' own.
+    pub clock: String,
+    /// Whether games here count for ratings (never against the computer).
+    pub rated: bool,
+}
+
+impl Default for GameOptions {
+    fn default() -> Self {
+        GameOptions {
+            clock: String::new(),
+            rated: true,
+        }
     }
 }
 

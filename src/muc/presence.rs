@@ -138,6 +138,7 @@ fn classify(
                         refusal: None,
                         nick_modified: modified,
                         session_of: None,
+                        player: None,
                     }),
                     (Some(me), None) => {
                         changes.write(OccupancyChange::Status {
@@ -165,6 +166,7 @@ fn classify(
                             refusal: None,
                             nick_modified: modified,
                             session_of,
+                            player: None,
                         });
                     }
                     (None, None) => out.send(not_joined(&target, from)),

@@ -96,17 +96,23 @@ pub struct Roster {
     pub by_jid: HashMap<FullJid, Entity>,
     /// Join order: the order presences are sent in.
     pub order: Vec<Entity>,
+    /// How many of them the service plays itself (a game's table and computer players).
+    pub house: usize,
 }
 
 impl Roster {
     pub fn insert(&mut self, entity: Entity, nick: &str, jid: &FullJid) {
         self.by_nick.insert(super::nick::key(nick), entity);
-        self.by_jid.insert(jid.clone(), entity);
+        if self.by_jid.insert(jid.clone(), entity).is_none() && is_house_jid(jid) {
+            self.house += 1;
+        }
         self.order.push(entity);
     }
     pub fn remove(&mut self, entity: Entity, nick: &str, jid: &FullJid) {
         self.by_nick.remove(&super::nick::key(nick));
-        self.by_jid.remove(jid);
+        if self.by_jid.remove(jid).is_some() && is_house_jid(jid) {
+            self.house = self.house.saturating_sub(1);
+        }
         self.order.retain(|e| *e != entity);
     }
     pub fn rename(&mut self, entity: Entity, old: &str, new: &str) {
@@ -117,12 +123,18 @@ impl Roster {
     pub fn nick(&self, nick: &str) -> Option<Entity> {
         self.by_nick.get(&super::nick::key(nick)).copied()
     }
+    /// The users in the room (the service's own occupants do not count: a room with only those
+    /// left is empty, and they take no place from users).
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.order.len().saturating_sub(self.house)
     }
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.len() == 0
     }
+}
+
+fn is_house_jid(jid: &FullJid) -> bool {
+    jid.domain().as_str() == super::player::HOUSE_DOMAIN
 }
 
 /// Ties an occupant to its room.
@@ -589,7 +601,8 @@ pub fn one_presence(
         Role::None
     };
     let mut item = Item::new(subject.affiliation.clone(), role);
-    if sees_jids(config, &recipient.role) {
+    // The service's own occupants have no real JID to disclose.
+    if sees_jids(config, &recipient.role) && !is_house_jid(&subject.jid) {
         item.jid = Some(subject.jid.clone());
     }
     let mut statuses = statuses;

@@ -2,8 +2,18 @@
 //! `!game NAME` by an owner); occupants sit, play and watch with chat commands. Seats are the
 //! player role ([`Player`]); clocks and the computer player run on the engine's ticks.
 
+pub mod clock;
 mod commands;
+pub mod course;
+pub mod house;
+mod lobby;
+mod offers;
+pub mod ratings;
+pub mod records;
+mod seats;
 mod table;
+mod text;
+mod timers;
 
 use std::sync::Arc;
 
@@ -13,7 +23,21 @@ use crate::engine::{Engine, EngineBuilder, Feature, Phase};
 use crate::game::Rules;
 use crate::muc::form::{ConfigFields, FieldKind, FieldSpec, KnownGames};
 
-pub use table::{Sitter, StoredTable, Table};
+pub use table::{Game, Sitter, StoredTable, Table};
+
+/// The game rooms' service-wide state back from the store (at start): ratings and records.
+pub fn restore_games(engine: &mut Engine, stored: crate::store::StoredGames) {
+    let world = engine.world_mut();
+    ratings::restore(
+        &mut world.resource_mut::<ratings::Ratings>(),
+        stored.ratings,
+    );
+    records::restore(
+        &mut world.resource_mut::<records::Records>(),
+        stored.records,
+        stored.next_id,
+    );
+}
 
 /// The games the service has loaded.
 #[derive(Resource, Debug, Clone, Default)]
@@ -29,8 +53,6 @@ impl GameCatalog {
     }
 }
 
-/// How long a player who left may come back and keep the seat.
-pub const SEAT_GRACE_SECS: i64 = 60;
 /// How long the computer waits before it moves, so that people can follow.
 pub const BOT_DELAY_MS: i64 = 800;
 
@@ -39,20 +61,35 @@ pub struct PlayPlugin;
 impl Feature for PlayPlugin {
     fn build(&self, engine: &mut EngineBuilder) {
         engine.world.init_resource::<GameCatalog>();
+        engine.world.init_resource::<ratings::Ratings>();
+        engine.world.init_resource::<records::Records>();
+        engine
+            .world
+            .init_resource::<crate::store::capture::StoreQueue>();
         engine.claim_messages(commands::is_private_command);
         engine
             .world
             .get_resource_or_init::<ConfigFields>()
             .push(prefix_field());
+        let mut fields = engine.world.get_resource_or_init::<ConfigFields>();
+        fields.push(clock_field());
+        fields.push(rated_field());
+        engine.add_systems(
+            seats::seat_on_join
+                .in_set(Phase::PreJoin)
+                .after(crate::muc::join::PreJoinStep::Capacity),
+        );
         engine.add_systems(
             (
+                commands::withhold_secrets.before(crate::muc::messages::MessagesSet),
                 commands::chat_commands.after(crate::muc::messages::MessagesSet),
-                table::configured_game,
+                lobby::disco_node,
+                course::configured_game,
             )
                 .in_set(Phase::Messages),
         );
         engine.add_systems(
-            (table::sync_seats, table::clocks_and_bots)
+            (seats::sync_seats, timers::clocks_and_bots, house::reconcile)
                 .chain()
                 .in_set(Phase::Timers),
         );
@@ -97,6 +134,48 @@ fn prefix_field() -> FieldSpec {
     )
 }
 
+fn clock_field() -> FieldSpec {
+    FieldSpec::new(
+        "palaver#roomconfig_gameclock",
+        "Game Clock (e.g. 30s/move, 5+3, 10 byo 5x30; empty: the game's own)",
+        FieldKind::TextSingle,
+        |c| vec![c.game_options.clock.clone()],
+        |c, v, _| {
+            let text = v.first().map_or("", |s| s.trim());
+            if text.is_empty() {
+                c.game_options.clock.clear();
+                return Ok(());
+            }
+            // The game's own bounds are checked when a game starts (the game may change).
+            let control =
+                clock::TimeControl::parse(text).map_err(|e| format!("Game Clock: {e}"))?;
+            c.game_options.clock = control.notation();
+            Ok(())
+        },
+    )
+}
+
+fn rated_field() -> FieldSpec {
+    FieldSpec::new(
+        "palaver#roomconfig_gamerated",
+        "Games Here Count for Ratings?",
+        FieldKind::Boolean,
+        |c| vec![if c.game_options.rated { "1" } else { "0" }.to_owned()],
+        |c, v, _| {
+            c.game_options.rated = match v.first().map_or("", |s| s.trim()) {
+                "1" | "true" => true,
+                "0" | "false" | "" => false,
+                other => {
+                    return Err(format!(
+                        "Games Here Count for Ratings?: '{other}' is not a yes/no value (1 or 0)."
+                    ));
+                }
+            };
+            Ok(())
+        },
+    )
+}
+
 fn game_field(options: &'static [(&'static str, &'static str)]) -> FieldSpec {
     FieldSpec::new(
         "palaver#roomconfig_game",
@@ -122,3 +201,7 @@ fn game_field(options: &'static [(&'static str, &'static str)]) -> FieldSpec {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_house;
+#[cfg(test)]
+mod tests_servers;

@@ -9,21 +9,21 @@ use super::*;
 use crate::game::rules::Expect;
 use crate::testing::{Harness, canonical};
 
-const ROOM: &str = "lobby@conference.localhost";
-const OWNER: &str = "alice@localhost/pc";
+pub(super) const ROOM: &str = "lobby@conference.localhost";
+pub(super) const OWNER: &str = "alice@localhost/pc";
 
-fn games() -> Vec<Arc<Rules>> {
+pub(super) fn games() -> Vec<Arc<Rules>> {
     let (games, errors) = crate::game::load_dir(Path::new("rules"), Path::new("assets"));
     assert!(errors.is_empty(), "{errors:?}");
     games
 }
 
-fn player(i: usize) -> String {
+pub(super) fn player(i: usize) -> String {
     format!("p{i}@localhost/r")
 }
 
 /// A room owned by Alice playing `game`, with `n` players seated (p0… as P0…).
-fn table(game: &str, n: usize) -> Harness {
+pub(super) fn table(game: &str, n: usize) -> Harness {
     let mut h = Harness::new();
     install(&mut h.engine, games());
     h.create_instant(OWNER, ROOM, "Alice");
@@ -49,20 +49,20 @@ fn table(game: &str, n: usize) -> Harness {
     h
 }
 
-fn say(h: &mut Harness, from: &str, body: &str) -> Vec<Element> {
+pub(super) fn say(h: &mut Harness, from: &str, body: &str) -> Vec<Element> {
     h.send(&format!(
         "<message type='groupchat' from='{from}' to='{ROOM}'><body>{body}</body></message>"
     ))
 }
 
-fn whisper(h: &mut Harness, from: &str, body: &str) -> Vec<Element> {
+pub(super) fn whisper(h: &mut Harness, from: &str, body: &str) -> Vec<Element> {
     h.send(&format!(
         "<message type='chat' from='{from}' to='{ROOM}'><body>{body}</body></message>"
     ))
 }
 
 /// Bodies of the room's own messages (from the bare room JID) to `to`.
-fn bodies_to(out: &[Element], to: &str) -> Vec<String> {
+pub(super) fn bodies_to(out: &[Element], to: &str) -> Vec<String> {
     out.iter()
         .filter(|e| {
             e.name() == "message" && e.attr("from") == Some(ROOM) && e.attr("to") == Some(to)
@@ -74,7 +74,7 @@ fn bodies_to(out: &[Element], to: &str) -> Vec<String> {
         .collect()
 }
 
-fn with_table<T>(h: &mut Harness, f: impl FnOnce(&mut Table) -> T) -> T {
+pub(super) fn with_table<T>(h: &mut Harness, f: impl FnOnce(&mut Table) -> T) -> T {
     let world = h.engine.world_mut();
     let room = world
         .resource::<crate::muc::room::RoomIndex>()
@@ -107,9 +107,9 @@ fn every_shipped_game_plays_its_examples_in_a_room() {
             with_table(&mut h, |t| {
                 if let Some(g) = t.game.as_mut() {
                     if let Some(w) = &ex.word {
-                        g.set_word(w);
+                        g.play.set_word(w);
                     }
-                    g.script_rolls(&ex.rolls);
+                    g.play.script_rolls(&ex.rolls);
                 }
             });
             let mut last = Vec::new();
@@ -124,7 +124,9 @@ fn every_shipped_game_plays_its_examples_in_a_room() {
                         mv.trim().to_owned(),
                     ),
                     _ => (
-                        with_table(&mut h, |t| t.game.as_ref().map_or(0, |g| g.to_move()[0])),
+                        with_table(&mut h, |t| {
+                            t.game.as_ref().map_or(0, |g| g.play.to_move()[0])
+                        }),
                         text.clone(),
                     ),
                 };
@@ -138,7 +140,7 @@ fn every_shipped_game_plays_its_examples_in_a_room() {
                     && *at == i + 1
                 {
                     // The refusal goes to the player alone, with the reason.
-                    let mine = bodies_to(&out, &from);
+                    let mine = answers(&out, &from);
                     assert!(
                         mine.iter()
                             .any(|b| b.to_lowercase().contains(&reason.to_lowercase())),
@@ -157,8 +159,8 @@ fn every_shipped_game_plays_its_examples_in_a_room() {
             }
             let told = bodies_to(&last, OWNER).join("\n");
             let want = match &ex.expect {
-                Expect::Win(_) => Some(" won ("),
-                Expect::Draw => Some(": draw ("),
+                Expect::Win(_) => Some(" won — "),
+                Expect::Draw => Some(": a draw — "),
                 Expect::Nobody => Some("nobody won"),
                 Expect::Illegal { .. } | Expect::Ongoing => None,
             };
@@ -179,17 +181,17 @@ fn a_move_out_of_turn_is_refused_privately_and_a_bare_move_counts() {
     assert!(bodies_to(&out, OWNER).is_empty());
     let out = say(&mut h, &player(1), "!move a1");
     assert_eq!(
-        bodies_to(&out, &player(1)),
+        answers(&out, &player(1)),
         ["It is not your turn: X is to move."]
     );
-    assert!(bodies_to(&out, &player(0)).is_empty());
+    assert!(answers(&out, &player(0)).is_empty());
     let out = say(&mut h, &player(0), "b2");
     let told = bodies_to(&out, OWNER).join("\n");
-    assert!(told.starts_with("P0 (X) plays b2.\n```\n  a b c\n3 . . . 3\n2 . X . 2\n1 . . . 1\n  a b c\nO to move.\n```\nTic-tac-toe: P1 (O) to move."), "{told}");
+    assert!(told.starts_with("P0 (X) plays b2.\n```\n  a b c\n3 . . . 3\n2 . X . 2\n1 . . . 1\n  a b c\nO to move.\n```\nTic-tac-toe: P1 (O) to move. 1:00 per move."), "{told}");
     // The subject follows the game.
     assert!(out.iter().any(|e| {
         canonical(e)
-            .contains("<{jabber:component:accept}subject>Tic-tac-toe: P1 (O) to move.</subject>")
+            .contains("<{jabber:component:accept}subject>Tic-tac-toe: P1 (O) to move. 1:00 per move.</subject>")
     }));
     // Chat that is not a move stays chat.
     let out = say(&mut h, &player(1), "hello");
@@ -222,15 +224,16 @@ fn only_owners_choose_the_game_and_unknown_games_are_named() {
     install(&mut h.engine, games());
     h.create_instant(OWNER, ROOM, "Alice");
     h.join(&player(0), &format!("{ROOM}/P0"));
+    // A room without a game has no table to answer from: the room answers the sender alone.
     let out = say(&mut h, &player(0), "!game nim");
     assert_eq!(
         bodies_to(&out, &player(0)),
-        ["Only the room's owners choose its game."]
+        ["Only the room's owners choose its game. (only you see this)"]
     );
     let out = say(&mut h, OWNER, "!game chess");
     assert_eq!(
         bodies_to(&out, OWNER),
-        ["There is no game 'chess'. !games lists them."]
+        ["There is no game 'chess'. !games lists them. (only you see this)"]
     );
     // The configuration form offers the loaded games and sets the table too.
     let out = h.send(&format!(
@@ -263,11 +266,16 @@ fn the_clock_forfeits_a_slow_player() {
     let told = bodies_to(&out, OWNER).join("\n");
     assert!(told.starts_with("Time is up: P1 (O) forfeits."), "{told}");
     assert!(
-        told.contains("Connect Four: P0 (X) won (O ran out of time)."),
+        told.contains("Connect Four: P0 (X) won — P1 ran out of time."),
         "{told}"
     );
-    // Another game may follow.
+    // Another game may follow, once both want it.
     let out = say(&mut h, &player(1), "!rematch");
+    assert_eq!(
+        bodies_to(&out, OWNER),
+        ["P1 (O) offers a rematch (!rematch agrees)."]
+    );
+    let out = say(&mut h, &player(0), "!rematch");
     assert!(
         bodies_to(&out, OWNER)
             .iter()
@@ -308,27 +316,155 @@ fn the_computer_plays_its_seat() {
 fn secret_choices_go_privately() {
     let mut h = table("rock-paper-scissors", 2);
     say(&mut h, &player(0), "!start");
-    let out = say(&mut h, &player(0), "!move rock");
-    assert!(bodies_to(&out, &player(0))[0].contains("Choices are secret"));
     let out = whisper(&mut h, &player(0), "rock");
     // Everyone learns that A has chosen, not what; A gets a private confirmation.
     let told = bodies_to(&out, OWNER).join("\n");
     assert!(told.starts_with("P0 (A) has chosen."), "{told}");
     assert!(!told.contains("rock"), "{told}");
-    let confirm: Vec<String> = out
-        .iter()
-        .filter(|e| e.attr("type") == Some("chat") && e.attr("to") == Some(player(0).as_str()))
+    assert_eq!(private_to(&out, &player(0)), ["You chose rock."]);
+    let out = whisper(&mut h, &player(1), "p");
+    // The canonical choice is echoed, not the abbreviation typed.
+    assert_eq!(private_to(&out, &player(1)), ["You chose paper."]);
+    let told = bodies_to(&out, OWNER).join("\n");
+    // Rounds name the players.
+    assert!(
+        told.contains("Round 1: P0 rock, P1 paper — P1 wins the round."),
+        "{told}"
+    );
+}
+
+/// What `to` was told privately by the game's table (a private message from the table's nick),
+/// without the note that only they see it.
+pub(super) fn answers(out: &[Element], to: &str) -> Vec<String> {
+    out.iter()
+        .filter(|e| {
+            e.name() == "message"
+                && e.attr("type") == Some("chat")
+                && e.attr("to") == Some(to)
+                && e.attr("from")
+                    .is_some_and(|f| f.starts_with(&format!("{ROOM}/")))
+        })
         .filter_map(|e| {
             e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
                 .map(Element::text)
         })
-        .collect();
-    assert_eq!(confirm, ["You chose rock."]);
-    let out = whisper(&mut h, &player(1), "paper");
-    let told = bodies_to(&out, OWNER).join("\n");
+        .map(|b| {
+            b.strip_suffix(" (only you see this)")
+                .or_else(|| b.strip_suffix("\n(only you see this)"))
+                .unwrap_or(&b)
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Bodies of the private (type chat) messages to `to`.
+pub(super) fn private_to(out: &[Element], to: &str) -> Vec<String> {
+    out.iter()
+        .filter(|e| e.attr("type") == Some("chat") && e.attr("to") == Some(to))
+        .filter_map(|e| {
+            e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
+                .map(Element::text)
+        })
+        .collect()
+}
+
+/// Every message body anyone got from `from` (an occupant JID or the room).
+pub(super) fn relayed_from(out: &[Element], from: &str) -> Vec<String> {
+    out.iter()
+        .filter(|e| e.name() == "message" && e.attr("from") == Some(from))
+        .filter_map(|e| {
+            e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
+                .map(Element::text)
+        })
+        .collect()
+}
+
+#[test]
+fn a_secret_typed_in_the_room_is_never_relayed() {
+    let mut h = table("rock-paper-scissors", 2);
+    h.join("carol@localhost/c", &format!("{ROOM}/Carol"));
+    say(&mut h, &player(0), "!start");
+    // As a command: nobody gets the groupchat, not even its sender; the choice counts.
+    let out = say(&mut h, &player(0), "!move rock");
     assert!(
-        told.contains("Round 1: A rock, B paper — B wins the round."),
-        "{told}"
+        relayed_from(&out, &format!("{ROOM}/P0")).is_empty(),
+        "{out:?}"
+    );
+    assert_eq!(
+        private_to(&out, &player(0)),
+        [
+            "You chose rock. Your message was kept from the room: choices are secret. (only you see this)"
+        ]
+    );
+    assert!(
+        bodies_to(&out, "carol@localhost/c")
+            .join("")
+            .starts_with("P0 (A) has chosen."),
+    );
+    // As a bare choice: the same.
+    let out = say(&mut h, &player(1), "scissors");
+    assert!(
+        relayed_from(&out, &format!("{ROOM}/P1")).is_empty(),
+        "{out:?}"
+    );
+    assert_eq!(
+        answers(&out, &player(1)),
+        ["You chose scissors. Your message was kept from the room: choices are secret."]
+    );
+    // Chat that is not a choice is relayed as ever.
+    let out = say(&mut h, &player(1), "good luck");
+    assert_eq!(relayed_from(&out, &format!("{ROOM}/P1")).len(), 4);
+    // A spectator's "rock" is chat too.
+    let out = say(&mut h, "carol@localhost/c", "rock");
+    assert!(!relayed_from(&out, &format!("{ROOM}/Carol")).is_empty());
+}
+
+#[test]
+fn overlong_commands_are_refused_with_a_short_quote() {
+    let mut h = table("connect-four", 2);
+    say(&mut h, &player(0), "!start");
+    let long = "4".repeat(5000);
+    let out = say(&mut h, &player(0), &format!("!move {long}"));
+    assert_eq!(
+        answers(&out, &player(0)),
+        ["That command is too long (5005 characters; at most 200)."]
+    );
+    // A move is bounded well below that, and quoted short.
+    let out = say(&mut h, &player(0), &format!("!move {}", "4".repeat(100)));
+    let refusal = answers(&out, &player(0)).join("");
+    assert_eq!(
+        refusal,
+        format!(
+            "'{}…' is not a move here: moves are at most 64 characters.",
+            "4".repeat(24)
+        )
+    );
+    // A bare line that long is never taken for a move: it is chat.
+    let out = say(&mut h, &player(0), &long);
+    assert!(answers(&out, &player(0)).is_empty());
+    // A refusal the game engine words quotes short as well.
+    let wrong = format!("z{}", "9".repeat(40));
+    let out = say(&mut h, &player(0), &format!("!move {wrong}"));
+    let refusal = answers(&out, &player(0)).join("");
+    assert!(!refusal.contains(&wrong), "{refusal}");
+}
+
+#[test]
+fn wording_of_small_mistakes() {
+    let mut h = table("nim", 2);
+    // A lone prefix is chat.
+    let out = say(&mut h, &player(0), "!");
+    assert!(answers(&out, &player(0)).is_empty());
+    let game = answers(&say(&mut h, OWNER, "!game"), OWNER).join("");
+    assert_eq!(
+        game,
+        "This room plays Nim. Which game? !game NAME; !games lists them."
+    );
+    say(&mut h, &player(0), "!start");
+    let out = say(&mut h, OWNER, "!move take 1 from 1");
+    assert_eq!(
+        answers(&out, OWNER),
+        ["You are watching: P0 and P1 are playing. Seats open again when the game is over."]
     );
 }
 
@@ -365,25 +501,143 @@ fn a_player_who_leaves_keeps_the_seat_for_a_while() {
         told.contains("P1 (B) did not come back and forfeits."),
         "{told}"
     );
-    assert!(told.contains("P0 (A) won"), "{told}");
+    assert!(told.contains("P0 (A) won — P1 left the game."), "{told}");
+    // The forfeited seat is free: coming back later gives no hat and no seat.
+    let out = h.join(&player(1), &format!("{ROOM}/P1"));
+    assert!(
+        !out.iter()
+            .any(|e| canonical(e).contains("urn:palaver:game:0")),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+    assert!(with_table(&mut h, |t| t.seated() == 0));
+    let out = say(&mut h, &player(1), "!sit");
+    assert!(bodies_to(&out, OWNER).join("").contains("P1 sits as A"));
+}
+
+/// What `to` received, in order, as short tags: `presence:NICK[+hat]`, `history:BODY`,
+/// `subject`, `message:BODY`.
+pub(super) fn outline(out: &[Element], to: &str) -> Vec<String> {
+    out.iter()
+        .filter(|e| e.attr("to") == Some(to))
+        .map(|e| {
+            let body = e
+                .get_child("body", xmpp_parsers::ns::DEFAULT_NS)
+                .map(Element::text);
+            let from = e.attr("from").unwrap_or_default();
+            match e.name() {
+                "presence" => format!(
+                    "presence:{}{}",
+                    from.rsplit('/').next().unwrap_or_default(),
+                    if canonical(e).contains("urn:xmpp:hats:0") {
+                        "+hat"
+                    } else {
+                        ""
+                    }
+                ),
+                _ if e
+                    .get_child("subject", xmpp_parsers::ns::DEFAULT_NS)
+                    .is_some() =>
+                {
+                    "subject".into()
+                }
+                _ if e.get_child("delay", "urn:xmpp:delay").is_some() => {
+                    format!("history:{}", body.unwrap_or_default())
+                }
+                _ => format!("message:{}", body.unwrap_or_default()),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_returning_player_gets_the_seat_before_the_history() {
+    let mut h = table("nim", 2);
+    h.join("carol@localhost/c", &format!("{ROOM}/Carol"));
+    say(&mut h, &player(0), "!start");
+    say(&mut h, "carol@localhost/c", "take the big pile!");
+    say(&mut h, &player(0), "good luck");
+    h.send(&format!(
+        "<presence type='unavailable' from='{}' to='{ROOM}/P1'/>",
+        player(1)
+    ));
+    h.advance(10);
+    let out = h.join(&player(1), &format!("{ROOM}/P1"));
+    let seen = outline(&out, &player(1));
+    // One presence of its own, with the hat, then the history as a player sees it (no
+    // spectator chat), the subject, and only then the live welcome.
+    assert_eq!(
+        seen,
+        [
+            "presence:Alice",
+            "presence:Nim",
+            "presence:P0+hat",
+            "presence:Carol",
+            "presence:P1+hat",
+            "history:!game nim",
+            "history:!sit",
+            "history:!sit",
+            "history:!start",
+            "history:good luck",
+            "subject",
+            "message:P1 (B) is back.",
+        ],
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+    // The others see it come back once, with its hat.
+    assert_eq!(
+        outline(&out, "carol@localhost/c")
+            .iter()
+            .filter(|s| s.starts_with("presence:"))
+            .collect::<Vec<_>>(),
+        ["presence:P1+hat"]
+    );
+}
+
+#[test]
+fn standing_up_mid_game_resigns_and_frees_the_seat() {
+    let mut h = table("nim", 2);
+    say(&mut h, &player(0), "!start");
+    let out = say(&mut h, &player(1), "!stand");
+    let told = bodies_to(&out, OWNER).join("\n");
+    assert!(told.starts_with("P1 (B) stands up and resigns."), "{told}");
+    assert!(told.contains("Nim: P0 (A) won — P1 stood up."), "{told}");
+    // Both players lose their hats: the game is over and every seat is free.
+    let presences: Vec<String> = out
+        .iter()
+        .filter(|e| e.name() == "presence" && e.attr("to") == Some(OWNER))
+        .map(canonical)
+        .collect();
+    assert_eq!(presences.len(), 2, "{presences:?}");
+    assert!(presences.iter().all(|p| !p.contains("urn:xmpp:hats:0")));
+    assert!(with_table(&mut h, |t| t.seated() == 0));
+    // P1 may sit again, and a new game needs a second player.
+    let out = say(&mut h, &player(1), "!sit");
+    assert!(bodies_to(&out, OWNER).join("").contains("P1 sits as A"));
+    let out = say(&mut h, &player(1), "!start");
+    assert_eq!(
+        answers(&out, &player(1)),
+        ["Nim needs at least 2 players; 1 seated. Take a seat with !sit (or !sit bot)."]
+    );
 }
 
 #[test]
 fn help_games_rules_board_and_score() {
     let mut h = table("nim", 2);
-    let help = bodies_to(&say(&mut h, &player(0), "!help"), &player(0)).join("");
+    let help = answers(&say(&mut h, &player(0), "!help"), &player(0)).join("");
     assert!(help.contains("sit [SEAT]"));
-    let list = bodies_to(&say(&mut h, &player(0), "!games"), &player(0)).join("");
+    let list = answers(&say(&mut h, &player(0), "!games"), &player(0)).join("");
     assert!(list.contains("checkers — Checkers (2–2 players)"), "{list}");
-    let rules = bodies_to(&say(&mut h, &player(0), "!rules"), &player(0)).join("");
+    let rules = answers(&say(&mut h, &player(0), "!rules"), &player(0)).join("");
     assert!(rules.starts_with("Nim — "), "{rules}");
     say(&mut h, &player(0), "!start");
-    let board = bodies_to(&say(&mut h, &player(1), "!board"), &player(1)).join("");
+    let board = answers(&say(&mut h, &player(1), "!board"), &player(1)).join("");
     assert!(board.contains("pile 3: 5  |||||"), "{board}");
     say(&mut h, &player(0), "!resign");
-    let score = bodies_to(&say(&mut h, &player(1), "!score"), &player(1)).join("");
-    assert_eq!(score, "1 games played; wins: P1 1; draws: 0.");
-    let unknown = bodies_to(&say(&mut h, &player(1), "!dance"), &player(1)).join("");
+    let score = answers(&say(&mut h, &player(1), "!score"), &player(1)).join("");
+    assert_eq!(score, "1 game played; wins: P1 1; 0 draws.");
+    let unknown = answers(&say(&mut h, &player(1), "!dance"), &player(1)).join("");
     assert_eq!(unknown, "Unknown command 'dance'. !help lists them.");
 }
 
@@ -427,7 +681,7 @@ fn spectators_in_a_moderated_game_room_need_the_player_affiliation() {
     ));
     h.join(&player(0), &format!("{ROOM}/P0"));
     let out = whisper(&mut h, &player(0), "!sit");
-    assert!(bodies_to(&out, &player(0))[0].starts_with("Spectators cannot sit"));
+    assert!(answers(&out, &player(0))[0].starts_with("Spectators cannot sit"));
     let out = say(&mut h, &player(0), "!player Alice");
     // A visitor's groupchat is refused (forbidden) and not taken as a command.
     assert_eq!(out.len(), 1);

@@ -25,6 +25,7 @@ use crate::muc::invite::PendingInvitations;
 use crate::muc::liveness::{Restorable, StoredSession};
 use crate::muc::lock::Locked;
 use crate::muc::player::GameRunning;
+use crate::muc::player::HOUSE_DOMAIN;
 use crate::muc::register::{PendingRegistrations, Request};
 use crate::muc::room::{AffiliationEntry, Affiliations, Room, RoomIndex, Roster};
 use crate::muc::room::{InRoom, Nick, OccupantRole, Sessions};
@@ -260,7 +261,13 @@ fn capture_occupants(
                 let Ok((nick, role, sessions)) = occupants.get(*occupant) else {
                     continue;
                 };
-                for s in &sessions.0 {
+                // The room's own occupants (the game's table, the computer) come back with
+                // the game, not from here.
+                for s in sessions
+                    .0
+                    .iter()
+                    .filter(|s| !s.jid.domain().as_str().eq(HOUSE_DOMAIN))
+                {
                     now.insert(
                         s.jid.to_string(),
                         (nick.name().to_owned(), role_name(&role.0).to_owned()),

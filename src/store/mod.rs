@@ -107,8 +107,46 @@ pub struct StoredMessage {
     pub xml: String,
 }
 
-/// One change to the stored state; a batch of them commits in one transaction.
+/// A finished game (the record itself is RON, the engine's to shape).
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub service: String,
+    pub id: i64,
+    pub room: String,
+    pub game: String,
+    pub started_ms: i64,
+    pub ended_ms: i64,
+    pub rated: bool,
+    /// `(bare JID, nick)` by seat; no JID for the computer.
+    pub players: Vec<(Option<String>, String)>,
+    pub record: String,
+}
+
+/// A player's rating in one game.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRating {
+    pub service: String,
+    pub game: String,
+    pub jid: String,
+    pub name: String,
+    pub rating: f64,
+    pub deviation: f64,
+    pub volatility: f64,
+    pub games: i64,
+    pub last_ms: i64,
+}
+
+/// What the game rooms keep service-wide: every rating, the most recent records (oldest
+/// first) and the next record id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredGames {
+    pub ratings: Vec<StoredRating>,
+    pub records: Vec<String>,
+    pub next_id: u64,
+}
+
+/// One change to the stored state; a batch of them commits in one transaction.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     PutRoom {
         jid: String,
@@ -158,6 +196,10 @@ pub enum Change {
     },
     /// Every occupant of every room was told the service stops (§11.2's 332).
     ClearOccupants,
+    /// A finished game, kept for good.
+    PutRecord(StoredRecord),
+    /// A player's new rating in a game.
+    PutRating(StoredRating),
 }
 
 pub struct Store {
@@ -335,6 +377,66 @@ impl Store {
         Ok(rooms)
     }
 
+    /// The game rooms' service-wide state of `service`: every rating and the `recent` latest
+    /// records.
+    pub async fn load_games(
+        &self,
+        service: &str,
+        recent: usize,
+    ) -> Result<StoredGames, StoreError> {
+        let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
+        let ratings = sqlx::query(
+            "SELECT game, jid, name, rating, deviation, volatility, games, last_ms \
+             FROM ratings WHERE service = $1",
+        )
+        .bind(service.to_owned())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(q)?
+        .into_iter()
+        .map(|r| {
+            Ok(StoredRating {
+                service: service.to_owned(),
+                game: r.try_get("game")?,
+                jid: r.try_get("jid")?,
+                name: r.try_get("name")?,
+                rating: r.try_get("rating")?,
+                deviation: r.try_get("deviation")?,
+                volatility: r.try_get("volatility")?,
+                games: r.try_get("games")?,
+                last_ms: r.try_get("last_ms")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(q)?;
+        let mut records: Vec<(i64, String)> = sqlx::query(
+            "SELECT id, record FROM game_records WHERE service = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(service.to_owned())
+        .bind(i64::try_from(recent).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(q)?
+        .into_iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("record")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(q)?;
+        records.reverse();
+        let next_id = sqlx::query("SELECT MAX(id) AS top FROM game_records WHERE service = $1")
+            .bind(service.to_owned())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(q)?
+            .try_get::<Option<i64>, _>("top")
+            .map_err(q)?
+            .map_or(1, |top| top.max(0) as u64 + 1);
+        Ok(StoredGames {
+            ratings,
+            records: records.into_iter().map(|(_, r)| r).collect(),
+            next_id,
+        })
+    }
+
     /// Applies `changes` in one transaction: all or nothing.
     pub async fn apply(&self, changes: &[Change]) -> Result<(), StoreError> {
         let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
@@ -499,6 +601,63 @@ impl Store {
                         .execute(&mut *tx)
                         .await
                         .map_err(q)?;
+                }
+                Change::PutRecord(r) => {
+                    sqlx::query(
+                        "INSERT INTO game_records \
+                         (service, id, room, game, started_ms, ended_ms, rated, record) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         ON CONFLICT (service, id) DO NOTHING",
+                    )
+                    .bind(r.service.clone())
+                    .bind(r.id)
+                    .bind(r.room.clone())
+                    .bind(r.game.clone())
+                    .bind(r.started_ms)
+                    .bind(r.ended_ms)
+                    .bind(i32::from(r.rated))
+                    .bind(r.record.clone())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q)?;
+                    for (seat, (jid, nick)) in r.players.iter().enumerate() {
+                        sqlx::query(
+                            "INSERT INTO game_record_players (service, record, seat, jid, nick) \
+                             VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (service, record, seat) DO NOTHING",
+                        )
+                        .bind(r.service.clone())
+                        .bind(r.id)
+                        .bind(i32::try_from(seat).unwrap_or(i32::MAX))
+                        .bind(jid.clone())
+                        .bind(nick.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                    }
+                }
+                Change::PutRating(r) => {
+                    sqlx::query(
+                        "INSERT INTO ratings \
+                         (service, game, jid, name, rating, deviation, volatility, games, last_ms) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT (service, game, jid) DO UPDATE SET name = excluded.name, \
+                         rating = excluded.rating, deviation = excluded.deviation, \
+                         volatility = excluded.volatility, games = excluded.games, \
+                         last_ms = excluded.last_ms",
+                    )
+                    .bind(r.service.clone())
+                    .bind(r.game.clone())
+                    .bind(r.jid.clone())
+                    .bind(r.name.clone())
+                    .bind(r.rating)
+                    .bind(r.deviation)
+                    .bind(r.volatility)
+                    .bind(r.games)
+                    .bind(r.last_ms)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q)?;
                 }
             }
         }

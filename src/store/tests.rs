@@ -398,7 +398,9 @@ fn a_world_survives_a_restart() {
             assert!(all.contains("affiliation='member'"), "{kind}: {all}");
             // The subject, last set by the game, is the stored one.
             assert!(
-                all.contains("<{jabber:component:accept}subject>Nim: Bob (B) to move.</subject>"),
+                all.contains(
+                    "<{jabber:component:accept}subject>Nim: Bob (B) to move. 1:00 per move.</subject>"
+                ),
                 "{kind}: {all}"
             );
             assert!(all.contains("!game nim"), "{kind}: history lost: {all}");
@@ -421,6 +423,99 @@ fn a_world_survives_a_restart() {
                     && said[0].contains("decline"),
                 "{kind}: {said:?}"
             );
+        }
+    });
+}
+
+/// Finished games and ratings: kept in the store for the whole service, loaded back at start,
+/// and the record ids go on from there. Another service's records stay its own.
+#[test]
+fn records_and_ratings_survive_a_restart() {
+    let rules = || {
+        crate::game::load_dir(
+            std::path::Path::new("rules"),
+            std::path::Path::new("assets"),
+        )
+        .0
+    };
+    let say = |h: &mut Harness, from: &str, body: &str| {
+        h.send(&format!(
+            "<message type='groupchat' from='{from}' to='lobby@conference.localhost'><body>{body}</body></message>"
+        ))
+    };
+    let mut h = Harness::new();
+    crate::play::install(&mut h.engine, rules());
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    h.join("bob@localhost/m", "lobby@conference.localhost/Bob");
+    say(&mut h, "alice@localhost/pc", "!game nim");
+    say(&mut h, "alice@localhost/pc", "!sit");
+    say(&mut h, "bob@localhost/m", "!sit");
+    say(&mut h, "alice@localhost/pc", "!start");
+    say(&mut h, "alice@localhost/pc", "take 2 from 3");
+    say(&mut h, "bob@localhost/m", "!resign");
+    let mut changes = std::mem::take(&mut h.stored);
+    // A record of another service sharing the database.
+    changes.push(Change::PutRecord(StoredRecord {
+        service: "other.example".into(),
+        id: 40,
+        room: "x@other.example".into(),
+        game: "nim".into(),
+        started_ms: 0,
+        ended_ms: 0,
+        rated: false,
+        players: vec![(None, "computer".into())],
+        record: "not ours".into(),
+    }));
+    block(async {
+        for (kind, store, _dir) in stores("games").await {
+            store
+                .apply(&changes)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            let played = store
+                .load_games("conference.localhost", 100)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(played.ratings.len(), 2, "{kind}");
+            assert_eq!(played.records.len(), 1, "{kind}");
+            assert_eq!(played.next_id, 2, "{kind}");
+            let mut again = Harness::new();
+            crate::play::install(&mut again.engine, rules());
+            crate::play::restore_games(&mut again.engine, played);
+            again.create_instant("carol@localhost/c", "lobby@conference.localhost", "Carol");
+            say(&mut again, "carol@localhost/c", "!game nim");
+            let texts = |out: Vec<xmpp_parsers::minidom::Element>| -> String {
+                out.iter()
+                    .filter_map(|e| {
+                        e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
+                            .map(|b| b.text())
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            let top = texts(say(&mut again, "carol@localhost/c", "!top"));
+            assert!(
+                top.contains("1. Alice 1662?\n2. Bob 1338?"),
+                "{kind}: {top}"
+            );
+            let replay = texts(say(&mut again, "carol@localhost/c", "!replay 1 1"));
+            assert!(
+                replay.contains("step 1 of 1: Alice (A) played take 2 from 3."),
+                "{kind}: {replay}"
+            );
+            // The next game is #2.
+            again.join("dave@localhost/d", "lobby@conference.localhost/Dave");
+            say(&mut again, "carol@localhost/c", "!sit");
+            say(&mut again, "dave@localhost/d", "!sit");
+            say(&mut again, "carol@localhost/c", "!start");
+            let end = texts(say(&mut again, "dave@localhost/d", "!resign"));
+            assert!(end.contains("Recorded as game #2"), "{kind}: {end}");
+            let other = store
+                .load_games("other.example", 100)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(other.records, ["not ours"], "{kind}");
+            assert_eq!(other.next_id, 41, "{kind}");
         }
     });
 }

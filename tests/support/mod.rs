@@ -188,6 +188,27 @@ impl Env {
         Env::start_with(kind, &[]).await
     }
 
+    /// Like [`Env::start`], with a palaver configuration file holding `fields` (RON, e.g.
+    /// `seat_grace_secs: 2`); the command line still names the domain, server and secret.
+    pub async fn start_with_config(kind: Kind, fields: &str) -> Env {
+        let server = Server::start(kind);
+        let config = server.dir().join("palaver.ron");
+        std::fs::write(&config, format!("({fields})")).expect("write palaver.ron");
+        let config = config.display().to_string();
+        let palaver = Palaver::start(
+            server.dir(),
+            server.component_port(),
+            &["--config", &config],
+        );
+        let env = Env { palaver, server };
+        assert!(
+            env.palaver.wait_connected(1, Duration::from_secs(15)).await,
+            "palaver did not connect to {}",
+            kind.name()
+        );
+        env
+    }
+
     /// [`Env::start`] with extra command-line arguments for palaver.
     pub async fn start_with(kind: Kind, extra: &[&str]) -> Env {
         let server = Server::start(kind);
@@ -424,6 +445,12 @@ impl Client {
                 Ok(other) => Next::Ended(format!("{other:?}")),
             };
         }
+    }
+
+    /// Forgets what arrived but was not matched yet, so that later expectations only see
+    /// what comes next.
+    pub fn forget_unmatched(&mut self) {
+        self.unmatched.clear();
     }
 
     /// Asserts that nothing `pred` accepts arrives within `wait`.
@@ -671,4 +698,32 @@ pub async fn room_says(client: &mut Client, room: &str, needle: &str) -> String 
         })
         .await;
     message(&s).and_then(body).unwrap_or_default().to_owned()
+}
+
+/// Enters `occupant` (`room@service/nick`) and waits for the own available presence (110).
+pub async fn enter(client: &mut Client, occupant: &str) -> Stanza {
+    client
+        .send_xml(&format!(
+            "<presence to='{occupant}'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+        ))
+        .await;
+    client
+        .expect("own presence", WAIT, |s| {
+            presence_with(s, occupant, &["110"])
+                && presence(s).is_some_and(|p| p.type_ == xmpp_parsers::presence::Type::None)
+        })
+        .await
+}
+
+/// Accepts the default configuration of a room the client just created (an instant room).
+pub async fn unlock(client: &mut Client, room: &str) {
+    client
+        .send_xml(&format!(
+            "<iq type='set' to='{room}' id='instant'><query xmlns='http://jabber.org/protocol/muc#owner'>\
+               <x xmlns='jabber:x:data' type='submit'/></query></iq>"
+        ))
+        .await;
+    client
+        .expect("the room unlocked", WAIT, |s| iq_reply(s, "instant"))
+        .await;
 }

@@ -55,6 +55,8 @@ fn a_wrong_example_is_reported() {
         name: "wrong".into(),
         players: None,
         seed: 0,
+        setup: Vec::new(),
+        to_move: None,
         word: None,
         rolls: Vec::new(),
         moves: vec![
@@ -87,9 +89,9 @@ const GOOD: &str = r#"(
     name: "T",
     description: "d",
     players: (min: 2, max: 2, seats: ["X", "O"]),
-    board: Some((width: 3, height: 3)),
-    moves: [Place()],
-    end: [Line(length: 3), BoardFull],
+    board: Square(3, 3),
+    moves: [Add()],
+    end: [Line(length: 3), Full(Draw)],
 )"#;
 
 #[test]
@@ -101,9 +103,9 @@ fn mistakes_have_file_line_column_and_a_sentence() {
         e.starts_with("bad.ron:4:5: ") && e.contains("colour"),
         "{e}"
     );
-    let wrong_type = GOOD.replace("width: 3", "width: \"three\"");
+    let wrong_type = GOOD.replace("Square(3, 3)", "Square(\"three\", 3)");
     let e = &errors_of(&wrong_type)[0];
-    assert_eq!(e, "bad.ron:6:24: Expected integer.");
+    assert_eq!(e, "bad.ron:6:19: Expected integer.");
     let too_long = GOOD.replace("length: 3", "length: 4");
     assert_eq!(
         errors_of(&too_long),
@@ -111,36 +113,143 @@ fn mistakes_have_file_line_column_and_a_sentence() {
             "bad.ron:8:16: Line: a line of 4 can never fit on a 3x3 board, so this end is unreachable."
         ]
     );
-    let no_board = GOOD.replace("    board: Some((width: 3, height: 3)),\n", "");
+    let no_board = GOOD.replace("    board: Square(3, 3),\n", "");
     let e = errors_of(&no_board);
-    assert_eq!(e.len(), 1, "{e:?}");
     assert!(
-        e[0].starts_with("bad.ron:6:13: Place needs a board"),
+        e.iter()
+            .any(|e| e.starts_with("bad.ron:6:13: Add needs a board")),
         "{e:?}"
-    );
-    let narrow = GOOD
-        .replace("moves: [Place()]", "moves: [Diagonal()]")
-        .replace("height: 3", "height: 2");
-    assert!(
-        errors_of(&narrow)
-            .iter()
-            .any(|e| e.starts_with("bad.ron:7:13: Diagonal moves need a board of at least 3x3")),
-        "{:?}",
-        errors_of(&narrow)
     );
     let seats = GOOD.replace("seats: [\"X\", \"O\"]", "seats: [\"X\"]");
     assert!(errors_of(&seats)[0].contains("one seat name per player"));
     let word = GOOD
-        .replace("moves: [Place()]", "moves: [Place(), Guess]")
+        .replace("moves: [Add()]", "moves: [Add(), Guess]")
         .replace(
             "board:",
-            "word: Some((list: \"words/none.txt\", max_misses: 3)),\n    board:",
+            "word: (list: \"words/none.txt\", max_misses: 3),\n    board:",
         );
     let e = errors_of(&word);
     assert!(
         e.iter().any(|e| e.contains("cannot read the word list")),
         "{e:?}"
     );
+}
+
+#[test]
+fn unknown_fields_are_refused_at_every_depth() {
+    // Inside a move, a piece, an end: typos are mistakes at their place.
+    let typo = GOOD.replace("moves: [Add()]", "moves: [Add(flnk: true)]");
+    let e = errors_of(&typo);
+    assert!(
+        e[0].starts_with("bad.ron:7:17: ") && e[0].contains("flnk"),
+        "{e:?}"
+    );
+    let typo = GOOD.replace("Line(length: 3)", "Line(lenght: 3)");
+    let e = errors_of(&typo);
+    assert!(
+        e[0].starts_with("bad.ron:8:16: ") && e[0].contains("lenght"),
+        "{e:?}"
+    );
+    let nim = r#"(id: "n", name: "N", description: "d",
+    players: (min: 2, max: 2, seats: ["A", "B"]),
+    board: Piles([3]),
+    moves: [Take(maxx: 2)],
+    end: [PilesEmpty(Win)],
+)"#;
+    let e = errors_of(nim);
+    assert!(
+        e[0].starts_with("bad.ron:4:18: ") && e[0].contains("maxx"),
+        "{e:?}"
+    );
+    let piece = GOOD.replace(
+        "moves: [Add()]",
+        "pieces: [(name: \"man\", move: [])],\n    moves: [Add()]",
+    );
+    let e = errors_of(&piece);
+    assert!(
+        e[0].starts_with("bad.ron:7:28: ") && e[0].contains("`move` in `piece`"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn the_issues_bugs_stay_fixed() {
+    // A mistake is never placed inside a comment.
+    let commented = GOOD.replace("(\n    id:", "// length: is explained below\n(\n    id:");
+    let e = errors_of(&commented.replace("length: 3", "length: 4"));
+    assert!(e[0].starts_with("bad.ron:9:16: "), "{e:?}");
+    // Illegal(at: 0) and a Win for a seat that does not play are refused.
+    let at_zero = GOOD.replace(
+        "end: [Line(length: 3), Full(Draw)],",
+        "end: [Line(length: 3), Full(Draw)],\n    examples: [(name: \"e\", moves: [\"a1\"], expect: Illegal(at: 0, reason: \"x\"))],",
+    );
+    let e = errors_of(&at_zero);
+    assert!(
+        e[0].starts_with("bad.ron:9:59: ") && e[0].contains("0 is none of them"),
+        "{e:?}"
+    );
+    let three = GOOD
+        .replace("max: 2, seats: [\"X\", \"O\"]", "max: 3, seats: [\"X\", \"O\", \"Z\"]")
+        .replace(
+            "end: [Line(length: 3), Full(Draw)],",
+            "end: [Line(length: 3), Full(Draw)],\n    examples: [(name: \"e\", moves: [\"a1\"], expect: Win([\"Z\"]))],",
+        );
+    let e = errors_of(&three);
+    assert!(
+        e[0].contains("seat 'Z' does not play in a game of 2"),
+        "{e:?}"
+    );
+    // Word lists stay inside the assets directory.
+    let escape = GOOD
+        .replace("moves: [Add()]", "moves: [Add(), Guess]")
+        .replace(
+            "board:",
+            "word: (list: \"../../etc/hostname\", max_misses: 3),\n    board:",
+        );
+    let e = errors_of(&escape);
+    assert!(
+        e.iter().any(|e| e.contains("inside the assets directory")),
+        "{e:?}"
+    );
+    // Seats that would look alike on the board.
+    let alike = GOOD.replace("seats: [\"X\", \"O\"]", "seats: [\"Xa\", \"Xb\"]");
+    let e = errors_of(&alike);
+    assert!(e.iter().any(|e| e.contains("start alike")), "{e:?}");
+}
+
+#[test]
+fn hex_lines_follow_hexagons_and_flanks_stay_on_them() {
+    let hex_line = GOOD.replace("Square(3, 3)", "Hex(3, 3)");
+    let rules = Arc::new(
+        load_str(Path::new("h.ron"), &hex_line, Path::new("assets"))
+            .unwrap_or_else(|e| panic!("{e:?}")),
+    );
+    // a1 b2 c3 is a square diagonal, not a hexagonal line.
+    let mut m = Match::new(rules.clone(), 2, 1);
+    for mv in ["a1", "a3", "b2", "b3", "c3"] {
+        let seat = m.to_move()[0];
+        m.play(seat, mv).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert!(!m.is_over(), "{}", m.status_line());
+    // a3 b2 c1 is a hexagonal line.
+    let mut m = Match::new(rules, 2, 1);
+    for mv in ["a3", "a1", "b2", "b1", "c1"] {
+        let seat = m.to_move()[0];
+        m.play(seat, mv).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert!(m.status_line().starts_with("X won"), "{}", m.status_line());
+    // Flanking on hexagons: c3 encloses b2 from a1? Not a hexagonal line, so it is refused.
+    let flank = GOOD.replace("Square(3, 3)", "Hex(3, 3)").replace(
+        "moves: [Add()]",
+        "setup: [Put(\"X\", \"a1\"), Put(\"O\", \"b2 b1\")],\n    moves: [Add(flank: true)]",
+    );
+    let rules = Arc::new(
+        load_str(Path::new("f.ron"), &flank, Path::new("assets"))
+            .unwrap_or_else(|e| panic!("{e:?}")),
+    );
+    let mut m = Match::new(rules, 2, 1);
+    let e = m.play(0, "c3").err().map(|e| e.0).unwrap_or_default();
+    assert!(e.contains("encloses none"), "{e}");
 }
 
 #[test]
@@ -208,7 +317,7 @@ fn the_same_seed_replays_the_same_game() {
 fn a_stored_game_restores_and_goes_on() {
     let g = game("connect-four");
     let mut m = Match::new(g.clone(), 2, 7);
-    for mv in ["4", "4", "3"] {
+    for mv in ["d", "d", "c"] {
         let seat = m.to_move()[0];
         m.play(seat, mv).unwrap_or_else(|e| panic!("{e}"));
     }
@@ -216,7 +325,7 @@ fn a_stored_game_restores_and_goes_on() {
     let state: play::State = ron::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
     let mut back = Match::restore(g.clone(), state).unwrap_or_else(|| panic!("restore"));
     assert_eq!(back.render(None), m.render(None));
-    assert!(back.play(1, "3").is_ok());
+    assert!(back.play(1, "c").is_ok());
     assert!(Match::restore(game("nim"), m.state.clone()).is_none());
 }
 

@@ -1,0 +1,154 @@
+//! Captures that follow a move: flanking (turning over enclosed lines), custodial (removing
+//! enclosed enemies), and enclosure (removing groups without liberties; suicide).
+
+use super::board::{NONE, Site};
+use super::play::{Cell, Match, NOBODY};
+use super::spec::Capture;
+
+#[inline]
+fn enemy(c: Cell, seat: usize) -> bool {
+    !c.is_empty() && c.owner != NOBODY && c.owner as usize != seat
+}
+
+#[inline]
+fn own(c: Cell, seat: usize) -> bool {
+    !c.is_empty() && c.owner as usize == seat
+}
+
+/// The enemy sites `seat` would enclose in lines by a piece on `s` (every direction).
+pub fn flips(m: &Match, seat: usize, s: Site) -> Vec<Site> {
+    let b = &m.rules.board;
+    let mut out = Vec::new();
+    for d in 0..8u8 {
+        let start = out.len();
+        let mut t = b.step(s, d);
+        while t != NONE && enemy(m.cell(t), seat) {
+            out.push(t);
+            t = b.step(t, d);
+        }
+        if t == NONE || !own(m.cell(t), seat) {
+            out.truncate(start);
+        }
+    }
+    out
+}
+
+/// Whether a piece on `s` would enclose at least one line.
+pub fn flanks(m: &Match, seat: usize, s: Site) -> bool {
+    let b = &m.rules.board;
+    (0..8u8).any(|d| {
+        let mut t = b.step(s, d);
+        let mut n = 0;
+        while t != NONE && enemy(m.cell(t), seat) {
+            n += 1;
+            t = b.step(t, d);
+        }
+        n > 0 && t != NONE && own(m.cell(t), seat)
+    })
+}
+
+/// Turns over what a flanking placement on `s` encloses.
+pub fn flank(m: &mut Match, seat: usize, s: Site) {
+    for t in flips(m, seat, s) {
+        let c = m.cell(t);
+        m.set(
+            t,
+            Cell {
+                owner: seat as u8,
+                ..c
+            },
+        );
+    }
+}
+
+/// The file's captures after `seat`'s piece landed on `s`; returns how many were taken.
+pub fn after(m: &mut Match, seat: usize, s: Site) -> u16 {
+    let mut taken = 0;
+    let rules = m.rules.clone();
+    for c in &rules.file.captures {
+        match c {
+            Capture::Custodial { length, exact } => taken += custodial(m, seat, s, *length, *exact),
+            Capture::Enclose => taken += enclose(m, seat, s),
+        }
+    }
+    taken
+}
+
+fn custodial(m: &mut Match, seat: usize, s: Site, length: u16, exact: bool) -> u16 {
+    if !own(m.cell(s), seat) {
+        return 0;
+    }
+    let b = m.rules.board.clone();
+    let mut taken = 0;
+    for d in 0..8u8 {
+        let mut line = Vec::new();
+        let mut t = b.step(s, d);
+        while t != NONE && enemy(m.cell(t), seat) && line.len() <= length as usize {
+            line.push(t);
+            t = b.step(t, d);
+        }
+        let n = line.len() as u16;
+        let fits = if exact {
+            n == length
+        } else {
+            n >= 1 && n <= length
+        };
+        if fits && t != NONE && own(m.cell(t), seat) {
+            for x in line {
+                m.set(x, Cell::EMPTY);
+                taken += 1;
+            }
+        }
+    }
+    taken
+}
+
+/// The group of `s` and whether it has a liberty (an empty neighbour).
+pub fn group(m: &Match, s: Site) -> (Vec<Site>, bool) {
+    let b = &m.rules.board;
+    let c = m.cell(s);
+    let mut seen = vec![s];
+    let mut stack = vec![s];
+    let mut free = false;
+    while let Some(x) = stack.pop() {
+        for d in 0..8u8 {
+            let n = b.step(x, d);
+            if n == NONE {
+                continue;
+            }
+            let nc = m.cell(n);
+            if nc.is_empty() {
+                free = true;
+            } else if nc.owner == c.owner && !seen.contains(&n) {
+                seen.push(n);
+                stack.push(n);
+            }
+        }
+    }
+    (seen, free)
+}
+
+/// Removes the enemy groups next to `s` that have no liberty.
+fn enclose(m: &mut Match, seat: usize, s: Site) -> u16 {
+    let b = m.rules.board.clone();
+    let mut taken = 0;
+    for d in 0..8u8 {
+        let n = b.step(s, d);
+        if n == NONE || !enemy(m.cell(n), seat) {
+            continue;
+        }
+        let (stones, free) = group(m, n);
+        if !free {
+            for x in stones {
+                m.set(x, Cell::EMPTY);
+                taken += 1;
+            }
+        }
+    }
+    taken
+}
+
+/// After the captures: a piece on `s` whose group has no liberty was a suicide.
+pub fn suicide(m: &Match, s: Site) -> bool {
+    s != NONE && !m.cell(s).is_empty() && !group(m, s).1
+}

@@ -499,6 +499,15 @@ fn check_move(m: &Move, rules: &RulesFile, c: &mut Checker, of_piece: bool) {
                 check_region(r, rules, c);
             }
         }
+        Move::Only(seat, inner) => {
+            if !rules.players.seats.contains(seat) {
+                c.at(
+                    &format!("Only(\"{seat}\""),
+                    format!("Only: there is no seat '{seat}'."),
+                );
+            }
+            check_move(inner, rules, c, of_piece);
+        }
         Move::Drop { piece: Some(p) } if !piece_named(rules, p) => {
             c.at(
                 &format!("\"{p}\""),

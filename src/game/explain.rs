@@ -66,7 +66,12 @@ fn region_words(r: &Region) -> String {
 /// One sentence for a move rule.
 pub fn move_words(m: &Move) -> String {
     match m {
-        Move::Add { piece, to, flank } => {
+        Move::Add {
+            piece,
+            to,
+            flank,
+            shape,
+        } => {
             let what = if piece.len() > 1 {
                 format!("a {} (say which)", piece.join(" or "))
             } else if let Some(p) = piece.first() {
@@ -74,7 +79,15 @@ pub fn move_words(m: &Move) -> String {
             } else {
                 "a piece".into()
             };
-            let mut s = format!("place {what} on an empty site");
+            let mut s = if shape.is_empty() {
+                format!("place {what} on an empty site")
+            } else {
+                let cover: Vec<String> = shape.iter().map(|(x, y)| format!("({x}, {y})")).collect();
+                format!(
+                    "place {what} covering an empty site and the sites at {} from it",
+                    cover.join(", ")
+                )
+            };
             if let Some(r) = to {
                 s += &format!(" ({})", region_words(r));
             }
@@ -191,6 +204,7 @@ pub fn move_words(m: &Move) -> String {
             )
         }
         Move::Hold => "hold: bank the turn's total and end the turn".into(),
+        Move::Only(seat, m) => format!("{seat} only: {}", move_words(m)),
     }
 }
 
@@ -221,6 +235,7 @@ pub fn syntax(rules: &Rules) -> Vec<String> {
             Move::Guess => "e".into(),
             Move::Roll { .. } => "roll".into(),
             Move::Hold => "hold".into(),
+            Move::Only(..) => continue,
         };
         if !out.contains(&s) {
             out.push(s);

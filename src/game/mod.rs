@@ -70,6 +70,8 @@ pub struct MoveRule {
     pub then: Option<usize>,
     /// Castle: the partner kind.
     pub partner: Option<u8>,
+    /// Only this seat may make it.
+    pub only: Option<usize>,
 }
 
 /// A checked game, ready to play.
@@ -279,6 +281,11 @@ impl Rules {
     }
 
     fn add_rule(&mut self, spec: &Move, kind: Option<u8>) -> usize {
+        if let Move::Only(seat, inner) = spec {
+            let i = self.add_rule(inner, kind);
+            self.moves[i].only = self.seat_index(seat);
+            return i;
+        }
         let seats = self.file.players.seats.len();
         let dir_list: &[Dir] = match spec {
             Move::Step { dirs, .. } | Move::Slide { dirs, .. } | Move::Hop { dirs, .. } => dirs,
@@ -340,6 +347,7 @@ impl Rules {
             offsets,
             then: None,
             partner,
+            only: None,
         });
         if let Move::Step { then: Some(t), .. } | Move::Slide { then: Some(t), .. } = spec {
             let t = self.add_rule(t, kind);

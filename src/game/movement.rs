@@ -49,13 +49,35 @@ fn supply_left(m: &Match, seat: usize, kind: u8) -> bool {
         .is_some_and(|n| *n > 0)
 }
 
+/// The other sites a shaped placement on `s` covers, if they are all on the board.
+pub fn shape_sites(m: &Match, s: Site, shape: &[(i8, i8)]) -> Option<Vec<Site>> {
+    let (x, y) = m.rules.board.coords[s as usize];
+    shape
+        .iter()
+        .map(|(dx, dy)| {
+            m.rules
+                .board
+                .site_at(x as i16 + *dx as i16, y as i16 + *dy as i16)
+        })
+        .collect()
+}
+
 fn seat_rule(m: &Match, seat: usize, r: usize, out: &mut Vec<Action>) {
     let rule = &m.rules.moves[r];
+    if rule.only.is_some_and(|o| o != seat) {
+        return;
+    }
     match &rule.spec {
-        Move::Add { flank, .. } => {
+        Move::Add { flank, shape, .. } => {
             let mask = rule.sites.get(seat).and_then(Option::as_ref);
             for (s, c) in m.state.cells.iter().enumerate() {
                 if !c.is_empty() || mask.is_some_and(|mk| !mk[s]) {
+                    continue;
+                }
+                if !shape.is_empty()
+                    && !shape_sites(m, s as Site, shape)
+                        .is_some_and(|v| v.iter().all(|t| m.cell(*t).is_empty()))
+                {
                     continue;
                 }
                 if *flank && !super::capture::flanks(m, seat, s as Site) {
@@ -132,6 +154,9 @@ fn piece_rule(
 ) {
     let rules = &m.rules;
     let rule = &rules.moves[r];
+    if rule.only.is_some_and(|o| o != seat) {
+        return;
+    }
     let b = &rules.board;
     let dirs = rule.dirs.get(seat).map_or(&[][..], Vec::as_slice);
     let start = out.len();
@@ -380,6 +405,13 @@ pub fn apply(m: &mut Match, rules: &Rules, seat: usize, a: &Action) -> Applied {
             let neutral = rules.kinds.get(a.kind as usize).is_some_and(|k| k.neutral);
             let owner = if neutral { NOBODY } else { seat as u8 };
             m.set(a.to, Cell::piece(owner, a.kind));
+            if let Move::Add { shape, .. } = &rule.spec
+                && let Some(more) = shape_sites(m, a.to, shape)
+            {
+                for t in more {
+                    m.set(t, Cell::piece(owner, a.kind));
+                }
+            }
             if let Some(n) = m
                 .state
                 .supply

@@ -47,6 +47,8 @@ pub fn write(m: &Match, a: &Action) -> String {
             .unwrap_or_else(|| ((a.n as u8) as char).to_string()),
         Move::Roll { .. } => "roll".into(),
         Move::Hold => "hold".into(),
+        // Compiled away: the rule holds the inner move.
+        Move::Only(..) => String::new(),
     }
 }
 
@@ -158,7 +160,10 @@ fn why_not(m: &Match, seat: usize, t: &str, legal: &[Action]) -> String {
         }
     }
     if m.state.part.is_some() {
-        return format!("Finish your move first: one of {}.", sample(m, legal));
+        return format!(
+            "{t} is not a legal second part; finish your move with one of {}.",
+            sample(m, legal)
+        );
     }
     let rules = &m.rules;
     let has = |f: &dyn Fn(&Move) -> bool| rules.seat_moves.iter().any(|r| f(&rules.moves[*r].spec));

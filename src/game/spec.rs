@@ -37,6 +37,9 @@ pub struct RulesFile {
     /// A seat that can capture must.
     #[serde(default)]
     pub must_capture: bool,
+    /// A seat that can still place a piece must (placing phase, then moving).
+    #[serde(default)]
+    pub place_first: bool,
     /// Positions may not repeat: `Ko` (the one before last) or `Superko` (any earlier).
     #[serde(default)]
     pub repetition: Repetition,
@@ -232,6 +235,9 @@ pub enum Move {
         to: Option<Region>,
         #[serde(default)]
         flank: bool,
+        /// More sites covered at once, as offsets from the one named (a domino: `[(0, 1)]`).
+        #[serde(default)]
+        shape: Vec<(i8, i8)>,
     },
     /// Drop a piece into a column (`d`): it falls to the lowest empty site.
     Drop {
@@ -322,6 +328,8 @@ pub enum Move {
     },
     /// Bank the turn's total.
     Hold,
+    /// A move only this seat may make: `Only("fox", Hop(…))`.
+    Only(String, Box<Move>),
 }
 
 fn all_dirs() -> Vec<Dir> {

@@ -22,7 +22,7 @@ fn game(id: &str) -> Arc<Rules> {
 }
 
 #[test]
-fn eleven_games_ship_and_every_example_replays() {
+fn every_game_ships_and_every_example_replays() {
     let games = shipped();
     let ids: Vec<&str> = games.iter().map(|g| g.id()).collect();
     for id in [
@@ -37,6 +37,14 @@ fn eleven_games_ship_and_every_example_replays() {
         "checkers",
         "misere-nim",
         "hex",
+        "misere-tic-tac-toe",
+        "three-mens-morris",
+        "breakthrough",
+        "domineering",
+        "order-and-chaos",
+        "pente",
+        "kalah",
+        "amazons",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }

@@ -46,6 +46,17 @@ pub fn legal(m: &Match, seat: usize) -> Vec<Action> {
     let mut out = Vec::new();
     movement::generate(m, seat, &mut out);
     promotions(m, seat, &mut out);
+    if m.rules.file.place_first {
+        let places = |a: &Action| {
+            matches!(
+                m.rules.moves[a.rule as usize].spec,
+                Move::Add { .. } | Move::Drop { .. }
+            )
+        };
+        if out.iter().any(places) {
+            out.retain(places);
+        }
+    }
     if m.rules.file.must_capture && out.iter().any(|a| a.captures) {
         out.retain(|a| a.captures);
     }

@@ -451,6 +451,7 @@ fn needs_grid(m: &Move) -> Option<&'static str> {
         Move::Step { .. } => Some("Step"),
         Move::Slide { .. } => Some("Slide"),
         Move::Leap { .. } => Some("Leap"),
+        Move::Count { .. } => Some("Count"),
         Move::Hop { .. } => Some("Hop"),
         Move::Castle { .. } => Some("Castle"),
         _ => None,
@@ -568,6 +569,12 @@ fn check_move(m: &Move, rules: &RulesFile, c: &mut Checker, of_piece: bool) {
                     "Leap: give offsets other than (0, 0), e.g. [(1, 2)].".into(),
                 );
             }
+        }
+        Move::Count { .. } if !of_piece => {
+            c.at(
+                "Count",
+                "Count moves a piece: put it in a piece's moves.".into(),
+            );
         }
         Move::Hop { .. } if !of_piece => {
             c.at(

@@ -146,6 +146,10 @@ pub fn move_words(m: &Move) -> String {
             }
             s
         }
+        Move::Count { dirs } => format!(
+            "move {} exactly as many sites as there are pieces on that line, over your own pieces but not the enemy's, capturing an enemy piece it lands on",
+            dir_words(dirs)
+        ),
         Move::Leap { offsets, to } => {
             let o: Vec<String> = offsets.iter().map(|(a, b)| format!("{a},{b}")).collect();
             format!(
@@ -221,7 +225,9 @@ pub fn syntax(rules: &Rules) -> Vec<String> {
             }
             Move::Add { .. } => site.into(),
             Move::Drop { .. } => "c (a column)".into(),
-            Move::Step { .. } | Move::Leap { .. } => "b1-b2 (x to capture: b1xc2)".into(),
+            Move::Step { .. } | Move::Leap { .. } | Move::Count { .. } => {
+                "b1-b2 (x to capture: b1xc2)".into()
+            }
             Move::Slide { put: Some(_), .. } => {
                 "b1-b5/d5 (the piece's move, then where the new piece goes)".into()
             }

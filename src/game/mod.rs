@@ -288,7 +288,10 @@ impl Rules {
         }
         let seats = self.file.players.seats.len();
         let dir_list: &[Dir] = match spec {
-            Move::Step { dirs, .. } | Move::Slide { dirs, .. } | Move::Hop { dirs, .. } => dirs,
+            Move::Step { dirs, .. }
+            | Move::Slide { dirs, .. }
+            | Move::Hop { dirs, .. }
+            | Move::Count { dirs } => dirs,
             _ => &[],
         };
         let dirs: Vec<Vec<u8>> = (0..seats)

@@ -229,6 +229,38 @@ fn piece_rule(
                 }
             }
         }
+        Move::Count { .. } => {
+            for &d in dirs {
+                let mut n = 1;
+                for dd in [d, super::board::opposite(d)] {
+                    let mut s = b.step(from, dd);
+                    while s != NONE {
+                        n += usize::from(!m.cell(s).is_empty());
+                        s = b.step(s, dd);
+                    }
+                }
+                let mut s = from;
+                let mut ok = true;
+                for i in 0..n {
+                    s = b.step(s, d);
+                    if s == NONE {
+                        ok = false;
+                        break;
+                    }
+                    let c = m.cell(s);
+                    let enemy = !c.is_empty() && c.owner as usize != seat;
+                    if i + 1 < n && enemy {
+                        ok = false;
+                        break;
+                    }
+                }
+                if ok && let Some(cap) = lands(m.cell(s), seat, Target::NotOwn) {
+                    let mut a = Action::new(r, from, s);
+                    a.captures = cap;
+                    out.push(a);
+                }
+            }
+        }
         Move::Leap { to, .. } => {
             let (x, y) = b.coords[from as usize];
             for &(dx, dy) in &rule.offsets {
@@ -481,7 +513,7 @@ pub fn apply(m: &mut Match, rules: &Rules, seat: usize, a: &Action) -> Applied {
             done.landed = prev;
             m.set(prev, piece);
         }
-        Move::Step { .. } | Move::Slide { .. } | Move::Leap { .. } => {
+        Move::Step { .. } | Move::Slide { .. } | Move::Leap { .. } | Move::Count { .. } => {
             let mut piece = m.cell(a.from);
             piece.moved = true;
             if !m.cell(a.to).is_empty() {

@@ -27,7 +27,11 @@ pub fn write(m: &Match, a: &Action) -> String {
             ((b'a' + x) as char).to_string()
         }
         Move::Slide { put: Some(_), .. } => name(a.to),
-        Move::Step { .. } | Move::Slide { .. } | Move::Leap { .. } | Move::Castle { .. } => {
+        Move::Step { .. }
+        | Move::Slide { .. }
+        | Move::Leap { .. }
+        | Move::Count { .. }
+        | Move::Castle { .. } => {
             let sep = if a.captures { "x" } else { "-" };
             format!("{}{sep}{}{}", name(a.from), name(a.to), promotion(m, a))
         }

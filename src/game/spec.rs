@@ -277,6 +277,12 @@ pub enum Move {
         #[serde(default)]
         then: Option<Box<Move>>,
     },
+    /// Exactly as many sites as there are pieces (anyone's) on the line it moves along,
+    /// passing its own pieces but not enemies; landing on an enemy captures it (Lines of Action).
+    Count {
+        #[serde(default = "all_dirs")]
+        dirs: Vec<Dir>,
+    },
     /// Jump by fixed offsets (`(1, 2)`: its rotations and reflections too).
     Leap {
         offsets: Vec<(i8, i8)>,

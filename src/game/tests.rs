@@ -45,6 +45,10 @@ fn every_game_ships_and_every_example_replays() {
         "pente",
         "kalah",
         "amazons",
+        "chess",
+        "go",
+        "fox-and-geese",
+        "lines-of-action",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
@@ -417,4 +421,121 @@ fn hexagonal_boards_are_drawn_as_a_rhombus() {
     assert_eq!(lines[1], "      7 r . . . . . . 7");
     assert_eq!(lines[7], "1 . . . . . . . 1");
     assert_eq!(lines[8], "  a b c d e f g");
+}
+
+/// The fields of a small valid file, in order; a guide example replaces its own field.
+const BASE: [(&str, &str); 7] = [
+    ("id", "id: \"t\""),
+    ("name", "name: \"T\""),
+    ("description", "description: \"d\""),
+    (
+        "players",
+        "players: (min: 2, max: 2, seats: [\"X\", \"O\"])",
+    ),
+    ("board", "board: Square(3, 3)"),
+    ("moves", "moves: [Add()]"),
+    ("end", "end: [Line(length: 3), Full(Draw)]"),
+];
+
+/// Whether a one-line example of the guide reads as some construct of the language.
+fn guide_fragment_parses(fragment: &str) -> Result<(), String> {
+    let opts =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let mut tries: Vec<String> = Vec::new();
+    // A field of the file.
+    if let Some((field, _)) = fragment.split_once(':') {
+        let field = field.trim();
+        let mut fields: Vec<String> = BASE
+            .iter()
+            .filter(|(f, _)| *f != field)
+            .map(|(_, v)| (*v).to_owned())
+            .collect();
+        fields.push(fragment.to_owned());
+        tries.push(format!("({})", fields.join(", ")));
+        // A field of a piece, or of an example.
+        tries.push(format!(
+            "(id: \"t\", name: \"T\", description: \"d\", players: (min: 2, max: 2, seats: [\"X\", \"O\"]), board: Square(3, 3), pieces: [(name: \"p\", {fragment})], moves: [Add()], end: [Full(Draw)])"
+        ));
+        for base in [
+            "name: \"e\"",
+            "name: \"e\", moves: []",
+            "name: \"e\", expect: Ongoing",
+            "name: \"e\", moves: [], expect: Ongoing",
+        ] {
+            tries.push(format!(
+                "(id: \"t\", name: \"T\", description: \"d\", players: (min: 2, max: 2, seats: [\"X\", \"O\"]), board: Square(3, 3), moves: [Add()], end: [Full(Draw)], examples: [({base}, {fragment})])"
+            ));
+        }
+    }
+    for t in &tries {
+        if opts.from_str::<spec::RulesFile>(t).is_ok() {
+            return Ok(());
+        }
+    }
+    let as_value = [
+        opts.from_str::<spec::Move>(fragment).is_ok(),
+        opts.from_str::<spec::Move>(&format!("Step({fragment})"))
+            .is_ok(),
+        opts.from_str::<spec::End>(fragment).is_ok(),
+        opts.from_str::<spec::Region>(fragment).is_ok(),
+        opts.from_str::<spec::Setup>(fragment).is_ok(),
+        opts.from_str::<spec::Capture>(fragment).is_ok(),
+        opts.from_str::<spec::PieceSpec>(fragment).is_ok(),
+    ];
+    if as_value.contains(&true) {
+        Ok(())
+    } else {
+        Err(format!("'{fragment}' is not a construct of the language"))
+    }
+}
+
+#[test]
+fn every_example_in_the_guide_is_checked() {
+    let guide = std::fs::read_to_string("rules/README.md").unwrap_or_else(|e| panic!("{e}"));
+    // Whole files: they load and their examples replay.
+    let mut files = 0;
+    for block in guide.split("```ron\n").skip(1) {
+        let text = block.split("```").next().unwrap_or_default();
+        let rules = load_str(Path::new("guide.ron"), text, Path::new("assets"))
+            .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        let failures = run_examples(&Arc::new(rules));
+        assert!(failures.is_empty(), "{failures:?}");
+        files += 1;
+    }
+    assert!(files >= 2);
+    // The reference: the first backticked text of each table row's second column.
+    let mut rows = 0;
+    let mut bad = Vec::new();
+    for line in guide.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = line.split(" | ").collect();
+        let Some(example) = cells.get(1) else {
+            continue;
+        };
+        let Some(code) = example.split('`').nth(1) else {
+            continue;
+        };
+        if code.contains('…') {
+            continue;
+        }
+        rows += 1;
+        if let Err(e) = guide_fragment_parses(code) {
+            bad.push(e);
+        }
+    }
+    assert!(rows > 60, "{rows} examples");
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+#[test]
+fn chess_matches_the_standard_perft_counts() {
+    let chess = game("chess");
+    let start = Match::new(chess.clone(), 2, 1);
+    let counts: Vec<u64> = (1..=4).map(|d| play::perft(&start, d)).collect();
+    assert_eq!(counts, [20, 400, 8_902, 197_281]);
+    let kiwipete = [spec::Setup::Fen(
+        "r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R".into(),
+    )];
+    let m = Match::with_setup(chess, 2, 1, &kiwipete, None);
+    let counts: Vec<u64> = (1..=3).map(|d| play::perft(&m, d)).collect();
+    assert_eq!(counts, [48, 2_039, 97_862]);
 }

@@ -82,7 +82,9 @@ pub fn refusal(m: &Match, seat: usize, a: &Action) -> Option<&'static str> {
     if rules.kinds.iter().any(|k| k.royal) && royal_attacked(&next, seat) {
         return Some("it would leave your king attacked");
     }
-    if rules.file.repetition == Repetition::Superko && next.state.part.is_none() {
+    // A pass leaves the board as it is: repetition forbids only moves that change it.
+    let passes = matches!(rules.moves[a.rule as usize].spec, Move::Pass);
+    if rules.file.repetition == Repetition::Superko && next.state.part.is_none() && !passes {
         next.state.to_move = (seat + 1) % next.state.players.max(1);
         let h = position_hash(&next);
         if m.state.history.contains(&h) {

@@ -246,10 +246,10 @@ fn only_owners_choose_the_game_and_unknown_games_are_named() {
         bodies_to(&out, &player(0)),
         ["Only the room's owners choose its game."]
     );
-    let out = say(&mut h, OWNER, "!game chess");
+    let out = say(&mut h, OWNER, "!game shogi");
     assert_eq!(
         bodies_to(&out, OWNER),
-        ["There is no game 'chess'. !games lists them."]
+        ["There is no game 'shogi'. !games lists them."]
     );
     // The configuration form offers the loaded games and sets the table too.
     let out = h.send(&format!(
@@ -265,7 +265,7 @@ fn only_owners_choose_the_game_and_unknown_games_are_named() {
     );
     let out = h.send(&format!(
         "<iq type='set' id='g' from='{OWNER}' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>\
-           <field var='palaver#roomconfig_game'><value>chess</value></field></x></query></iq>"
+           <field var='palaver#roomconfig_game'><value>shogi</value></field></x></query></iq>"
     ));
     assert!(canonical(&out[0]).contains("}not-acceptable>"));
 }

@@ -34,6 +34,8 @@ pub enum Shape {
     Pits {
         pits: u8,
     },
+    /// Lines between dots: horizontal ones first (row by row), then vertical ones.
+    Dots,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +88,27 @@ impl Board {
                     b.counts.push(*n);
                 }
                 b.neighbours = vec![NONE; piles.len() * 8];
+            }
+            Some(BoardSpec::Dots(w, h)) => {
+                b.shape = Shape::Dots;
+                b.width = *w;
+                b.height = *h;
+                for y in 0..*h {
+                    for x in 0..w.saturating_sub(1) {
+                        b.coords.push((x, y));
+                        b.names
+                            .push(format!("{}-{}", cell_name(x, y), cell_name(x + 1, y)));
+                    }
+                }
+                for y in 0..h.saturating_sub(1) {
+                    for x in 0..*w {
+                        b.coords.push((x, y));
+                        b.names
+                            .push(format!("{}-{}", cell_name(x, y), cell_name(x, y + 1)));
+                    }
+                }
+                b.counts = vec![0; b.coords.len()];
+                b.neighbours = vec![NONE; b.coords.len() * 8];
             }
             Some(BoardSpec::Pits { pits, seeds }) => {
                 b.shape = Shape::Pits { pits: *pits };
@@ -201,10 +224,28 @@ impl Board {
             let (x, y) = parse_cell(&name)?;
             return self.site_at(x as i16, y as i16);
         }
-        self.names
-            .iter()
-            .position(|n| *n == name)
-            .map(|i| i as Site)
+        let found = self.names.iter().position(|n| *n == name);
+        // A line between dots may be named from either end.
+        let reversed = || {
+            let (a, b) = name.split_once('-')?;
+            let back = format!("{b}-{a}");
+            self.names.iter().position(|n| *n == back)
+        };
+        found.or_else(reversed).map(|i| i as Site)
+    }
+
+    /// Dots boards: the number of boxes across and up.
+    pub fn boxes(&self) -> (u8, u8) {
+        (self.width.saturating_sub(1), self.height.saturating_sub(1))
+    }
+
+    /// Dots boards: the four lines of box (x, y): bottom, top, left, right.
+    pub fn box_lines(&self, x: u8, y: u8) -> [Site; 4] {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let hz = |x: usize, y: usize| (y * (w - 1) + x) as Site;
+        let vt = |x: usize, y: usize| (h * (w - 1) + y * w + x) as Site;
+        let (x, y) = (x as usize, y as usize);
+        [hz(x, y), hz(x, y + 1), vt(x, y), vt(x + 1, y)]
     }
 
     pub fn name(&self, s: Site) -> &str {

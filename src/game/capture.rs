@@ -69,6 +69,7 @@ pub fn after(m: &mut Match, seat: usize, s: Site) -> u16 {
         match c {
             Capture::Custodial { length, exact } => taken += custodial(m, seat, s, *length, *exact),
             Capture::Enclose => taken += enclose(m, seat, s),
+            Capture::Claim => {}
         }
     }
     taken
@@ -151,4 +152,26 @@ fn enclose(m: &mut Match, seat: usize, s: Site) -> u16 {
 /// After the captures: a piece on `s` whose group has no liberty was a suicide.
 pub fn suicide(m: &Match, s: Site) -> bool {
     s != NONE && !m.cell(s).is_empty() && !group(m, s).1
+}
+
+/// Dots boards: the boxes beside `line` whose four lines are now drawn go to `seat`; true if
+/// any did.
+pub fn claim(m: &mut Match, seat: usize, line: Site) -> bool {
+    let (bw, bh) = m.rules.board.boxes();
+    let mut any = false;
+    for y in 0..bh {
+        for x in 0..bw {
+            let i = y as usize * bw as usize + x as usize;
+            if m.state.claims.get(i) != Some(&NOBODY) {
+                continue;
+            }
+            let lines = m.rules.board.box_lines(x, y);
+            if lines.contains(&line) && lines.iter().all(|l| !m.cell(*l).is_empty()) {
+                m.state.claims[i] = seat as u8;
+                m.state.scores[seat] += 1;
+                any = true;
+            }
+        }
+    }
+    any
 }

@@ -667,7 +667,14 @@ fn check_moves(rules: &RulesFile, c: &mut Checker) {
     for m in &rules.moves {
         check_move(m, rules, c, false);
     }
-    if !rules.captures.is_empty() && grid(rules).is_none() {
+    if rules.captures.contains(&Capture::Claim) != matches!(rules.board, Some(BoardSpec::Dots(..)))
+    {
+        c.at(
+            "captures",
+            "Claim and a Dots board go together: boxes are claimed on dots.".into(),
+        );
+    }
+    if rules.captures.iter().any(|k| *k != Capture::Claim) && grid(rules).is_none() {
         c.at("captures", "captures need a board of sites.".into());
     }
     for (seat, _) in &rules.bonus {
@@ -729,7 +736,10 @@ fn check_ends(rules: &RulesFile, c: &mut Checker) {
             }
             End::Full(v) | End::Blocked(v) => {
                 check_verdict(v, rules, c);
-                if matches!(e, End::Full(_)) && grid(rules).is_none() {
+                if matches!(e, End::Full(_))
+                    && grid(rules).is_none()
+                    && !matches!(rules.board, Some(BoardSpec::Dots(..)))
+                {
                     c.at("Full", "Full needs a board of sites.".into());
                 }
             }
@@ -860,7 +870,8 @@ fn check_ends(rules: &RulesFile, c: &mut Checker) {
 
 /// Setup entries: seats, kinds and sites must exist. `anchors` place the mistakes (an example).
 fn check_setup(setup: &[Setup], rules: &RulesFile, c: &mut Checker, anchors: &[&str]) {
-    if !setup.is_empty() && grid(rules).is_none() {
+    let dots = matches!(rules.board, Some(BoardSpec::Dots(..)));
+    if !setup.is_empty() && grid(rules).is_none() && !dots {
         c.at_after(
             anchors,
             "setup",

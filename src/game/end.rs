@@ -35,7 +35,9 @@ fn judge_one(m: &mut Match, mover: usize, e: &End) {
                 }
             }
             End::Full(v) => {
-                if m.rules.board.is_grid() && m.state.cells.iter().all(|c| !c.is_empty()) {
+                if matches!(m.rules.board.shape, Shape::Grid { .. } | Shape::Dots)
+                    && m.state.cells.iter().all(|c| !c.is_empty())
+                {
                     decide(m, v, mover, "the board is full".into());
                 }
             }

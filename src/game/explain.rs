@@ -216,7 +216,11 @@ pub fn move_words(m: &Move) -> String {
 pub fn syntax(rules: &Rules) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let b = &rules.board;
-    let site = if b.is_grid() { "b2" } else { "1" };
+    let site = match b.shape {
+        Shape::Dots => "a1-b1",
+        Shape::Grid { .. } => "b2",
+        _ => "1",
+    };
     for r in &rules.moves {
         let s = match &r.spec {
             Move::Add { piece, .. } if piece.len() > 1 => {
@@ -324,6 +328,7 @@ fn capture_words(c: &Capture) -> String {
             let n = if *exact { format!("exactly {length}") } else if *length == 1 { "one".into() } else { format!("up to {length}") };
             format!("enemy pieces ({n} in a line) enclosed between the piece just moved and another of the mover's are captured")
         }
+        Capture::Claim => "a box whose four lines are drawn goes to whoever drew the last one, a point each".into(),
         Capture::Enclose => "enemy groups left without an empty neighbour are captured; a move that leaves its own group without one is refused".into(),
     }
 }
@@ -355,6 +360,10 @@ pub fn explain(rules: &Rules) -> String {
         )),
         Shape::Pits { pits } => lines.push(format!(
             "Pits: two rows of {pits} (a1… on the first seat's side, a2… on the second's), a store at each player's right."
+        )),
+        Shape::Dots => lines.push(format!(
+            "Board: {}x{} dots; a move draws a line between two neighbouring dots, named by them (a1-b1).",
+            b.width, b.height
         )),
         Shape::None => {}
     }
@@ -399,6 +408,9 @@ pub fn explain(rules: &Rules) -> String {
     }
     if f.extra_turn.contains(&Event::InStore) {
         lines.push("A last seed in your own store gives you another turn.".into());
+    }
+    if f.extra_turn.contains(&Event::Claimed) {
+        lines.push("Claiming a box gives you another turn.".into());
     }
     for (seat, b) in &f.bonus {
         lines.push(format!("{seat} gets {b} extra at the count."));

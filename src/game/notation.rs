@@ -112,6 +112,15 @@ pub fn read(m: &Match, seat: usize, text: &str) -> Result<Action, MoveError> {
     if let Some(a) = legal.iter().find(|a| norm(&write(m, a)) == t) {
         return Ok(a.clone());
     }
+    // A site under another of its names (a line named from its other end).
+    if let Some(site) = m.rules.board.site(&t)
+        && let Some(a) = legal.iter().find(|a| {
+            let rule = &m.rules.moves[a.rule as usize];
+            matches!(rule.spec, Move::Add { .. }) && rule.kinds.len() == 1 && a.to == site
+        })
+    {
+        return Ok(a.clone());
+    }
     // Short forms: an option's unique prefix, a whole word guessed, `r`, `h`.
     for a in &legal {
         let rule = &m.rules.moves[a.rule as usize];
@@ -173,7 +182,7 @@ fn why_not(m: &Match, seat: usize, t: &str, legal: &[Action]) -> String {
     let has = |f: &dyn Fn(&Move) -> bool| rules.seat_moves.iter().any(|r| f(&rules.moves[*r].spec));
     // A site.
     if let Some(s) = b.site(t)
-        && (b.is_grid() || has(&|mv| matches!(mv, Move::Sow { .. })))
+        && (b.is_grid() || b.shape == Shape::Dots || has(&|mv| matches!(mv, Move::Sow { .. })))
     {
         if has(&|mv| matches!(mv, Move::Sow { .. })) {
             let c = m.cell(s);

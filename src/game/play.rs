@@ -162,6 +162,9 @@ pub struct State {
     pub(super) part: Option<(u16, Site)>,
     /// A site passed over that may be taken en passant, and the piece that passed.
     pub(super) passed: Option<(Site, Site)>,
+    /// Dots boards: the seat that claimed each box (row by row), or [`NOBODY`].
+    #[serde(default)]
+    pub claims: Vec<u8>,
     /// Position hashes after each move, when the rules look at repetition.
     pub(super) history: Vec<u64>,
     /// Every accepted move: (seat, canonical text).
@@ -251,6 +254,14 @@ impl Match {
             round_wins: vec![0; players],
             part: None,
             passed: None,
+            claims: {
+                let (bw, bh) = rules.board.boxes();
+                if rules.board.shape == super::board::Shape::Dots {
+                    vec![NOBODY; bw as usize * bh as usize]
+                } else {
+                    Vec::new()
+                }
+            },
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: VecDeque::new(),

@@ -81,6 +81,55 @@ fn pits(m: &Match, pits: u8, out: &mut Vec<String>) {
     ));
 }
 
+/// Dots, the lines drawn between them, and each claimed box's owner.
+fn dots(m: &Match, out: &mut Vec<String>) {
+    let b = &m.rules.board;
+    let (w, h) = (b.width, b.height);
+    let (bw, _) = b.boxes();
+    let drawn = |s: u16| !m.cell(s).is_empty();
+    let letters: Vec<String> = (0..w).map(|x| ((b'a' + x) as char).to_string()).collect();
+    let pad = if h >= 10 { "   " } else { "  " };
+    out.push(format!("{pad}{}", letters.join("   ")));
+    for y in (0..h).rev() {
+        let mut line = format!("{:>width$} ", y + 1, width = pad.len() - 1);
+        for x in 0..w {
+            line.push('+');
+            if x + 1 < w {
+                let edge = (y as usize * (w as usize - 1) + x as usize) as u16;
+                line.push_str(if drawn(edge) { "---" } else { "   " });
+            }
+        }
+        out.push(line.trim_end().to_owned());
+        if y > 0 {
+            let mut line = pad.to_owned();
+            for x in 0..w {
+                let edge = if x + 1 < w {
+                    b.box_lines(x, y - 1)[2]
+                } else {
+                    b.box_lines(x - 1, y - 1)[3]
+                };
+                line.push(if drawn(edge) { '|' } else { ' ' });
+                if x + 1 < w {
+                    let owner = m
+                        .state
+                        .claims
+                        .get((y - 1) as usize * bw as usize + x as usize)
+                        .copied()
+                        .unwrap_or(super::play::NOBODY);
+                    let mark = if owner == super::play::NOBODY {
+                        ' '
+                    } else {
+                        m.seat_name(owner as usize).chars().next().unwrap_or('?')
+                    };
+                    line.push_str(&format!(" {mark} "));
+                }
+            }
+            out.push(line.trim_end().to_owned());
+        }
+    }
+    out.push(format!("{pad}{}", letters.join("   ")));
+}
+
 pub fn render(m: &Match, viewer: Option<usize>) -> String {
     let mut out = Vec::new();
     let rules = &m.rules;
@@ -97,6 +146,7 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
             }
         }
         Shape::Pits { pits: p } => pits(m, p, &mut out),
+        Shape::Dots => dots(m, &mut out),
         Shape::None => {}
     }
     let ends = &rules.file.end;

@@ -92,6 +92,9 @@ pub enum BoardSpec {
     Piles(Vec<u16>),
     /// Two rows of `pits` pits with `seeds` each, and a store at each seat's right.
     Pits { pits: u8, seeds: u16 },
+    /// A `width` × `height` grid of dots; the sites are the lines between neighbouring dots
+    /// (`a1-b1`), and the squares they close are boxes.
+    Dots(u8, u8),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -366,6 +369,8 @@ pub enum Capture {
     /// Enemy groups left without an empty neighbour are removed; a move that leaves its own
     /// group so is refused (suicide).
     Enclose,
+    /// A box whose four lines are drawn goes to the mover: a point each (`Dots` boards).
+    Claim,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -381,6 +386,8 @@ pub enum Repetition {
 pub enum Event {
     /// The last seed fell in the mover's store.
     InStore,
+    /// The move claimed a box.
+    Claimed,
 }
 
 /// How pieces are put on the board at the start.

@@ -49,6 +49,7 @@ fn every_game_ships_and_every_example_replays() {
         "go",
         "fox-and-geese",
         "lines-of-action",
+        "dots-and-boxes",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }

@@ -190,7 +190,11 @@ pub fn after_move(
     } else {
         m.state.passes = 0;
     }
-    applied.extra_turn && rules.file.extra_turn.contains(&Event::InStore)
+    let claimed = rules.file.captures.contains(&Capture::Claim)
+        && a.to != NONE
+        && capture::claim(m, seat, a.to);
+    (applied.extra_turn && rules.file.extra_turn.contains(&Event::InStore))
+        || (claimed && rules.file.extra_turn.contains(&Event::Claimed))
 }
 
 impl Match {
@@ -230,6 +234,7 @@ impl super::play::State {
             round_wins: self.round_wins.clone(),
             part: self.part,
             passed: self.passed,
+            claims: self.claims.clone(),
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: Default::default(),

@@ -54,6 +54,8 @@ pub struct Board {
     pub counts: Vec<u16>,
     /// The axes along which lines run (one slot of each opposite pair).
     pub axes: Vec<u8>,
+    /// Sub-board size, when the board is made of sub-boards.
+    pub blocks: Option<(u8, u8)>,
 }
 
 impl Board {
@@ -68,6 +70,7 @@ impl Board {
             at: Vec::new(),
             counts: Vec::new(),
             axes: Vec::new(),
+            blocks: None,
         };
         match spec {
             None => {}
@@ -79,7 +82,11 @@ impl Board {
                 cells,
                 links,
                 mask,
-            }) => b.grid(*width, *height, *cells, *links, mask),
+                blocks,
+            }) => {
+                b.grid(*width, *height, *cells, *links, mask);
+                b.blocks = blocks.filter(|(bw, bh)| *bw > 0 && *bh > 0);
+            }
             Some(BoardSpec::Piles(piles)) => {
                 b.shape = Shape::Piles;
                 for (i, n) in piles.iter().enumerate() {
@@ -232,6 +239,24 @@ impl Board {
             self.names.iter().position(|n| *n == back)
         };
         found.or_else(reversed).map(|i| i as Site)
+    }
+
+    /// Sub-boards across and up.
+    pub fn block_grid(&self) -> (u8, u8) {
+        match self.blocks {
+            Some((bw, bh)) => (self.width.div_ceil(bw), self.height.div_ceil(bh)),
+            None => (0, 0),
+        }
+    }
+
+    /// The sub-board of a site, and the sub-board its place inside names (where it sends).
+    pub fn block_of(&self, s: Site) -> Option<(usize, usize)> {
+        let (bw, bh) = self.blocks?;
+        let (gw, _) = self.block_grid();
+        let (x, y) = *self.coords.get(s as usize)?;
+        let own = (y / bh) as usize * gw as usize + (x / bw) as usize;
+        let sends = (y % bh) as usize * gw as usize + (x % bw) as usize;
+        Some((own, sends))
     }
 
     /// Dots boards: the number of boxes across and up.
@@ -441,6 +466,7 @@ mod tests {
             cells: Cells::Square,
             links: Links::Orthogonal,
             mask,
+            blocks: None,
         }));
         assert_eq!(b.len(), 5);
         assert!(b.site("a1").is_none());

@@ -2,7 +2,7 @@
 //! enclosed enemies), and enclosure (removing groups without liberties; suicide).
 
 use super::board::{NONE, Site};
-use super::play::{Cell, Match, NOBODY};
+use super::play::{Cell, DRAWN, Match, NOBODY};
 use super::spec::Capture;
 
 #[inline]
@@ -70,6 +70,7 @@ pub fn after(m: &mut Match, seat: usize, s: Site) -> u16 {
             Capture::Custodial { length, exact } => taken += custodial(m, seat, s, *length, *exact),
             Capture::Enclose => taken += enclose(m, seat, s),
             Capture::Claim => {}
+            Capture::ClaimBlock { length } => claim_block(m, seat, s, *length),
         }
     }
     taken
@@ -174,4 +175,40 @@ pub fn claim(m: &mut Match, seat: usize, line: Site) -> bool {
         }
     }
     any
+}
+
+/// Boards of sub-boards: a line of `length` through `s` inside its sub-board wins it for
+/// `seat`; a sub-board full without one is won by nobody.
+fn claim_block(m: &mut Match, seat: usize, s: Site, length: u8) {
+    let b = m.rules.board.clone();
+    let Some((own, _)) = b.block_of(s) else {
+        return;
+    };
+    if m.state.claims.get(own) != Some(&NOBODY) || !own_piece(m, seat, s) {
+        return;
+    }
+    let inside = |t: Site| t != NONE && b.block_of(t).is_some_and(|(o, _)| o == own);
+    let line = b.axes.iter().any(|&a| {
+        let mut run = 1;
+        for d in [a, super::board::opposite(a)] {
+            let mut t = b.step(s, d);
+            while inside(t) && own_piece(m, seat, t) {
+                run += 1;
+                t = b.step(t, d);
+            }
+        }
+        run >= length as usize
+    });
+    let full = (0..b.len() as Site)
+        .filter(|t| inside(*t))
+        .all(|t| !m.cell(t).is_empty());
+    if line {
+        m.state.claims[own] = seat as u8;
+    } else if full {
+        m.state.claims[own] = DRAWN;
+    }
+}
+
+fn own_piece(m: &Match, seat: usize, s: Site) -> bool {
+    own(m.cell(s), seat)
 }

@@ -25,9 +25,20 @@ fn judge_one(m: &mut Match, mover: usize, e: &End) {
         match e {
             End::Line {
                 length,
+                blocks: true,
+                verdict,
+                ..
+            } => {
+                if block_line(m, mover, *length) {
+                    decide(m, verdict, mover, format!("{length} sub-boards in a row"));
+                }
+            }
+            End::Line {
+                length,
                 exact,
                 same,
                 verdict,
+                ..
             } => {
                 if let Some(seat) = line(m, mover, *length, *exact, *same) {
                     let what = if *exact { "exactly " } else { "" };
@@ -462,4 +473,32 @@ fn side_empty(m: &mut Match, mover: usize) {
             "a row of pits is empty".into(),
         );
     }
+}
+
+/// A line of `length` sub-boards won by `seat` on the board of sub-boards.
+fn block_line(m: &Match, seat: usize, length: u8) -> bool {
+    let (gw, gh) = m.rules.board.block_grid();
+    let won = |x: i16, y: i16| {
+        x >= 0
+            && y >= 0
+            && x < gw as i16
+            && y < gh as i16
+            && m.state.claims.get(y as usize * gw as usize + x as usize) == Some(&(seat as u8))
+    };
+    for y in 0..gh as i16 {
+        for x in 0..gw as i16 {
+            if !won(x, y) {
+                continue;
+            }
+            for (dx, dy) in [(1, 0), (0, 1), (1, 1), (1, -1)] {
+                let run = (0..length as i16)
+                    .take_while(|i| won(x + dx * i, y + dy * i))
+                    .count();
+                if run >= length as usize {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }

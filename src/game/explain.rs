@@ -282,9 +282,19 @@ fn end_words(e: &End) -> String {
     match e {
         End::Line {
             length,
+            blocks: true,
+            verdict,
+            ..
+        } => format!(
+            "{length} won sub-boards in a row: {}",
+            verdict_words(verdict, "their owner")
+        ),
+        End::Line {
+            length,
             exact,
             same,
             verdict,
+            ..
         } => {
             let of = match same {
                 Same::Owner => "of one seat's pieces",
@@ -328,6 +338,7 @@ fn capture_words(c: &Capture) -> String {
             let n = if *exact { format!("exactly {length}") } else if *length == 1 { "one".into() } else { format!("up to {length}") };
             format!("enemy pieces ({n} in a line) enclosed between the piece just moved and another of the mover's are captured")
         }
+        Capture::ClaimBlock { length } => format!("{length} in a row inside a sub-board wins that sub-board; a won or full sub-board takes no more pieces"),
         Capture::Claim => "a box whose four lines are drawn goes to whoever drew the last one, a point each".into(),
         Capture::Enclose => "enemy groups left without an empty neighbour are captured; a move that leaves its own group without one is refused".into(),
     }
@@ -399,6 +410,9 @@ pub fn explain(rules: &Rules) -> String {
     }
     for c in &f.captures {
         lines.push(format!("Capture: {}.", capture_words(c)));
+    }
+    if f.send {
+        lines.push("Where you play inside a sub-board names the sub-board your opponent must play in next; if that one is won or full, anywhere.".into());
     }
     if f.must_capture {
         lines.push("Capturing is compulsory.".into());

@@ -49,6 +49,23 @@ fn supply_left(m: &Match, seat: usize, kind: u8) -> bool {
         .is_some_and(|n| *n > 0)
 }
 
+/// Boards of sub-boards: which ones may take a piece now (not won, not full, and the one the
+/// last move sent to if that one is open). `None`: no sub-boards.
+fn open_blocks(m: &Match) -> Option<Vec<bool>> {
+    let b = &m.rules.board;
+    b.blocks?;
+    let claims = &m.state.claims;
+    let open: Vec<bool> = claims.iter().map(|c| *c == NOBODY).collect();
+    if m.rules.file.send
+        && let Some(last) = m.state.last_site
+        && let Some((_, sent)) = b.block_of(last)
+        && open.get(sent).copied().unwrap_or(false)
+    {
+        return Some((0..open.len()).map(|i| i == sent).collect());
+    }
+    Some(open)
+}
+
 /// The other sites a shaped placement on `s` covers, if they are all on the board.
 pub fn shape_sites(m: &Match, s: Site, shape: &[(i8, i8)]) -> Option<Vec<Site>> {
     let (x, y) = m.rules.board.coords[s as usize];
@@ -70,8 +87,18 @@ fn seat_rule(m: &Match, seat: usize, r: usize, out: &mut Vec<Action>) {
     match &rule.spec {
         Move::Add { flank, shape, .. } => {
             let mask = rule.sites.get(seat).and_then(Option::as_ref);
+            let blocks = open_blocks(m);
             for (s, c) in m.state.cells.iter().enumerate() {
                 if !c.is_empty() || mask.is_some_and(|mk| !mk[s]) {
+                    continue;
+                }
+                if let Some(open) = &blocks
+                    && !m
+                        .rules
+                        .board
+                        .block_of(s as Site)
+                        .is_some_and(|(b, _)| open[b])
+                {
                     continue;
                 }
                 if !shape.is_empty()

@@ -26,6 +26,8 @@ pub struct Cell {
 }
 
 pub const NOBODY: u8 = u8::MAX;
+/// A sub-board filled without a winner.
+pub const DRAWN: u8 = u8::MAX - 1;
 
 impl Cell {
     pub const EMPTY: Cell = Cell {
@@ -162,9 +164,13 @@ pub struct State {
     pub(super) part: Option<(u16, Site)>,
     /// A site passed over that may be taken en passant, and the piece that passed.
     pub(super) passed: Option<(Site, Site)>,
-    /// Dots boards: the seat that claimed each box (row by row), or [`NOBODY`].
+    /// Dots boards: the seat that claimed each box; boards of sub-boards: the seat that won
+    /// each sub-board ([`DRAWN`] when it filled without a winner); row by row, or [`NOBODY`].
     #[serde(default)]
     pub claims: Vec<u8>,
+    /// Where the last move landed (a sub-board it sends the next seat to).
+    #[serde(default)]
+    pub last_site: Option<Site>,
     /// Position hashes after each move, when the rules look at repetition.
     pub(super) history: Vec<u64>,
     /// Every accepted move: (seat, canonical text).
@@ -255,13 +261,14 @@ impl Match {
             part: None,
             passed: None,
             claims: {
-                let (bw, bh) = rules.board.boxes();
-                if rules.board.shape == super::board::Shape::Dots {
-                    vec![NOBODY; bw as usize * bh as usize]
+                let (bw, bh) = if rules.board.shape == super::board::Shape::Dots {
+                    rules.board.boxes()
                 } else {
-                    Vec::new()
-                }
+                    rules.board.block_grid()
+                };
+                vec![NOBODY; bw as usize * bh as usize]
             },
+            last_site: None,
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: VecDeque::new(),

@@ -149,6 +149,25 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
         Shape::Dots => dots(m, &mut out),
         Shape::None => {}
     }
+    if rules.board.blocks.is_some() {
+        let (gw, gh) = rules.board.block_grid();
+        out.push("sub-boards won (- drawn):".into());
+        for y in (0..gh as usize).rev() {
+            let row: Vec<String> = (0..gw as usize)
+                .map(|x| match m.state.claims.get(y * gw as usize + x).copied() {
+                    Some(super::play::NOBODY) | None => ".".into(),
+                    Some(super::play::DRAWN) => "-".into(),
+                    Some(s) => m
+                        .seat_name(s as usize)
+                        .chars()
+                        .next()
+                        .unwrap_or('?')
+                        .to_string(),
+                })
+                .collect();
+            out.push(format!("  {}", row.join(" ")));
+        }
+    }
     let ends = &rules.file.end;
     if ends.iter().any(|e| matches!(e, End::Captured(_))) {
         let tally: Vec<String> = (0..m.state.players)

@@ -40,6 +40,10 @@ pub struct RulesFile {
     /// A seat that can still place a piece must (placing phase, then moving).
     #[serde(default)]
     pub place_first: bool,
+    /// Where a move lands inside its sub-board names the sub-board the next seat must play in
+    /// (ultimate tic-tac-toe); if that one is closed, anywhere.
+    #[serde(default)]
+    pub send: bool,
     /// Positions may not repeat: `Ko` (the one before last) or `Superko` (any earlier).
     #[serde(default)]
     pub repetition: Repetition,
@@ -87,6 +91,9 @@ pub enum BoardSpec {
         /// Rows from the top; a space is no cell, anything else is one.
         #[serde(default)]
         mask: Vec<String>,
+        /// Sub-boards of this many columns and rows (ultimate tic-tac-toe: `Some((3, 3))`).
+        #[serde(default)]
+        blocks: Option<(u8, u8)>,
     },
     /// Piles of objects, named 1, 2, 3…: `Piles([3, 4, 5])`.
     Piles(Vec<u16>),
@@ -371,6 +378,9 @@ pub enum Capture {
     Enclose,
     /// A box whose four lines are drawn goes to the mover: a point each (`Dots` boards).
     Claim,
+    /// A line of `length` inside a sub-board wins that sub-board for the mover; a full one
+    /// is won by nobody. Won or full sub-boards take no more pieces.
+    ClaimBlock { length: u8 },
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -456,6 +466,9 @@ pub enum End {
         exact: bool,
         #[serde(default)]
         same: Same,
+        /// Count won sub-boards on the board of sub-boards instead of pieces.
+        #[serde(default)]
+        blocks: bool,
         #[serde(default = "win")]
         verdict: Verdict,
     },

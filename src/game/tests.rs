@@ -50,6 +50,7 @@ fn every_game_ships_and_every_example_replays() {
         "fox-and-geese",
         "lines-of-action",
         "dots-and-boxes",
+        "ultimate-tic-tac-toe",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }

@@ -174,6 +174,9 @@ pub fn after_move(
     if applied.landed != NONE && !rules.file.captures.is_empty() {
         taken += capture::after(m, seat, applied.landed);
     }
+    if applied.landed != NONE {
+        m.state.last_site = Some(applied.landed);
+    }
     if let Some(c) = m.state.captured.get_mut(seat) {
         *c = c.saturating_add(taken);
     }
@@ -235,6 +238,7 @@ impl super::play::State {
             part: self.part,
             passed: self.passed,
             claims: self.claims.clone(),
+            last_site: self.last_site,
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: Default::default(),

@@ -346,37 +346,53 @@ fn line(m: &Match, mover: usize, length: u8, exact: bool, same: Same) -> Option<
         if c.is_empty() || (same == Same::Owner && c.owner == NOBODY) {
             continue;
         }
-        let matches = |t: Site| {
-            let o = m.cell(t);
-            !o.is_empty()
-                && match same {
-                    Same::Owner => o.owner == c.owner,
-                    Same::Kind => o.kind == c.kind,
-                }
+        let kinds = &m.rules.kinds;
+        // Trait lines: one test per trait of the piece placed.
+        let tests: Vec<Option<&String>> = if same == Same::Trait {
+            kinds
+                .get(c.kind as usize)
+                .map_or(Vec::new(), |k| k.traits.iter().map(Some).collect())
+        } else {
+            vec![None]
         };
-        for &a in &b.axes {
-            let mut run = 1;
-            for d in [a, opposite(a)] {
-                let mut t = b.step(s, d);
-                while t != NONE && matches(t) {
-                    run += 1;
-                    t = b.step(t, d);
-                }
-            }
-            let ok = if exact {
-                run == length as usize
-            } else {
-                run >= length as usize
+        for t in tests {
+            let matches = |x: Site| {
+                let o = m.cell(x);
+                !o.is_empty()
+                    && match same {
+                        Same::Owner => o.owner == c.owner,
+                        Same::Kind => o.kind == c.kind,
+                        Same::Trait => t.is_some_and(|t| {
+                            kinds
+                                .get(o.kind as usize)
+                                .is_some_and(|k| k.traits.contains(t))
+                        }),
+                    }
             };
-            if ok {
-                let seat = match same {
-                    Same::Owner => c.owner as usize,
-                    Same::Kind => mover,
-                };
-                if seat == mover {
-                    return Some(mover);
+            for &a in &b.axes {
+                let mut run = 1;
+                for d in [a, opposite(a)] {
+                    let mut x = b.step(s, d);
+                    while x != NONE && matches(x) {
+                        run += 1;
+                        x = b.step(x, d);
+                    }
                 }
-                found = found.or(Some(seat));
+                let ok = if exact {
+                    run == length as usize
+                } else {
+                    run >= length as usize
+                };
+                if ok {
+                    let seat = match same {
+                        Same::Owner => c.owner as usize,
+                        Same::Kind | Same::Trait => mover,
+                    };
+                    if seat == mover {
+                        return Some(mover);
+                    }
+                    found = found.or(Some(seat));
+                }
             }
         }
     }

@@ -71,6 +71,8 @@ pub fn move_words(m: &Move) -> String {
             to,
             flank,
             shape,
+            given,
+            then,
         } => {
             let what = if piece.len() > 1 {
                 format!("a {} (say which)", piece.join(" or "))
@@ -93,6 +95,12 @@ pub fn move_words(m: &Move) -> String {
             }
             if *flank {
                 s += " where it encloses a line of enemy pieces between it and one of yours; they turn to your side";
+            }
+            if *given {
+                s = "place the piece you were given on an empty site".into();
+            }
+            if let Some(t) = then {
+                s += &format!(", then {}", move_words(t));
             }
             s
         }
@@ -196,6 +204,10 @@ pub fn move_words(m: &Move) -> String {
             None => format!("take {min} or more from one pile"),
         },
         Move::Pass => "pass".into(),
+        Move::Give => {
+            "give your opponent the piece it must place next (from the pieces not yet played)"
+                .into()
+        }
         Move::Choose { options, .. } => {
             format!("choose one of {} (in private)", options.join(", "))
         }
@@ -241,6 +253,10 @@ pub fn syntax(rules: &Rules) -> Vec<String> {
             Move::Sow { .. } => "c1 (a pit of your row)".into(),
             Move::Take { .. } => "take 2 from 1".into(),
             Move::Pass => "pass".into(),
+            Move::Give => {
+                let k = r.kinds.first().map_or('?', |k| rules.mark(*k, 0));
+                format!("give {k}")
+            }
             Move::Choose { options, .. } => options.first().cloned().unwrap_or_default(),
             Move::Guess => "e".into(),
             Move::Roll { .. } => "roll".into(),
@@ -299,6 +315,7 @@ fn end_words(e: &End) -> String {
             let of = match same {
                 Same::Owner => "of one seat's pieces",
                 Same::Kind => "of the same kind (whoever placed them)",
+                Same::Trait => "pieces sharing a trait (whoever placed them)",
             };
             let n = if *exact { format!("exactly {length}") } else { format!("{length}") };
             format!("{n} {of} in a row (across, up or diagonally): {}", verdict_words(verdict, "its owner"))
@@ -388,6 +405,9 @@ pub fn explain(rules: &Rules) -> String {
         }
         let marks: String = k.marks.iter().collect();
         let mut s = format!("{} ({marks})", k.name);
+        if !k.traits.is_empty() {
+            s += &format!(": {}", k.traits.join(", "));
+        }
         if k.royal {
             s += ", royal: it may not be left attacked";
         }

@@ -51,6 +51,7 @@ pub struct Kind {
     pub progress: bool,
     pub supply: Option<u16>,
     pub neutral: bool,
+    pub traits: Vec<String>,
 }
 
 /// A move rule, compiled: its spec, the kind it belongs to, its directions per seat.
@@ -202,6 +203,7 @@ impl Rules {
                 progress: false,
                 supply: None,
                 neutral: false,
+                traits: Vec::new(),
             }]
         } else {
             file.pieces
@@ -233,6 +235,7 @@ impl Rules {
                     progress: p.progress,
                     supply: p.supply,
                     neutral: p.neutral,
+                    traits: p.traits.clone(),
                 })
                 .collect()
         };
@@ -317,6 +320,13 @@ impl Rules {
             Move::Add { piece, .. } => piece.iter().filter_map(|n| self.kind(n)).collect(),
             Move::Drop { piece } => vec![piece.as_deref().and_then(|n| self.kind(n)).unwrap_or(0)],
             Move::Slide { put: Some(n), .. } => self.kind(n).into_iter().collect(),
+            Move::Give => self
+                .kinds
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.neutral)
+                .map(|(i, _)| i as u8)
+                .collect(),
             _ => Vec::new(),
         };
         let offsets = match spec {
@@ -352,7 +362,10 @@ impl Rules {
             partner,
             only: None,
         });
-        if let Move::Step { then: Some(t), .. } | Move::Slide { then: Some(t), .. } = spec {
+        if let Move::Step { then: Some(t), .. }
+        | Move::Slide { then: Some(t), .. }
+        | Move::Add { then: Some(t), .. } = spec
+        {
             let t = self.add_rule(t, kind);
             self.moves[index].then = Some(t);
         }

@@ -11,7 +11,11 @@ use super::spec::{Move, Over, Target};
 pub fn generate(m: &Match, seat: usize, out: &mut Vec<Action>) {
     let rules = &m.rules;
     if let Some((rule, from)) = m.state.part {
-        piece_rule(m, seat, rule as usize, from, false, out);
+        if rules.moves[rule as usize].kind.is_none() {
+            seat_rule(m, seat, rule as usize, out);
+        } else {
+            piece_rule(m, seat, rule as usize, from, false, out);
+        }
         return;
     }
     for &r in &rules.seat_moves {
@@ -85,7 +89,30 @@ fn seat_rule(m: &Match, seat: usize, r: usize, out: &mut Vec<Action>) {
         return;
     }
     match &rule.spec {
-        Move::Add { flank, shape, .. } => {
+        Move::Give => {
+            // At the start of a turn only when nothing was given (the first move).
+            if m.state.part.is_none() && m.state.given.is_some() {
+                return;
+            }
+            for &k in &rule.kinds {
+                if supply_left(m, seat, k) && m.state.given != Some(k) {
+                    let mut a = Action::new(r, NONE, NONE);
+                    a.kind = k;
+                    out.push(a);
+                }
+            }
+        }
+        Move::Add {
+            flank,
+            shape,
+            given,
+            ..
+        } => {
+            let kinds: Vec<u8> = match (given, m.state.given) {
+                (false, _) => rule.kinds.clone(),
+                (true, Some(k)) => vec![k],
+                (true, None) => return,
+            };
             let mask = rule.sites.get(seat).and_then(Option::as_ref);
             let blocks = open_blocks(m);
             for (s, c) in m.state.cells.iter().enumerate() {
@@ -110,7 +137,7 @@ fn seat_rule(m: &Match, seat: usize, r: usize, out: &mut Vec<Action>) {
                 if *flank && !super::capture::flanks(m, seat, s as Site) {
                     continue;
                 }
-                for &k in &rule.kinds {
+                for &k in &kinds {
                     if supply_left(m, seat, k) {
                         let mut a = Action::new(r, NONE, s as Site);
                         a.kind = k;
@@ -464,6 +491,9 @@ pub fn apply(m: &mut Match, rules: &Rules, seat: usize, a: &Action) -> Applied {
             let neutral = rules.kinds.get(a.kind as usize).is_some_and(|k| k.neutral);
             let owner = if neutral { NOBODY } else { seat as u8 };
             m.set(a.to, Cell::piece(owner, a.kind));
+            if let Move::Add { given: true, .. } = rule.spec {
+                m.state.given = None;
+            }
             if let Move::Add { shape, .. } = &rule.spec
                 && let Some(more) = shape_sites(m, a.to, shape)
             {
@@ -471,14 +501,22 @@ pub fn apply(m: &mut Match, rules: &Rules, seat: usize, a: &Action) -> Applied {
                     m.set(t, Cell::piece(owner, a.kind));
                 }
             }
-            if let Some(n) = m
-                .state
-                .supply
-                .get_mut(seat)
-                .and_then(|s| s.get_mut(a.kind as usize))
-                && *n != u16::MAX
-            {
-                *n = n.saturating_sub(1);
+            // Neutral pieces come from one shared pool.
+            let seats: Vec<usize> = if neutral {
+                (0..m.state.players).collect()
+            } else {
+                vec![seat]
+            };
+            for s in seats {
+                if let Some(n) = m
+                    .state
+                    .supply
+                    .get_mut(s)
+                    .and_then(|v| v.get_mut(a.kind as usize))
+                    && *n != u16::MAX
+                {
+                    *n = n.saturating_sub(1);
+                }
             }
         }
         Move::Take { .. } => {
@@ -489,6 +527,10 @@ pub fn apply(m: &mut Match, rules: &Rules, seat: usize, a: &Action) -> Applied {
             }
         }
         Move::Pass => done.landed = NONE,
+        Move::Give => {
+            m.state.given = Some(a.kind);
+            done.landed = NONE;
+        }
         Move::Sow { capture_opposite } => {
             done.extra_turn = sow(m, seat, a.from, *capture_opposite);
             done.landed = NONE;

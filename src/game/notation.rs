@@ -15,8 +15,9 @@ pub fn write(m: &Match, a: &Action) -> String {
     let rule = &rules.moves[a.rule as usize];
     let name = |s| b.name(s).to_owned();
     match &rule.spec {
-        Move::Add { .. } => {
-            if rule.kinds.len() > 1 {
+        Move::Give => format!("give {}", kind_word(m, a.kind)),
+        Move::Add { given, .. } => {
+            if rule.kinds.len() > 1 && !given {
                 format!("{} {}", kind_word(m, a.kind), name(a.to))
             } else {
                 name(a.to)
@@ -336,6 +337,7 @@ fn looks_like_one(m: &Match, text: &str) -> bool {
     for mv in &all {
         let ok = match mv {
             Move::Pass => t == "pass",
+            Move::Give => t.starts_with("give "),
             Move::Roll { .. } => t == "roll" || t == "r",
             Move::Hold => t == "hold" || t == "h",
             Move::Choose { options, .. } => {

@@ -171,6 +171,9 @@ pub struct State {
     /// Where the last move landed (a sub-board it sends the next seat to).
     #[serde(default)]
     pub last_site: Option<Site>,
+    /// The piece the last seat gave the next one to place.
+    #[serde(default)]
+    pub given: Option<u8>,
     /// Position hashes after each move, when the rules look at repetition.
     pub(super) history: Vec<u64>,
     /// Every accepted move: (seat, canonical text).
@@ -269,6 +272,7 @@ impl Match {
                 vec![NOBODY; bw as usize * bh as usize]
             },
             last_site: None,
+            given: None,
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: VecDeque::new(),

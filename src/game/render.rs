@@ -168,6 +168,15 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
             out.push(format!("  {}", row.join(" ")));
         }
     }
+    if let Some(k) = m.state.given
+        && let Some(kind) = rules.kinds.get(k as usize)
+    {
+        out.push(format!(
+            "to place: {} ({})",
+            rules.mark(k, 0),
+            kind.traits.join(", ")
+        ));
+    }
     let ends = &rules.file.end;
     if ends.iter().any(|e| matches!(e, End::Captured(_))) {
         let tally: Vec<String> = (0..m.state.players)

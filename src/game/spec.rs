@@ -200,9 +200,13 @@ pub struct PieceSpec {
     /// How many each seat has to place (`None`: as many as needed).
     #[serde(default)]
     pub supply: Option<u16>,
-    /// Owned by nobody (an arrow, a neutral stone).
+    /// Owned by nobody (an arrow, a neutral stone); neutral pieces with a supply come from
+    /// one pool shared by all seats.
     #[serde(default)]
     pub neutral: bool,
+    /// Attributes a line may share (`Line(same: Trait)`): `["tall", "dark"]`.
+    #[serde(default)]
+    pub traits: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -248,7 +252,15 @@ pub enum Move {
         /// More sites covered at once, as offsets from the one named (a domino: `[(0, 1)]`).
         #[serde(default)]
         shape: Vec<(i8, i8)>,
+        /// Only the piece the previous seat gave (`Give`).
+        #[serde(default)]
+        given: bool,
+        /// A second part of the same turn.
+        #[serde(default)]
+        then: Option<Box<Move>>,
     },
+    /// Choose the neutral piece the next seat must place (`give A`).
+    Give,
     /// Drop a piece into a column (`d`): it falls to the lowest empty site.
     Drop {
         #[serde(default)]
@@ -521,6 +533,8 @@ pub enum Same {
     #[default]
     Owner,
     Kind,
+    /// Pieces that all share at least one trait.
+    Trait,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -51,6 +51,7 @@ fn every_game_ships_and_every_example_replays() {
         "lines-of-action",
         "dots-and-boxes",
         "ultimate-tic-tac-toe",
+        "quarto",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }

@@ -239,6 +239,7 @@ impl super::play::State {
             passed: self.passed,
             claims: self.claims.clone(),
             last_site: self.last_site,
+            given: self.given,
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: Default::default(),

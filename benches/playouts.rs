@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use palaver::game::bot::playout;
-use palaver::game::play::perft;
+use palaver::game::examples::perft;
 use palaver::game::rng::Rng;
 use palaver::game::spec::{Expect, Setup};
 use palaver::game::{Match, load_dir};

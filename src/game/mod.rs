@@ -12,7 +12,9 @@ pub mod chance;
 pub mod check;
 pub mod cli;
 pub mod end;
+pub mod examples;
 pub mod explain;
+pub mod locate;
 pub mod movement;
 pub mod notation;
 pub mod play;
@@ -479,7 +481,7 @@ pub fn run_examples(rules: &Arc<Rules>) -> Vec<ExampleFailure> {
         .examples
         .iter()
         .filter_map(|ex| {
-            play::run_example(rules, ex)
+            examples::run_example(rules, ex)
                 .err()
                 .map(|problem| ExampleFailure {
                     name: ex.name.clone(),

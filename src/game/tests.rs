@@ -533,12 +533,12 @@ fn every_example_in_the_guide_is_checked() {
 fn chess_matches_the_standard_perft_counts() {
     let chess = game("chess");
     let start = Match::new(chess.clone(), 2, 1);
-    let counts: Vec<u64> = (1..=4).map(|d| play::perft(&start, d)).collect();
+    let counts: Vec<u64> = (1..=4).map(|d| examples::perft(&start, d)).collect();
     assert_eq!(counts, [20, 400, 8_902, 197_281]);
     let kiwipete = [spec::Setup::Fen(
         "r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R".into(),
     )];
     let m = Match::with_setup(chess, 2, 1, &kiwipete, None);
-    let counts: Vec<u64> = (1..=3).map(|d| play::perft(&m, d)).collect();
+    let counts: Vec<u64> = (1..=3).map(|d| examples::perft(&m, d)).collect();
     assert_eq!(counts, [48, 2_039, 97_862]);
 }

@@ -80,7 +80,8 @@ fn custodial(m: &mut Match, seat: usize, s: Site, length: u16, exact: bool) -> u
     if !own(m.cell(s), seat) {
         return 0;
     }
-    let b = m.rules.board.clone();
+    let rules = m.rules.clone();
+    let b = &rules.board;
     let mut taken = 0;
     for d in 0..8u8 {
         let mut line = Vec::new();
@@ -132,7 +133,8 @@ pub fn group(m: &Match, s: Site) -> (Vec<Site>, bool) {
 
 /// Removes the enemy groups next to `s` that have no liberty.
 fn enclose(m: &mut Match, seat: usize, s: Site) -> u16 {
-    let b = m.rules.board.clone();
+    let rules = m.rules.clone();
+    let b = &rules.board;
     let mut taken = 0;
     for d in 0..8u8 {
         let n = b.step(s, d);
@@ -180,7 +182,8 @@ pub fn claim(m: &mut Match, seat: usize, line: Site) -> bool {
 /// Boards of sub-boards: a line of `length` through `s` inside its sub-board wins it for
 /// `seat`; a sub-board full without one is won by nobody.
 fn claim_block(m: &mut Match, seat: usize, s: Site, length: u8) {
-    let b = m.rules.board.clone();
+    let rules = m.rules.clone();
+    let b = &rules.board;
     let Some((own, _)) = b.block_of(s) else {
         return;
     };

@@ -25,6 +25,18 @@ pub fn generate(m: &Match, _seat: usize, r: usize, out: &mut Vec<Action>) {
                 }
             }
         }
+        Move::Crack => {
+            let Some(spec) = &m.rules.file.code else {
+                return;
+            };
+            let n = spec.symbols.chars().count() as u32;
+            let total = n.saturating_pow(u32::from(spec.length));
+            for i in 0..total.min(MAX_CODES) {
+                let mut a = Action::new(r, NONE, NONE);
+                a.n = i as u16;
+                out.push(a);
+            }
+        }
         Move::Roll { .. } => out.push(Action::new(r, NONE, NONE)),
         Move::Hold if m.state.turn_total > 0 => out.push(Action::new(r, NONE, NONE)),
         _ => {}
@@ -63,6 +75,17 @@ pub fn apply(m: &mut Match, seat: usize, a: &Action, events: &mut Vec<String>) -
                 m.state.misses += 1;
                 events.push(format!("'{guess}' is not the word."));
             }
+            true
+        }
+        Move::Crack => {
+            let rules = m.rules.clone();
+            let guess = code_of(&rules, a.n);
+            let (black, white) = pegs(&m.state.code, &guess);
+            events.push(format!(
+                "{}: {black} in the right place, {white} right but misplaced.",
+                code_text(&rules, &guess)
+            ));
+            m.state.cracks.push((guess, black, white));
             true
         }
         Move::Roll { bust } => {
@@ -141,6 +164,89 @@ fn resolve_round(m: &mut Match, beats: &[(String, String)], events: &mut Vec<Str
         shown.join(", ")
     ));
     m.state.pending = vec![None; n];
+}
+
+/// Codes enumerated as legal moves at most (6 symbols, 4 places: 1,296).
+pub const MAX_CODES: u32 = 4_096;
+
+/// The code numbered `n` (base: the number of symbols, first place most significant).
+pub fn code_of(rules: &super::Rules, n: u16) -> Vec<u8> {
+    let Some(spec) = &rules.file.code else {
+        return Vec::new();
+    };
+    let base = spec.symbols.chars().count().max(1) as u32;
+    let mut n = u32::from(n);
+    let mut out = vec![0u8; spec.length as usize];
+    for slot in out.iter_mut().rev() {
+        *slot = (n % base) as u8;
+        n /= base;
+    }
+    out
+}
+
+/// A code as typed (`RGBY`), any case.
+pub fn read_code(rules: &super::Rules, text: &str) -> Option<Vec<u8>> {
+    let spec = rules.file.code.as_ref()?;
+    let symbols: Vec<char> = spec.symbols.to_lowercase().chars().collect();
+    let code: Option<Vec<u8>> = text
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| symbols.iter().position(|s| *s == c).map(|i| i as u8))
+        .collect();
+    code.filter(|c| c.len() == spec.length as usize)
+}
+
+pub fn code_text(rules: &super::Rules, code: &[u8]) -> String {
+    let symbols: Vec<char> = rules
+        .file
+        .code
+        .as_ref()
+        .map_or(Vec::new(), |c| c.symbols.chars().collect());
+    code.iter()
+        .map(|i| symbols.get(*i as usize).copied().unwrap_or('?'))
+        .collect()
+}
+
+/// Black pegs (right symbol, right place) and white pegs (right symbol, wrong place).
+pub fn pegs(secret: &[u8], guess: &[u8]) -> (u8, u8) {
+    let black = secret.iter().zip(guess).filter(|(a, b)| a == b).count();
+    let mut symbols: Vec<u8> = secret.to_vec();
+    symbols.sort_unstable();
+    symbols.dedup();
+    let common: usize = symbols
+        .iter()
+        .map(|s| {
+            let a = secret.iter().filter(|x| *x == s).count();
+            let b = guess.iter().filter(|x| *x == s).count();
+            a.min(b)
+        })
+        .sum();
+    (black as u8, common.saturating_sub(black) as u8)
+}
+
+/// `Cracked`: the last guess was the code (every guesser wins), or no guess is left.
+pub fn cracked(m: &mut Match) {
+    let Some(spec) = m.rules.file.code.clone() else {
+        return;
+    };
+    let solved = m
+        .state
+        .cracks
+        .last()
+        .is_some_and(|(_, black, _)| *black as usize == spec.length as usize);
+    let code = code_text(&m.rules, &m.state.code);
+    if solved {
+        let n = m.state.cracks.len();
+        m.finish(Outcome::Win {
+            seats: (0..m.state.players).collect(),
+            reason: format!("cracked the code {code} in {n}"),
+        });
+    } else if m.state.cracks.len() as u32 >= spec.max_guesses {
+        m.finish(Outcome::Nobody {
+            reason: format!("the code was {code}"),
+        });
+    }
 }
 
 /// `Rounds(count)`: after the last round, most rounds won wins.
@@ -229,6 +335,25 @@ pub fn determinize(m: &Match, seat: usize, rng: &mut Rng) -> Match {
             .collect();
         if !fits.is_empty() {
             d.state.word = fits[rng.below(fits.len())].clone();
+        }
+    }
+    if !m.state.code.is_empty() {
+        // Any code that would have given the same replies.
+        let rules = m.rules.clone();
+        let total = rules.file.code.as_ref().map_or(0, |c| {
+            (c.symbols.chars().count() as u32).saturating_pow(u32::from(c.length))
+        });
+        let fits: Vec<Vec<u8>> = (0..total.min(MAX_CODES))
+            .map(|n| code_of(&rules, n as u16))
+            .filter(|c| {
+                m.state
+                    .cracks
+                    .iter()
+                    .all(|(g, b, w)| pegs(c, g) == (*b, *w))
+            })
+            .collect();
+        if !fits.is_empty() {
+            d.state.code = fits[rng.below(fits.len())].clone();
         }
     }
     d.state.rng = Rng::new(rng.next_u64());

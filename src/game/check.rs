@@ -473,6 +473,41 @@ fn check_move(m: &Move, rules: &RulesFile, c: &mut Checker, of_piece: bool) {
                 }
             }
         }
+        Move::Crack => match &rules.code {
+            None => c.at(
+                "Crack",
+                "Crack needs a code: add code: (length: 4, symbols: \"RGBYOP\", max_guesses: 10)."
+                    .into(),
+            ),
+            Some(code) => {
+                let n = code.symbols.chars().count();
+                let distinct: BTreeSet<char> = code.symbols.to_lowercase().chars().collect();
+                if n < 2 || distinct.len() != n || code.length == 0 {
+                    c.at(
+                        "symbols",
+                        "code: give at least two different symbols and a length of at least 1."
+                            .into(),
+                    );
+                } else if (n as u32).saturating_pow(u32::from(code.length))
+                    > super::chance::MAX_CODES
+                {
+                    c.at(
+                        "length",
+                        format!(
+                            "code: {n} symbols in {} places make more than {} codes.",
+                            code.length,
+                            super::chance::MAX_CODES
+                        ),
+                    );
+                }
+                if code.max_guesses == 0 {
+                    c.at(
+                        "max_guesses",
+                        "code: max_guesses must be more than 0.".into(),
+                    );
+                }
+            }
+        },
         Move::Guess if rules.word.is_none() => {
             c.at(
                 "Guess",
@@ -607,6 +642,14 @@ fn check_ends(rules: &RulesFile, c: &mut Checker) {
                 }
                 if *n == 0 {
                     c.at("Rounds", "Rounds: the count must be more than 0.".into());
+                }
+            }
+            End::Cracked => {
+                if !has(&|m| matches!(m, Move::Crack)) {
+                    c.at(
+                        "Cracked",
+                        "Cracked is unreachable without Crack moves.".into(),
+                    );
                 }
             }
             End::Word => {

@@ -146,6 +146,7 @@ fn judge_one(m: &mut Match, mover: usize, e: &End) {
             End::SideEmpty => side_empty(m, mover),
             End::Rounds(n) => chance::rounds_over(m, *n),
             End::Word => chance::word_over(m),
+            End::Cracked => chance::cracked(m),
             End::NoMove(_) | End::Checkmate | End::Blocked(_) => {}
         }
     }

@@ -48,6 +48,11 @@ pub fn run_example(rules: &Arc<Rules>, ex: &Example) -> Result<(), String> {
     if let Some(word) = &ex.word {
         m.set_word(word);
     }
+    if let Some(code) = &ex.code
+        && !m.set_code(code)
+    {
+        return Err(format!("'{code}' is not a code of this game"));
+    }
     m.script_rolls(&ex.rolls);
     if let Expect::Perft(counts) = &ex.expect {
         for (i, want) in counts.iter().enumerate() {

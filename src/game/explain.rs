@@ -212,6 +212,7 @@ pub fn move_words(m: &Move) -> String {
             format!("choose one of {} (in private)", options.join(", "))
         }
         Move::Guess => "guess a letter, or the whole word".into(),
+        Move::Crack => "guess the hidden code; the reply tells how many symbols are right and in the right place, and how many are right but misplaced".into(),
         Move::Roll { bust } => {
             let b: Vec<String> = bust.iter().map(u8::to_string).collect();
             format!(
@@ -259,6 +260,9 @@ pub fn syntax(rules: &Rules) -> Vec<String> {
             }
             Move::Choose { options, .. } => options.first().cloned().unwrap_or_default(),
             Move::Guess => "e".into(),
+            Move::Crack => rules.file.code.as_ref().map_or("?".into(), |c| {
+                c.symbols.chars().cycle().take(c.length as usize).collect()
+            }),
             Move::Roll { .. } => "roll".into(),
             Move::Hold => "hold".into(),
             Move::Only(..) => continue,
@@ -346,6 +350,7 @@ fn end_words(e: &End) -> String {
         End::SideEmpty => "when one row of pits is empty, each player adds the seeds on its side to its store; most in store wins".into(),
         End::Rounds(n) => format!("after {n} rounds, most rounds won wins"),
         End::Word => "the word found: the guessers win; too many misses: nobody does".into(),
+        End::Cracked => "the code cracked: the guessers win; out of guesses: nobody does".into(),
     }
 }
 

@@ -50,6 +50,7 @@ pub fn write(m: &Match, a: &Action) -> String {
             .word
             .clone()
             .unwrap_or_else(|| ((a.n as u8) as char).to_string()),
+        Move::Crack => super::chance::code_text(rules, &super::chance::code_of(rules, a.n)),
         Move::Roll { .. } => "roll".into(),
         Move::Hold => "hold".into(),
         // Compiled away: the rule holds the inner move.
@@ -344,6 +345,7 @@ fn looks_like_one(m: &Match, text: &str) -> bool {
                 options.iter().any(|o| o.to_lowercase().starts_with(&t))
             }
             Move::Guess => t.chars().all(|c| c.is_ascii_lowercase()),
+            Move::Crack => super::chance::read_code(rules, &t).is_some(),
             _ => false,
         };
         if ok {

@@ -174,6 +174,11 @@ pub struct State {
     /// The piece the last seat gave the next one to place.
     #[serde(default)]
     pub given: Option<u8>,
+    /// The hidden code (symbol indices) and the guesses so far with their replies.
+    #[serde(default)]
+    pub(super) code: Vec<u8>,
+    #[serde(default)]
+    pub(super) cracks: Vec<(Vec<u8>, u8, u8)>,
     /// Position hashes after each move, when the rules look at repetition.
     pub(super) history: Vec<u64>,
     /// Every accepted move: (seat, canonical text).
@@ -241,6 +246,10 @@ impl Match {
         } else {
             rules.words[rng.below(rules.words.len())].clone()
         };
+        let code: Vec<u8> = rules.file.code.as_ref().map_or(Vec::new(), |c| {
+            let n = c.symbols.chars().count().max(1);
+            (0..c.length).map(|_| rng.below(n) as u8).collect()
+        });
         let state = State {
             rules_id: rules.id().to_owned(),
             players,
@@ -273,6 +282,8 @@ impl Match {
             },
             last_site: None,
             given: None,
+            code,
+            cracks: Vec::new(),
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: VecDeque::new(),
@@ -330,6 +341,17 @@ impl Match {
     /// Fixes the hidden word (examples and tests).
     pub fn set_word(&mut self, word: &str) {
         self.state.word = word.to_lowercase();
+    }
+
+    /// Fixes the hidden code (examples and tests); `false` if it is not a code of the rules.
+    pub fn set_code(&mut self, code: &str) -> bool {
+        match chance::read_code(&self.rules, code) {
+            Some(c) => {
+                self.state.code = c;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Fixes the next dice values (examples and tests).
@@ -576,7 +598,7 @@ impl Match {
         let seat_move = rule.kind.is_none()
             && matches!(
                 rule.spec,
-                Move::Choose { .. } | Move::Guess | Move::Roll { .. } | Move::Hold
+                Move::Choose { .. } | Move::Guess | Move::Crack | Move::Roll { .. } | Move::Hold
             );
         let ends_turn = if seat_move {
             chance::apply(self, seat, action, events)

@@ -230,6 +230,23 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
             wrong.len()
         ));
     }
+    if rules.file.code.is_some() {
+        let max = rules.file.code.as_ref().map_or(0, |c| c.max_guesses);
+        out.push(format!("guesses ({}/{max}):", m.state.cracks.len()));
+        for (i, (g, b, w)) in m.state.cracks.iter().enumerate() {
+            out.push(format!(
+                "{:>2}. {}  {b} right place, {w} misplaced",
+                i + 1,
+                super::chance::code_text(rules, g)
+            ));
+        }
+        if m.is_over() {
+            out.push(format!(
+                "code: {}",
+                super::chance::code_text(rules, &m.state.code)
+            ));
+        }
+    }
     if rules.file.turns == Turns::Simultaneous {
         let (round, wins) = m.round_info();
         let tally: Vec<String> = (0..m.state.players)

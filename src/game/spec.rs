@@ -26,6 +26,9 @@ pub struct RulesFile {
     pub dice: Option<DiceSpec>,
     #[serde(default)]
     pub word: Option<WordSpec>,
+    /// A hidden code drawn by the game's generator, to be cracked with `Crack` guesses.
+    #[serde(default)]
+    pub code: Option<CodeSpec>,
     #[serde(default)]
     pub turns: Turns,
     /// Moves any seat may make, beside its pieces' own moves.
@@ -350,6 +353,9 @@ pub enum Move {
     },
     /// Guess a letter of the hidden word, or the word.
     Guess,
+    /// Guess the hidden code (`RGBY`); the reply counts symbols in the right place (black)
+    /// and right symbols in the wrong place (white).
+    Crack,
     /// Roll the dice; a `bust` value loses the turn's total and ends the turn.
     Roll {
         bust: Vec<u8>,
@@ -437,6 +443,15 @@ pub struct WordSpec {
     pub max_misses: u32,
 }
 
+/// A hidden code: `length` symbols from `symbols` (one character each), `max_guesses` tries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "code")]
+pub struct CodeSpec {
+    pub length: u8,
+    pub symbols: String,
+    pub max_guesses: u32,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 pub enum Turns {
     #[default]
@@ -522,6 +537,8 @@ pub enum End {
     Rounds(u32),
     /// The hidden word found (guessers win) or `max_misses` reached (nobody wins).
     Word,
+    /// The code cracked (guessers win) or `max_guesses` used (nobody wins).
+    Cracked,
 }
 
 fn win() -> Verdict {
@@ -574,6 +591,9 @@ pub struct Example {
     pub to_move: Option<String>,
     #[serde(default)]
     pub word: Option<String>,
+    /// Fixes the hidden code instead of drawing it.
+    #[serde(default)]
+    pub code: Option<String>,
     #[serde(default)]
     pub rolls: Vec<u8>,
     pub moves: Vec<String>,

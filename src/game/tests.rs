@@ -52,6 +52,7 @@ fn every_game_ships_and_every_example_replays() {
         "dots-and-boxes",
         "ultimate-tic-tac-toe",
         "quarto",
+        "mastermind",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
@@ -73,6 +74,7 @@ fn a_wrong_example_is_reported() {
         setup: Vec::new(),
         to_move: None,
         word: None,
+        code: None,
         rolls: Vec::new(),
         moves: vec![
             "a1".into(),
@@ -399,6 +401,27 @@ fn hidden_information_stays_hidden() {
     let mut rng = Rng::new(1);
     let seen_by_b = m.determinize(1, &mut rng);
     assert!(seen_by_b.chosen()[0].is_none());
+    // A hidden code: shown to nobody until the end; the bot samples codes that fit the replies.
+    let mm = game("mastermind");
+    let mut m = Match::new(mm, 1, 9);
+    assert!(m.set_code("RGBY"));
+    m.play(0, "RRGG").unwrap_or_else(|e| panic!("{e}"));
+    m.play(0, "BGOY").unwrap_or_else(|e| panic!("{e}"));
+    assert!(!m.render(None).contains("RGBY"), "{}", m.render(None));
+    for seed in 0..20 {
+        let d = m.determinize(0, &mut Rng::new(seed));
+        for (g, b, w) in &m.state.cracks {
+            assert_eq!(chance::pegs(&d.state.code, g), (*b, *w));
+        }
+    }
+    let stored = ron::to_string(&m.state).unwrap_or_default();
+    let back = Match::restore(
+        m.rules.clone(),
+        ron::from_str(&stored).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|| panic!("restore"));
+    assert!(!back.render(None).contains("RGBY"));
+    assert_eq!(back.state.code, m.state.code);
 }
 
 #[test]

@@ -240,6 +240,8 @@ impl super::play::State {
             claims: self.claims.clone(),
             last_site: self.last_site,
             given: self.given,
+            code: self.code.clone(),
+            cracks: self.cracks.clone(),
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: Default::default(),

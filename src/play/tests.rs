@@ -128,6 +128,9 @@ fn every_shipped_game_plays_its_examples_in_a_room() {
                     if let Some(w) = &ex.word {
                         g.set_word(w);
                     }
+                    if let Some(c) = &ex.code {
+                        g.set_code(c);
+                    }
                     g.script_rolls(&ex.rolls);
                 }
             });

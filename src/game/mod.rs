@@ -193,12 +193,7 @@ impl Rules {
         let mut kinds: Vec<Kind> = if file.pieces.is_empty() {
             vec![Kind {
                 name: "stone".into(),
-                marks: file
-                    .players
-                    .seats
-                    .iter()
-                    .map(|s| s.chars().next().unwrap_or('?'))
-                    .collect(),
+                marks: setup::kind_marks(&file, 0),
                 moves: Vec::new(),
                 promote: None,
                 royal: false,
@@ -213,24 +208,7 @@ impl Rules {
                 .enumerate()
                 .map(|(i, p)| Kind {
                     name: p.name.clone(),
-                    marks: match &p.marks {
-                        Some(m) => m.chars().collect(),
-                        None => file
-                            .players
-                            .seats
-                            .iter()
-                            .map(|s| {
-                                let c = s.chars().next().unwrap_or('?');
-                                if i == 0 {
-                                    c
-                                } else if c.is_lowercase() {
-                                    c.to_ascii_uppercase()
-                                } else {
-                                    c.to_ascii_lowercase()
-                                }
-                            })
-                            .collect(),
-                    },
+                    marks: setup::kind_marks(&file, i),
                     moves: Vec::new(),
                     promote: None,
                     royal: p.royal,

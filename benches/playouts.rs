@@ -8,7 +8,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use palaver::game::bot::playout;
+use palaver::game::examples::perft;
 use palaver::game::rng::Rng;
+use palaver::game::spec::{Expect, Setup};
 use palaver::game::{Match, load_dir};
 
 const PER_GAME: Duration = Duration::from_secs(2);
@@ -114,5 +116,30 @@ fn main() {
             "connect four: the hand-written playout is {:.1}x the generic interpreter's rate",
             hand / generic_c4
         );
+    }
+    // Move generation through the interpreter: chess perft, the standard counts.
+    if let Some(chess) = games.iter().find(|g| g.id() == "chess") {
+        let start = Match::new(chess.clone(), 2, 1);
+        let t = Instant::now();
+        let n = perft(&start, 4);
+        println!(
+            "chess perft(4) from the start: {n} (want 197281) in {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+        let kiwipete = chess
+            .file
+            .examples
+            .iter()
+            .find(|e| matches!(e.expect, Expect::Perft(_)) && !e.setup.is_empty());
+        if let Some(ex) = kiwipete {
+            let setup: Vec<Setup> = ex.setup.clone();
+            let m = Match::with_setup(chess.clone(), 2, 1, &setup, None);
+            let t = Instant::now();
+            let n = perft(&m, 3);
+            println!(
+                "chess perft(3) from Kiwipete: {n} (want 97862) in {:.2} s",
+                t.elapsed().as_secs_f64()
+            );
+        }
     }
 }

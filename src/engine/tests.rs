@@ -212,7 +212,7 @@ fn a_move_queued_before_its_deadline_is_in_time() {
         h.send(&say(jid, "!sit"));
     }
     h.send(&say("p0@localhost/r", "!start"));
-    h.send(&say("p0@localhost/r", "4"));
+    h.send(&say("p0@localhost/r", "d"));
     // P1's clock (120 s) runs out while the service is busy (or stopped): P1's chat and move
     // were queued before the deadline and are read only after it.
     h.advance(150);
@@ -221,7 +221,7 @@ fn a_move_queued_before_its_deadline_is_in_time() {
         h.now,
     );
     h.engine.push(
-        Inbound::from_element(crate::testing::parse(&say("p1@localhost/r", "3"))),
+        Inbound::from_element(crate::testing::parse(&say("p1@localhost/r", "c"))),
         h.now,
     );
     let out = h.tick();

@@ -33,8 +33,13 @@ pub fn random_move(m: &Match, seat: usize, rng: &mut Rng) -> Option<String> {
 
 /// Plays random moves to the end (or [`MAX_PLAYOUT`] moves); returns the number of moves made.
 pub fn playout(m: &mut Match, rng: &mut Rng) -> usize {
+    playout_limited(m, rng, MAX_PLAYOUT)
+}
+
+/// Plays random moves to the end or `limit` moves; returns the number of moves made.
+pub fn playout_limited(m: &mut Match, rng: &mut Rng, limit: usize) -> usize {
     let mut n = 0;
-    while !m.is_over() && n < MAX_PLAYOUT {
+    while !m.is_over() && n < limit {
         let Some(&seat) = m.to_move().first() else {
             break;
         };

@@ -1,81 +1,209 @@
 //! Boards and game state as plain text, for an XEP-0393 preformatted block: one character per
-//! cell with a space between, coordinates on every side, so that it reads in monospace and
-//! stays legible in proportional fonts.
+//! site with a space between, coordinates on every side (the same names moves use), so that it
+//! reads in monospace and stays legible in proportional fonts.
 
+use super::board::Shape;
 use super::play::Match;
-use super::rules::{MoveSpec, Turns};
+use super::spec::{Count, End, Move, Turns};
 
-/// The mark of a seat: its name's first character; kings swap its case.
-pub fn mark(m: &Match, seat: usize, king: bool) -> char {
-    let c = m.seat_name(seat).chars().next().unwrap_or('?');
-    if !king {
-        c
-    } else if c.is_lowercase() {
-        c.to_ascii_uppercase()
+/// The mark of a site's piece, `.` when empty.
+fn mark_at(m: &Match, s: u16) -> char {
+    let c = m.cell(s);
+    if c.is_empty() {
+        '.'
     } else {
-        c.to_ascii_lowercase()
+        m.rules.mark(c.kind, c.owner)
     }
+}
+
+fn grid(m: &Match, out: &mut Vec<String>) {
+    let b = &m.rules.board;
+    let (w, h) = (b.width, b.height);
+    let hex = b.is_hex();
+    let letters: String = (0..w)
+        .map(|x| ((b'a' + x) as char).to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let pad = if h >= 10 { "   " } else { "  " };
+    let top_pad = if hex {
+        " ".repeat(h as usize - 1)
+    } else {
+        String::new()
+    };
+    out.push(format!("{top_pad}{pad}{letters}"));
+    for y in (0..h).rev() {
+        let row: Vec<String> = (0..w)
+            .map(|x| match b.site_at(x as i16, y as i16) {
+                Some(s) => mark_at(m, s).to_string(),
+                None => " ".into(),
+            })
+            .collect();
+        let n = if h >= 10 {
+            format!("{:>2}", y + 1)
+        } else {
+            format!("{}", y + 1)
+        };
+        // Hexagonal cells: each row half a cell to the right of the one below.
+        let shift = if hex {
+            " ".repeat(y as usize)
+        } else {
+            String::new()
+        };
+        out.push(format!("{shift}{n} {} {n}", row.join(" ")));
+    }
+    out.push(format!("{pad}{letters}"));
+}
+
+fn pits(m: &Match, pits: u8, out: &mut Vec<String>) {
+    let p = pits as usize;
+    let cell = |i: usize| format!("{:>2}", m.state.cells[i].count);
+    let letters: Vec<String> = (0..p)
+        .map(|x| format!("{:>2}", (b'a' + x as u8) as char))
+        .collect();
+    let row2: Vec<String> = (p..2 * p).map(cell).collect();
+    let row1: Vec<String> = (0..p).map(cell).collect();
+    out.push(format!("      {}", letters.join(" ")));
+    out.push(format!("2     {}", row2.join(" ")));
+    out.push(format!(
+        "  {:>2}  {}  {:>2}",
+        m.state.cells[2 * p + 1].count,
+        " ".repeat(p * 3 - 1),
+        m.state.cells[2 * p].count
+    ));
+    out.push(format!("1     {}", row1.join(" ")));
+    out.push(format!("      {}", letters.join(" ")));
+    out.push(format!(
+        "stores: {} (right) {}, {} (left) {}",
+        m.seat_name(0),
+        m.state.cells[2 * p].count,
+        m.seat_name(1),
+        m.state.cells[2 * p + 1].count
+    ));
+}
+
+/// Dots, the lines drawn between them, and each claimed box's owner.
+fn dots(m: &Match, out: &mut Vec<String>) {
+    let b = &m.rules.board;
+    let (w, h) = (b.width, b.height);
+    let (bw, _) = b.boxes();
+    let drawn = |s: u16| !m.cell(s).is_empty();
+    let letters: Vec<String> = (0..w).map(|x| ((b'a' + x) as char).to_string()).collect();
+    let pad = if h >= 10 { "   " } else { "  " };
+    out.push(format!("{pad}{}", letters.join("   ")));
+    for y in (0..h).rev() {
+        let mut line = format!("{:>width$} ", y + 1, width = pad.len() - 1);
+        for x in 0..w {
+            line.push('+');
+            if x + 1 < w {
+                let edge = (y as usize * (w as usize - 1) + x as usize) as u16;
+                line.push_str(if drawn(edge) { "---" } else { "   " });
+            }
+        }
+        out.push(line.trim_end().to_owned());
+        if y > 0 {
+            let mut line = pad.to_owned();
+            for x in 0..w {
+                let edge = if x + 1 < w {
+                    b.box_lines(x, y - 1)[2]
+                } else {
+                    b.box_lines(x - 1, y - 1)[3]
+                };
+                line.push(if drawn(edge) { '|' } else { ' ' });
+                if x + 1 < w {
+                    let owner = m
+                        .state
+                        .claims
+                        .get((y - 1) as usize * bw as usize + x as usize)
+                        .copied()
+                        .unwrap_or(super::play::NOBODY);
+                    let mark = if owner == super::play::NOBODY {
+                        ' '
+                    } else {
+                        m.seat_name(owner as usize).chars().next().unwrap_or('?')
+                    };
+                    line.push_str(&format!(" {mark} "));
+                }
+            }
+            out.push(line.trim_end().to_owned());
+        }
+    }
+    out.push(format!("{pad}{}", letters.join("   ")));
 }
 
 pub fn render(m: &Match, viewer: Option<usize>) -> String {
     let mut out = Vec::new();
-    let (w, h) = m.dims();
-    if w > 0 && h > 0 {
-        let letters: String = (0..w)
-            .map(|x| ((b'a' + x) as char).to_string())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let pad = if h >= 10 { "   " } else { "  " };
-        let hex = m.rules.file.board.as_ref().is_some_and(|b| b.hex);
-        let top_pad = if hex {
-            " ".repeat(h as usize - 1)
-        } else {
-            String::new()
-        };
-        out.push(format!("{top_pad}{pad}{letters}"));
-        for y in (0..h).rev() {
-            let row: Vec<String> = (0..w)
-                .map(|x| match m.cell(x, y) {
-                    Some(p) => mark(m, p.seat as usize, p.king).to_string(),
-                    None => ".".into(),
+    let rules = &m.rules;
+    match rules.board.shape {
+        Shape::Grid { .. } => grid(m, &mut out),
+        Shape::Piles => {
+            for (i, c) in m.state.cells.iter().enumerate() {
+                out.push(format!(
+                    "pile {}: {:<2} {}",
+                    i + 1,
+                    c.count,
+                    "|".repeat(c.count as usize)
+                ));
+            }
+        }
+        Shape::Pits { pits: p } => pits(m, p, &mut out),
+        Shape::Dots => dots(m, &mut out),
+        Shape::None => {}
+    }
+    if rules.board.blocks.is_some() {
+        let (gw, gh) = rules.board.block_grid();
+        out.push("sub-boards won (- drawn):".into());
+        for y in (0..gh as usize).rev() {
+            let row: Vec<String> = (0..gw as usize)
+                .map(|x| match m.state.claims.get(y * gw as usize + x).copied() {
+                    Some(super::play::NOBODY) | None => ".".into(),
+                    Some(super::play::DRAWN) => "-".into(),
+                    Some(s) => m
+                        .seat_name(s as usize)
+                        .chars()
+                        .next()
+                        .unwrap_or('?')
+                        .to_string(),
                 })
                 .collect();
-            let n = if h >= 10 {
-                format!("{:>2}", y + 1)
-            } else {
-                format!("{}", y + 1)
-            };
-            // Hexagonal cells: each row half a cell to the right of the one below.
-            let shift = if hex {
-                " ".repeat(y as usize)
-            } else {
-                String::new()
-            };
-            out.push(format!("{shift}{n} {} {n}", row.join(" ")));
-        }
-        out.push(format!("{pad}{letters}"));
-    }
-    if !m.piles().is_empty() {
-        for (i, count) in m.piles().iter().enumerate() {
-            out.push(format!(
-                "pile {}: {:<2} {}",
-                i + 1,
-                count,
-                "|".repeat(*count as usize)
-            ));
+            out.push(format!("  {}", row.join(" ")));
         }
     }
-    if m.rules.file.dice.is_some() || m.state.scores.iter().any(|s| *s != 0) {
+    if let Some(k) = m.state.given
+        && let Some(kind) = rules.kinds.get(k as usize)
+    {
+        out.push(format!(
+            "to place: {} ({})",
+            rules.mark(k, 0),
+            kind.traits.join(", ")
+        ));
+    }
+    let ends = &rules.file.end;
+    if ends.iter().any(|e| matches!(e, End::Captured(_))) {
+        let tally: Vec<String> = (0..m.state.players)
+            .map(|s| format!("{} {}", m.seat_name(s), m.state.captured[s]))
+            .collect();
+        out.push(format!("captured: {}", tally.join(", ")));
+    }
+    if ends
+        .iter()
+        .any(|e| matches!(e, End::Passes(_, super::spec::Verdict::Most(Count::Area))))
+    {
+        let area = super::end::counts(m, Count::Area);
+        let tally: Vec<String> = (0..m.state.players)
+            .map(|s| format!("{} {}", m.seat_name(s), area[s]))
+            .collect();
+        out.push(format!("area now: {}", tally.join(", ")));
+    }
+    let dice = rules.file.dice.is_some();
+    if dice
+        || (m.state.scores.iter().any(|s| *s != 0)
+            && !matches!(rules.board.shape, Shape::Pits { .. }))
+    {
         let scores: Vec<String> = (0..m.state.players)
             .map(|s| format!("{} {}", m.seat_name(s), m.state.scores[s]))
             .collect();
         out.push(format!("scores: {}", scores.join(", ")));
-        if m.rules
-            .file
-            .moves
-            .iter()
-            .any(|mv| matches!(mv, MoveSpec::Hold))
-        {
+        if rules.moves.iter().any(|r| matches!(r.spec, Move::Hold)) {
             out.push(format!("this turn: {}", m.turn_total()));
         }
     }
@@ -102,7 +230,24 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
             wrong.len()
         ));
     }
-    if m.rules.file.turns == Turns::Simultaneous {
+    if rules.file.code.is_some() {
+        let max = rules.file.code.as_ref().map_or(0, |c| c.max_guesses);
+        out.push(format!("guesses ({}/{max}):", m.state.cracks.len()));
+        for (i, (g, b, w)) in m.state.cracks.iter().enumerate() {
+            out.push(format!(
+                "{:>2}. {}  {b} right place, {w} misplaced",
+                i + 1,
+                super::chance::code_text(rules, g)
+            ));
+        }
+        if m.is_over() {
+            out.push(format!(
+                "code: {}",
+                super::chance::code_text(rules, &m.state.code)
+            ));
+        }
+    }
+    if rules.file.turns == Turns::Simultaneous {
         let (round, wins) = m.round_info();
         let tally: Vec<String> = (0..m.state.players)
             .map(|s| format!("{} {}", m.seat_name(s), wins[s]))
@@ -124,4 +269,13 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
     }
     out.push(m.status_line());
     out.join("\n")
+}
+
+/// What `seat` alone may see, if anything: for a private message.
+pub fn private(m: &Match, seat: usize) -> Option<String> {
+    m.state
+        .pending
+        .get(seat)
+        .and_then(Option::as_ref)
+        .map(|choice| format!("You chose {choice}."))
 }

@@ -22,7 +22,7 @@ fn game(id: &str) -> Arc<Rules> {
 }
 
 #[test]
-fn eleven_games_ship_and_every_example_replays() {
+fn every_game_ships_and_every_example_replays() {
     let games = shipped();
     let ids: Vec<&str> = games.iter().map(|g| g.id()).collect();
     for id in [
@@ -37,6 +37,22 @@ fn eleven_games_ship_and_every_example_replays() {
         "checkers",
         "misere-nim",
         "hex",
+        "misere-tic-tac-toe",
+        "three-mens-morris",
+        "breakthrough",
+        "domineering",
+        "order-and-chaos",
+        "pente",
+        "kalah",
+        "amazons",
+        "chess",
+        "go",
+        "fox-and-geese",
+        "lines-of-action",
+        "dots-and-boxes",
+        "ultimate-tic-tac-toe",
+        "quarto",
+        "mastermind",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
@@ -55,7 +71,10 @@ fn a_wrong_example_is_reported() {
         name: "wrong".into(),
         players: None,
         seed: 0,
+        setup: Vec::new(),
+        to_move: None,
         word: None,
+        code: None,
         rolls: Vec::new(),
         moves: vec![
             "a1".into(),
@@ -87,9 +106,9 @@ const GOOD: &str = r#"(
     name: "T",
     description: "d",
     players: (min: 2, max: 2, seats: ["X", "O"]),
-    board: Some((width: 3, height: 3)),
-    moves: [Place()],
-    end: [Line(length: 3), BoardFull],
+    board: Square(3, 3),
+    moves: [Add()],
+    end: [Line(length: 3), Full(Draw)],
 )"#;
 
 #[test]
@@ -101,9 +120,9 @@ fn mistakes_have_file_line_column_and_a_sentence() {
         e.starts_with("bad.ron:4:5: ") && e.contains("colour"),
         "{e}"
     );
-    let wrong_type = GOOD.replace("width: 3", "width: \"three\"");
+    let wrong_type = GOOD.replace("Square(3, 3)", "Square(\"three\", 3)");
     let e = &errors_of(&wrong_type)[0];
-    assert_eq!(e, "bad.ron:6:24: Expected integer.");
+    assert_eq!(e, "bad.ron:6:19: Expected integer.");
     let too_long = GOOD.replace("length: 3", "length: 4");
     assert_eq!(
         errors_of(&too_long),
@@ -111,36 +130,143 @@ fn mistakes_have_file_line_column_and_a_sentence() {
             "bad.ron:8:16: Line: a line of 4 can never fit on a 3x3 board, so this end is unreachable."
         ]
     );
-    let no_board = GOOD.replace("    board: Some((width: 3, height: 3)),\n", "");
+    let no_board = GOOD.replace("    board: Square(3, 3),\n", "");
     let e = errors_of(&no_board);
-    assert_eq!(e.len(), 1, "{e:?}");
     assert!(
-        e[0].starts_with("bad.ron:6:13: Place needs a board"),
+        e.iter()
+            .any(|e| e.starts_with("bad.ron:6:13: Add needs a board")),
         "{e:?}"
-    );
-    let narrow = GOOD
-        .replace("moves: [Place()]", "moves: [Diagonal()]")
-        .replace("height: 3", "height: 2");
-    assert!(
-        errors_of(&narrow)
-            .iter()
-            .any(|e| e.starts_with("bad.ron:7:13: Diagonal moves need a board of at least 3x3")),
-        "{:?}",
-        errors_of(&narrow)
     );
     let seats = GOOD.replace("seats: [\"X\", \"O\"]", "seats: [\"X\"]");
     assert!(errors_of(&seats)[0].contains("one seat name per player"));
     let word = GOOD
-        .replace("moves: [Place()]", "moves: [Place(), Guess]")
+        .replace("moves: [Add()]", "moves: [Add(), Guess]")
         .replace(
             "board:",
-            "word: Some((list: \"words/none.txt\", max_misses: 3)),\n    board:",
+            "word: (list: \"words/none.txt\", max_misses: 3),\n    board:",
         );
     let e = errors_of(&word);
     assert!(
         e.iter().any(|e| e.contains("cannot read the word list")),
         "{e:?}"
     );
+}
+
+#[test]
+fn unknown_fields_are_refused_at_every_depth() {
+    // Inside a move, a piece, an end: typos are mistakes at their place.
+    let typo = GOOD.replace("moves: [Add()]", "moves: [Add(flnk: true)]");
+    let e = errors_of(&typo);
+    assert!(
+        e[0].starts_with("bad.ron:7:17: ") && e[0].contains("flnk"),
+        "{e:?}"
+    );
+    let typo = GOOD.replace("Line(length: 3)", "Line(lenght: 3)");
+    let e = errors_of(&typo);
+    assert!(
+        e[0].starts_with("bad.ron:8:16: ") && e[0].contains("lenght"),
+        "{e:?}"
+    );
+    let nim = r#"(id: "n", name: "N", description: "d",
+    players: (min: 2, max: 2, seats: ["A", "B"]),
+    board: Piles([3]),
+    moves: [Take(maxx: 2)],
+    end: [PilesEmpty(Win)],
+)"#;
+    let e = errors_of(nim);
+    assert!(
+        e[0].starts_with("bad.ron:4:18: ") && e[0].contains("maxx"),
+        "{e:?}"
+    );
+    let piece = GOOD.replace(
+        "moves: [Add()]",
+        "pieces: [(name: \"man\", move: [])],\n    moves: [Add()]",
+    );
+    let e = errors_of(&piece);
+    assert!(
+        e[0].starts_with("bad.ron:7:28: ") && e[0].contains("`move` in `piece`"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn the_issues_bugs_stay_fixed() {
+    // A mistake is never placed inside a comment.
+    let commented = GOOD.replace("(\n    id:", "// length: is explained below\n(\n    id:");
+    let e = errors_of(&commented.replace("length: 3", "length: 4"));
+    assert!(e[0].starts_with("bad.ron:9:16: "), "{e:?}");
+    // Illegal(at: 0) and a Win for a seat that does not play are refused.
+    let at_zero = GOOD.replace(
+        "end: [Line(length: 3), Full(Draw)],",
+        "end: [Line(length: 3), Full(Draw)],\n    examples: [(name: \"e\", moves: [\"a1\"], expect: Illegal(at: 0, reason: \"x\"))],",
+    );
+    let e = errors_of(&at_zero);
+    assert!(
+        e[0].starts_with("bad.ron:9:59: ") && e[0].contains("0 is none of them"),
+        "{e:?}"
+    );
+    let three = GOOD
+        .replace("max: 2, seats: [\"X\", \"O\"]", "max: 3, seats: [\"X\", \"O\", \"Z\"]")
+        .replace(
+            "end: [Line(length: 3), Full(Draw)],",
+            "end: [Line(length: 3), Full(Draw)],\n    examples: [(name: \"e\", moves: [\"a1\"], expect: Win([\"Z\"]))],",
+        );
+    let e = errors_of(&three);
+    assert!(
+        e[0].contains("seat 'Z' does not play in a game of 2"),
+        "{e:?}"
+    );
+    // Word lists stay inside the assets directory.
+    let escape = GOOD
+        .replace("moves: [Add()]", "moves: [Add(), Guess]")
+        .replace(
+            "board:",
+            "word: (list: \"../../etc/hostname\", max_misses: 3),\n    board:",
+        );
+    let e = errors_of(&escape);
+    assert!(
+        e.iter().any(|e| e.contains("inside the assets directory")),
+        "{e:?}"
+    );
+    // Seats that would look alike on the board.
+    let alike = GOOD.replace("seats: [\"X\", \"O\"]", "seats: [\"Xa\", \"Xb\"]");
+    let e = errors_of(&alike);
+    assert!(e.iter().any(|e| e.contains("start alike")), "{e:?}");
+}
+
+#[test]
+fn hex_lines_follow_hexagons_and_flanks_stay_on_them() {
+    let hex_line = GOOD.replace("Square(3, 3)", "Hex(3, 3)");
+    let rules = Arc::new(
+        load_str(Path::new("h.ron"), &hex_line, Path::new("assets"))
+            .unwrap_or_else(|e| panic!("{e:?}")),
+    );
+    // a1 b2 c3 is a square diagonal, not a hexagonal line.
+    let mut m = Match::new(rules.clone(), 2, 1);
+    for mv in ["a1", "a3", "b2", "b3", "c3"] {
+        let seat = m.to_move()[0];
+        m.play(seat, mv).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert!(!m.is_over(), "{}", m.status_line());
+    // a3 b2 c1 is a hexagonal line.
+    let mut m = Match::new(rules, 2, 1);
+    for mv in ["a3", "a1", "b2", "b1", "c1"] {
+        let seat = m.to_move()[0];
+        m.play(seat, mv).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert!(m.status_line().starts_with("X won"), "{}", m.status_line());
+    // Flanking on hexagons: c3 encloses b2 from a1? Not a hexagonal line, so it is refused.
+    let flank = GOOD.replace("Square(3, 3)", "Hex(3, 3)").replace(
+        "moves: [Add()]",
+        "setup: [Put(\"X\", \"a1\"), Put(\"O\", \"b2 b1\")],\n    moves: [Add(flank: true)]",
+    );
+    let rules = Arc::new(
+        load_str(Path::new("f.ron"), &flank, Path::new("assets"))
+            .unwrap_or_else(|e| panic!("{e:?}")),
+    );
+    let mut m = Match::new(rules, 2, 1);
+    let e = m.play(0, "c3").err().map(|e| e.0).unwrap_or_default();
+    assert!(e.contains("encloses none"), "{e}");
 }
 
 #[test]
@@ -208,7 +334,7 @@ fn the_same_seed_replays_the_same_game() {
 fn a_stored_game_restores_and_goes_on() {
     let g = game("connect-four");
     let mut m = Match::new(g.clone(), 2, 7);
-    for mv in ["4", "4", "3"] {
+    for mv in ["d", "d", "c"] {
         let seat = m.to_move()[0];
         m.play(seat, mv).unwrap_or_else(|e| panic!("{e}"));
     }
@@ -216,7 +342,7 @@ fn a_stored_game_restores_and_goes_on() {
     let state: play::State = ron::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
     let mut back = Match::restore(g.clone(), state).unwrap_or_else(|| panic!("restore"));
     assert_eq!(back.render(None), m.render(None));
-    assert!(back.play(1, "3").is_ok());
+    assert!(back.play(1, "c").is_ok());
     assert!(Match::restore(game("nim"), m.state.clone()).is_none());
 }
 
@@ -275,6 +401,27 @@ fn hidden_information_stays_hidden() {
     let mut rng = Rng::new(1);
     let seen_by_b = m.determinize(1, &mut rng);
     assert!(seen_by_b.chosen()[0].is_none());
+    // A hidden code: shown to nobody until the end; the bot samples codes that fit the replies.
+    let mm = game("mastermind");
+    let mut m = Match::new(mm, 1, 9);
+    assert!(m.set_code("RGBY"));
+    m.play(0, "RRGG").unwrap_or_else(|e| panic!("{e}"));
+    m.play(0, "BGOY").unwrap_or_else(|e| panic!("{e}"));
+    assert!(!m.render(None).contains("RGBY"), "{}", m.render(None));
+    for seed in 0..20 {
+        let d = m.determinize(0, &mut Rng::new(seed));
+        for (g, b, w) in &m.state.cracks {
+            assert_eq!(chance::pegs(&d.state.code, g), (*b, *w));
+        }
+    }
+    let stored = ron::to_string(&m.state).unwrap_or_default();
+    let back = Match::restore(
+        m.rules.clone(),
+        ron::from_str(&stored).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|| panic!("restore"));
+    assert!(!back.render(None).contains("RGBY"));
+    assert_eq!(back.state.code, m.state.code);
 }
 
 #[test]
@@ -300,4 +447,121 @@ fn hexagonal_boards_are_drawn_as_a_rhombus() {
     assert_eq!(lines[1], "      7 r . . . . . . 7");
     assert_eq!(lines[7], "1 . . . . . . . 1");
     assert_eq!(lines[8], "  a b c d e f g");
+}
+
+/// The fields of a small valid file, in order; a guide example replaces its own field.
+const BASE: [(&str, &str); 7] = [
+    ("id", "id: \"t\""),
+    ("name", "name: \"T\""),
+    ("description", "description: \"d\""),
+    (
+        "players",
+        "players: (min: 2, max: 2, seats: [\"X\", \"O\"])",
+    ),
+    ("board", "board: Square(3, 3)"),
+    ("moves", "moves: [Add()]"),
+    ("end", "end: [Line(length: 3), Full(Draw)]"),
+];
+
+/// Whether a one-line example of the guide reads as some construct of the language.
+fn guide_fragment_parses(fragment: &str) -> Result<(), String> {
+    let opts =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let mut tries: Vec<String> = Vec::new();
+    // A field of the file.
+    if let Some((field, _)) = fragment.split_once(':') {
+        let field = field.trim();
+        let mut fields: Vec<String> = BASE
+            .iter()
+            .filter(|(f, _)| *f != field)
+            .map(|(_, v)| (*v).to_owned())
+            .collect();
+        fields.push(fragment.to_owned());
+        tries.push(format!("({})", fields.join(", ")));
+        // A field of a piece, or of an example.
+        tries.push(format!(
+            "(id: \"t\", name: \"T\", description: \"d\", players: (min: 2, max: 2, seats: [\"X\", \"O\"]), board: Square(3, 3), pieces: [(name: \"p\", {fragment})], moves: [Add()], end: [Full(Draw)])"
+        ));
+        for base in [
+            "name: \"e\"",
+            "name: \"e\", moves: []",
+            "name: \"e\", expect: Ongoing",
+            "name: \"e\", moves: [], expect: Ongoing",
+        ] {
+            tries.push(format!(
+                "(id: \"t\", name: \"T\", description: \"d\", players: (min: 2, max: 2, seats: [\"X\", \"O\"]), board: Square(3, 3), moves: [Add()], end: [Full(Draw)], examples: [({base}, {fragment})])"
+            ));
+        }
+    }
+    for t in &tries {
+        if opts.from_str::<spec::RulesFile>(t).is_ok() {
+            return Ok(());
+        }
+    }
+    let as_value = [
+        opts.from_str::<spec::Move>(fragment).is_ok(),
+        opts.from_str::<spec::Move>(&format!("Step({fragment})"))
+            .is_ok(),
+        opts.from_str::<spec::End>(fragment).is_ok(),
+        opts.from_str::<spec::Region>(fragment).is_ok(),
+        opts.from_str::<spec::Setup>(fragment).is_ok(),
+        opts.from_str::<spec::Capture>(fragment).is_ok(),
+        opts.from_str::<spec::PieceSpec>(fragment).is_ok(),
+    ];
+    if as_value.contains(&true) {
+        Ok(())
+    } else {
+        Err(format!("'{fragment}' is not a construct of the language"))
+    }
+}
+
+#[test]
+fn every_example_in_the_guide_is_checked() {
+    let guide = std::fs::read_to_string("rules/README.md").unwrap_or_else(|e| panic!("{e}"));
+    // Whole files: they load and their examples replay.
+    let mut files = 0;
+    for block in guide.split("```ron\n").skip(1) {
+        let text = block.split("```").next().unwrap_or_default();
+        let rules = load_str(Path::new("guide.ron"), text, Path::new("assets"))
+            .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        let failures = run_examples(&Arc::new(rules));
+        assert!(failures.is_empty(), "{failures:?}");
+        files += 1;
+    }
+    assert!(files >= 2);
+    // The reference: the first backticked text of each table row's second column.
+    let mut rows = 0;
+    let mut bad = Vec::new();
+    for line in guide.lines().filter(|l| l.starts_with("| ")) {
+        let cells: Vec<&str> = line.split(" | ").collect();
+        let Some(example) = cells.get(1) else {
+            continue;
+        };
+        let Some(code) = example.split('`').nth(1) else {
+            continue;
+        };
+        if code.contains('…') {
+            continue;
+        }
+        rows += 1;
+        if let Err(e) = guide_fragment_parses(code) {
+            bad.push(e);
+        }
+    }
+    assert!(rows > 60, "{rows} examples");
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+#[test]
+fn chess_matches_the_standard_perft_counts() {
+    let chess = game("chess");
+    let start = Match::new(chess.clone(), 2, 1);
+    let counts: Vec<u64> = (1..=4).map(|d| examples::perft(&start, d)).collect();
+    assert_eq!(counts, [20, 400, 8_902, 197_281]);
+    let kiwipete = [spec::Setup::Fen(
+        "r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R".into(),
+    )];
+    let m = Match::with_setup(chess, 2, 1, &kiwipete, None);
+    let counts: Vec<u64> = (1..=3).map(|d| examples::perft(&m, d)).collect();
+    assert_eq!(counts, [48, 2_039, 97_862]);
 }

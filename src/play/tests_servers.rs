@@ -18,8 +18,8 @@ fn strict_tic_tac_toe() -> Arc<Rules> {
     let text = std::fs::read_to_string("rules/tic-tac-toe.ron")
         .unwrap_or_else(|e| panic!("{e}"))
         .replace(
-            "clock: Some((per_move_secs: 60, on_timeout: Forfeit)),",
-            "clock: Some((per_move_secs: 60, on_timeout: Forfeit, choices: Some((per_move_secs: Some((10, 120)))))),",
+            "clock: (per_move_secs: 60, on_timeout: Forfeit),",
+            "clock: (per_move_secs: 60, on_timeout: Forfeit, choices: Some((per_move_secs: Some((10, 120))))),",
         )
         .replace("id: \"tic-tac-toe\"", "id: \"strict\"")
         .replace("name: \"Tic-tac-toe\"", "name: \"Strict\"");
@@ -459,8 +459,8 @@ fn clock_choices_in_a_rules_file_are_checked() {
     let text = std::fs::read_to_string("rules/tic-tac-toe.ron")
         .unwrap_or_else(|e| panic!("{e}"))
         .replace(
-            "clock: Some((per_move_secs: 60, on_timeout: Forfeit)),",
-            "clock: Some((per_move_secs: 60, on_timeout: Forfeit, choices: Some((per_move_secs: Some((120, 10)), max_periods: 3)))),",
+            "clock: (per_move_secs: 60, on_timeout: Forfeit),",
+            "clock: (per_move_secs: 60, on_timeout: Forfeit, choices: Some((per_move_secs: Some((120, 10)), max_periods: 3))),",
         );
     let errors = crate::game::load_str(Path::new("bad.ron"), &text, Path::new("assets"))
         .err()

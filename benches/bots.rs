@@ -1,0 +1,99 @@
+//! The computer player against a uniformly random player, per two-player game: its win rate
+//! over `BOT_GAMES` games (default 50, the bot taking each seat in turn) and its median think
+//! time per move, with the service's budget.
+//!
+//! Run: `cargo bench --bench bots` (several minutes; `BOT_GAMES=10` for a quick look,
+//! `BOT_ONLY=chess,go` for some games).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use palaver::game::bot::{Budget, choose, random_move};
+use palaver::game::rng::Rng;
+use palaver::game::{Match, Outcome, load_dir};
+
+/// What rooms give the computer (see `src/play/table.rs`).
+const BUDGET: Budget = Budget {
+    iterations: 2_000,
+    max_time: Duration::from_millis(25),
+};
+
+/// Moves after which a game counts as a draw.
+const MAX_MOVES: usize = 400;
+
+fn main() {
+    let games: usize = std::env::var("BOT_GAMES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let only: Option<Vec<String>> = std::env::var("BOT_ONLY")
+        .ok()
+        .map(|v| v.split(',').map(str::to_owned).collect());
+    let (rules, errors) = load_dir(Path::new("rules"), Path::new("assets"));
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    println!(
+        "the computer ({} iterations, {} ms) against random moves, {games} games per game",
+        BUDGET.iterations,
+        BUDGET.max_time.as_millis()
+    );
+    println!(
+        "{:<22} {:>6} {:>6} {:>6} {:>9} {:>14}",
+        "game", "wins", "draws", "losses", "win rate", "median think"
+    );
+    for g in &rules {
+        if g.min_players() > 2 || g.max_players() < 2 || g.simultaneous() {
+            continue;
+        }
+        if only
+            .as_ref()
+            .is_some_and(|o| !o.iter().any(|x| x == g.id()))
+        {
+            continue;
+        }
+        let (mut wins, mut draws, mut losses) = (0, 0, 0);
+        let mut thinks = Vec::new();
+        for i in 0..games {
+            let bot_seat = i % 2;
+            let seed = i as u64 * 31 + 7;
+            let mut m = Match::new(g.clone(), 2, seed);
+            let mut rng = Rng::new(seed ^ 0x5a5a);
+            let mut n = 0;
+            while !m.is_over() && n < MAX_MOVES {
+                let Some(&seat) = m.to_move().first() else {
+                    break;
+                };
+                let mv = if seat == bot_seat {
+                    let t = Instant::now();
+                    let mv = choose(&m, seat, BUDGET, seed ^ n as u64);
+                    thinks.push(t.elapsed().as_secs_f64() * 1e3);
+                    mv
+                } else {
+                    random_move(&m, seat, &mut rng)
+                };
+                let Some(mv) = mv else { break };
+                if m.play(seat, &mv).is_err() {
+                    break;
+                }
+                n += 1;
+            }
+            match m.outcome() {
+                Some(Outcome::Win { seats, .. }) if seats.contains(&bot_seat) => wins += 1,
+                Some(Outcome::Win { .. }) | Some(Outcome::Nobody { .. }) => losses += 1,
+                _ => draws += 1,
+            }
+        }
+        thinks.sort_by(f64::total_cmp);
+        let median = thinks.get(thinks.len() / 2).copied().unwrap_or(0.0);
+        println!(
+            "{:<22} {:>6} {:>6} {:>6} {:>8.0}% {:>11.1} ms",
+            g.id(),
+            wins,
+            draws,
+            losses,
+            100.0 * wins as f64 / games.max(1) as f64,
+            median
+        );
+    }
+}

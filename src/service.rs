@@ -50,7 +50,12 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     // Every persistent room is in the World before the component connects.
     let store = crate::store::Store::open(&config.db).await?;
     let stored = store.load_all().await?;
+    let key = store.service_key().await?;
     let mut engine = Engine::new(settings);
+    // Occupant-ids and stanza-ids stay the same across restarts.
+    engine
+        .world_mut()
+        .insert_resource(crate::muc::occupant_id::ServiceKey(key));
     crate::play::install(&mut engine, games);
     let rooms = crate::store::capture::restore(&mut engine, stored, chrono::Utc::now());
     info!(rooms, db = %config.db, "persistent rooms loaded");

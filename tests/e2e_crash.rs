@@ -160,11 +160,12 @@ async fn a_reflected_message_stays_in_the_history_after_sigkill(kind: Kind) {
     let mut env = Env::start(kind).await;
     let mut alice = persistent_room(&env, "").await;
     say_in(&mut alice, ROOM, "Remember me").await;
-    alice
+    let s = alice
         .expect("the reflection", WAIT, |s| {
             message(s).and_then(body) == Some("Remember me")
         })
         .await;
+    let before = occupant_id(&s);
     crash(&mut env).await;
     let mut bob = env.client("bob").await;
     enter(&mut bob, BOB).await;
@@ -174,7 +175,23 @@ async fn a_reflected_message_stays_in_the_history_after_sigkill(kind: Kind) {
         })
         .await;
     assert!(from_is(&s, ALICE), "{s:?}");
+    // The service key survives too: Alice is still who she was (XEP-0421).
+    enter(&mut alice, ALICE).await;
+    say_in(&mut alice, ROOM, "Still me").await;
+    let s = bob
+        .expect("Alice again", WAIT, |s| message(s).and_then(body) == Some("Still me"))
+        .await;
+    assert!(before.is_some());
+    assert_eq!(occupant_id(&s), before);
 }
+
+}
+
+/// The occupant-id a stanza carries.
+fn occupant_id(s: &Stanza) -> Option<String> {
+    xmpp_parsers::minidom::Element::from(s)
+        .get_child("occupant-id", "urn:xmpp:occupant-id:0")
+        .and_then(|o| o.attr("id").map(str::to_owned))
 }
 
 e2e! {

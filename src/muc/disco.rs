@@ -141,6 +141,7 @@ fn disco(
                         ns::REGISTER,
                         super::player::HATS_NS,
                         super::player::NS,
+                        super::occupant_id::NS,
                     ]
                     .map(String::from),
                 );

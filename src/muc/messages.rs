@@ -177,6 +177,10 @@ fn messages(
                 }
                 let mut pm = message.clone();
                 pm.from = Some(me.occupant_jid.clone().into());
+                pm.payloads
+                    .retain(|p| !super::occupant_id::is_occupant_id(p));
+                pm.payloads
+                    .push(super::occupant_id::element(&me.occupant_id));
                 if !pm
                     .payloads
                     .iter()
@@ -204,9 +208,12 @@ fn reflect(
     players: &Query<(), With<Player>>,
     out: &mut Outbox,
 ) -> Message {
-    let mut reflected = message.clone();
+    let mut reflected = sanitized(message, rooms.jid(room));
     reflected.from = Some(me.occupant_jid.clone().into());
     reflected.to = None;
+    reflected
+        .payloads
+        .push(super::occupant_id::element(&me.occupant_id));
     if hide_from_players {
         for o in rooms.occupants_of(room) {
             // The sender always gets its own reflection (clients rely on it, §7.4).
@@ -224,6 +231,22 @@ fn reflect(
         out.send(m);
     }
     reflected
+}
+
+/// A client's groupchat message as the room may relay it: what only the room may state is
+/// dropped — an occupant-id (XEP-0421 §4), a stanza-id by the room (XEP-0359 §4), muc#user
+/// (which MAM results would otherwise carry unchecked, XEP-0313 §9); everything else, the
+/// clients' own payloads (corrections, reactions, replies, links, markup), passes untouched.
+pub fn sanitized(message: &Message, room: Option<&xmpp_parsers::jid::BareJid>) -> Message {
+    let mut m = message.clone();
+    let ours = |p: &xmpp_parsers::minidom::Element| {
+        super::occupant_id::is_occupant_id(p)
+            || p.is("x", xmpp_parsers::ns::MUC_USER)
+            || (p.is("stanza-id", xmpp_parsers::ns::SID)
+                && room.is_some_and(|r| p.attr("by") == Some(r.as_str())))
+    };
+    m.payloads.retain(|p| !ours(p));
+    m
 }
 
 fn may_send_pm(allow: AllowPm, role: &Role) -> bool {

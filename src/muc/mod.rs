@@ -15,6 +15,7 @@ pub mod join;
 pub mod lock;
 pub mod messages;
 pub mod nick;
+pub mod occupant_id;
 pub mod owner;
 pub mod ping;
 pub mod player;
@@ -34,6 +35,11 @@ pub fn register(engine: &mut EngineBuilder) {
     engine.world.init_resource::<room::EmptiedRooms>();
     engine.world.init_resource::<form::ConfigFields>();
     engine.world.init_resource::<form::KnownGames>();
+    if !engine.world.contains_resource::<occupant_id::ServiceKey>() {
+        engine
+            .world
+            .insert_resource(occupant_id::ServiceKey::random());
+    }
     engine
         .add_feature(presence::PresencePlugin)
         .add_feature(join::JoinPlugin)

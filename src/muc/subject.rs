@@ -11,11 +11,13 @@ use super::room::{Room, Rooms};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::{errors, message_error};
 
-/// The current subject and who set it (`room/nick`, or none when never set).
+/// The current subject and who set it (`room/nick` and its XEP-0421 occupant-id, or none when
+/// the room set it).
 #[derive(Component, Debug, Clone, Default)]
 pub struct Subject {
     pub text: String,
     pub by: Option<FullJid>,
+    pub occupant_id: Option<String>,
 }
 
 /// An occupant's message that carries a subject and no body.
@@ -54,6 +56,9 @@ pub fn subject_message(room: &Room, subject: &Subject, to: Jid, id: Option<Strin
     });
     m.id = id.map(xmpp_parsers::message::Id);
     m.subjects.insert(Default::default(), subject.text.clone());
+    if let (Some(_), Some(oid)) = (&subject.by, &subject.occupant_id) {
+        m.payloads.push(super::occupant_id::element(oid));
+    }
     m
 }
 
@@ -104,6 +109,7 @@ fn change_subject(
             .cloned()
             .unwrap_or_default();
         subject.by = Some(me.occupant_jid.clone());
+        subject.occupant_id = Some(me.occupant_id.clone());
         let id = req.message.id.as_ref().map(|i| i.0.clone());
         for jid in rooms.real_jids(req.room) {
             let m = subject_message(room, &subject, jid.clone().into(), id.clone());

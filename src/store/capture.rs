@@ -123,6 +123,7 @@ fn capture(
                             StoredSubject {
                                 text: subject.text.clone(),
                                 by: subject.by.as_ref().map(ToString::to_string),
+                                occupant_id: subject.occupant_id.clone(),
                             }
                         }),
                     });
@@ -255,6 +256,7 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
                 .as_ref()
                 .and_then(|x| x.by.as_ref())
                 .and_then(|b| b.parse::<FullJid>().ok()),
+            occupant_id: s.subject.as_ref().and_then(|x| x.occupant_id.clone()),
         };
         let mut history = History::default();
         for m in &s.history {

@@ -79,6 +79,7 @@ pub struct StoredInvitation {
 pub struct StoredSubject {
     pub text: String,
     pub by: Option<String>,
+    pub occupant_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,16 +204,19 @@ impl Store {
     /// Every stored room with its lists, subject, history and game.
     pub async fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError> {
         let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
-        let rows =
-            sqlx::query("SELECT jid, config, subject, subject_by, game FROM rooms ORDER BY jid")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(q)?;
+        let rows = sqlx::query(
+            "SELECT jid, config, subject, subject_by, subject_occupant_id, game FROM rooms \
+                 ORDER BY jid",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(q)?;
         let mut rooms = Vec::new();
         for row in rows {
             let jid: String = row.try_get("jid").map_err(q)?;
             let subject: Option<String> = row.try_get("subject").map_err(q)?;
             let by: Option<String> = row.try_get("subject_by").map_err(q)?;
+            let occupant_id: Option<String> = row.try_get("subject_occupant_id").map_err(q)?;
             let affiliations = sqlx::query(
                 "SELECT jid, affiliation, nick, reason FROM affiliations WHERE room = $1 ORDER BY jid",
             )
@@ -284,7 +288,11 @@ impl Store {
             .map_err(q)?;
             rooms.push(StoredRoom {
                 config: row.try_get("config").map_err(q)?,
-                subject: subject.map(|text| StoredSubject { text, by }),
+                subject: subject.map(|text| StoredSubject {
+                    text,
+                    by,
+                    occupant_id,
+                }),
                 game: row.try_get("game").map_err(q)?,
                 jid,
                 affiliations,
@@ -294,6 +302,32 @@ impl Store {
             });
         }
         Ok(rooms)
+    }
+
+    /// The service's secret key, made and stored on the first start.
+    pub async fn service_key(&self) -> Result<[u8; 32], StoreError> {
+        let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
+        let row = sqlx::query("SELECT value FROM service_state WHERE name = 'key'")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(q)?;
+        if let Some(row) = row {
+            let value: String = row.try_get("value").map_err(q)?;
+            if let Some(key) = unhex(&value) {
+                return Ok(key);
+            }
+            error!("the stored service key is unreadable; a new one is made");
+        }
+        let key = crate::muc::occupant_id::ServiceKey::random().0;
+        sqlx::query(
+            "INSERT INTO service_state (name, value) VALUES ('key', $1) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(crate::muc::occupant_id::hex(&key))
+        .execute(&self.pool)
+        .await
+        .map_err(q)?;
+        Ok(key)
     }
 
     /// Applies `changes` in one transaction: all or nothing.
@@ -350,13 +384,17 @@ impl Store {
                     }
                 }
                 Change::SetSubject { room, subject } => {
-                    sqlx::query("UPDATE rooms SET subject = $2, subject_by = $3 WHERE jid = $1")
-                        .bind(room.clone())
-                        .bind(subject.as_ref().map(|s| s.text.clone()))
-                        .bind(subject.as_ref().and_then(|s| s.by.clone()))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(q)?;
+                    sqlx::query(
+                        "UPDATE rooms SET subject = $2, subject_by = $3, subject_occupant_id = $4 \
+                         WHERE jid = $1",
+                    )
+                    .bind(room.clone())
+                    .bind(subject.as_ref().map(|s| s.text.clone()))
+                    .bind(subject.as_ref().and_then(|s| s.by.clone()))
+                    .bind(subject.as_ref().and_then(|s| s.occupant_id.clone()))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q)?;
                 }
                 Change::AppendHistory {
                     room,
@@ -436,6 +474,19 @@ impl Store {
         }
         tx.commit().await.map_err(q)
     }
+}
+
+/// 32 bytes from 64 hexadecimal digits.
+fn unhex(s: &str) -> Option<[u8; 32]> {
+    let s = s.trim();
+    if s.len() != 64 || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
 }
 
 /// A tick's changes and the ticket its held stanzas wait on.

@@ -104,6 +104,7 @@ fn every_change_round_trips() {
                     subject: Some(StoredSubject {
                         text: "Chess".into(),
                         by: Some("a@c.localhost/Alice".into()),
+                        occupant_id: Some("0123".into()),
                     }),
                 },
                 Change::AppendHistory {

@@ -64,6 +64,7 @@ fn room_info_shows_features_and_roominfo() {
                <feature var='muc_unsecured'/>\
                <feature var='urn:palaver:game:0'/>\
                <feature var='urn:xmpp:hats:0'/>\
+               <feature var='urn:xmpp:occupant-id:0'/>\
                <feature var='urn:xmpp:ping'/>\
                <x xmlns='jabber:x:data' type='result'>\
                  <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/muc#roominfo</value></field>\

@@ -48,7 +48,7 @@ fn run(batch: usize, ticks: usize) {
             .collect();
         let start = Instant::now();
         for s in stanzas {
-            h.engine.push(s);
+            h.engine.push(s, h.now);
         }
         let out = h.engine.tick(h.now);
         let took = start.elapsed();

@@ -99,6 +99,10 @@ pub struct RunArgs {
     /// (default: palaver.db, in $STATE_DIRECTORY when systemd sets it)
     #[arg(long, value_name = "PATH|URL")]
     pub db: Option<String>,
+    /// How many connections to open to the server (ejabberd takes several; Prosody one)
+    /// [env: PALAVER_CONNECTIONS] (default: 1)
+    #[arg(long, value_name = "N")]
+    pub connections: Option<String>,
 }
 
 /// The configuration file. Unknown fields are refused so that a typo does not go unnoticed.
@@ -115,6 +119,37 @@ pub struct FileConfig {
     pub rules: Option<String>,
     pub assets: Option<String>,
     pub db: Option<String>,
+    pub connections: Option<usize>,
+    pub limits: Option<FileLimits>,
+}
+
+/// The `limits` section: what a stanza may be, and the allowances of users and rooms. Every
+/// field is optional; README lists the defaults.
+#[derive(Deserialize, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct FileLimits {
+    pub max_stanza_bytes: Option<usize>,
+    pub max_outbound_stanza_bytes: Option<usize>,
+    pub max_nesting: Option<usize>,
+    pub max_attribute_bytes: Option<usize>,
+    pub max_elements: Option<usize>,
+    pub max_queued_per_sender: Option<usize>,
+    pub room_creation: Option<crate::muc::limits::RoomCreation>,
+    pub max_rooms_per_user: Option<usize>,
+    pub messages_per_minute: Option<u32>,
+    pub message_burst: Option<u32>,
+    pub bytes_burst: Option<u32>,
+    pub bytes_per_second: Option<u32>,
+    pub presences_per_minute: Option<u32>,
+    pub presence_burst: Option<u32>,
+    pub nick_changes_per_hour: Option<u32>,
+    pub nick_change_burst: Option<u32>,
+    pub invitations_per_minute: Option<u32>,
+    pub invitation_burst: Option<u32>,
+    pub room_messages_per_second: Option<u32>,
+    pub room_message_burst: Option<u32>,
+    pub requests_per_second: Option<u32>,
+    pub request_burst: Option<u32>,
 }
 
 /// Everything `palaver` needs to run the service.
@@ -130,6 +165,14 @@ pub struct Config {
     pub assets_dir: PathBuf,
     /// The database URL or SQLite file.
     pub db: String,
+    /// What one inbound stanza may be.
+    pub stanza_limits: crate::link::Limits,
+    /// The largest stanza palaver writes.
+    pub max_outbound_stanza_bytes: usize,
+    /// Rates and room creation.
+    pub allowances: crate::muc::limits::Allowances,
+    /// How many connections to open to the server.
+    pub connections: usize,
 }
 
 /// A configuration mistake; its `Display` is the one line printed after `palaver: `.
@@ -362,6 +405,65 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         }
         settings.max_batch = n;
     }
+    let limits = file.limits.clone().unwrap_or_default();
+    let limits_origin = |field: &'static str| Origin::File(path.unwrap_or(Path::new("")), field);
+    let mut stanza_limits = crate::link::Limits::default();
+    let mut max_outbound_stanza_bytes = crate::link::LinkConfig::DEFAULT_MAX_STANZA_BYTES;
+    let at_least = |value: usize, min: usize, field: &'static str| {
+        if value < min {
+            Err(invalid(
+                limits_origin(field),
+                &value.to_string(),
+                format!("must be at least {min}"),
+            ))
+        } else {
+            Ok(value)
+        }
+    };
+    if let Some(n) = limits.max_stanza_bytes {
+        stanza_limits.max_stanza_bytes = at_least(n, 4096, "limits.max_stanza_bytes")?;
+    }
+    if let Some(n) = limits.max_outbound_stanza_bytes {
+        max_outbound_stanza_bytes = at_least(n, 16384, "limits.max_outbound_stanza_bytes")?;
+    }
+    if let Some(n) = limits.max_nesting {
+        stanza_limits.max_depth = at_least(n, 8, "limits.max_nesting")?;
+    }
+    if let Some(n) = limits.max_attribute_bytes {
+        stanza_limits.max_attribute_bytes = at_least(n, 3072, "limits.max_attribute_bytes")?;
+    }
+    if let Some(n) = limits.max_elements {
+        stanza_limits.max_elements = at_least(n, 64, "limits.max_elements")?;
+    }
+    if let Some(n) = limits.max_queued_per_sender {
+        settings.max_queued_per_sender = at_least(n, 1, "limits.max_queued_per_sender")?;
+    }
+    let mut allowances = crate::muc::limits::Allowances::default();
+    macro_rules! allow {
+        ($($field:ident),*) => {
+            $(if let Some(v) = limits.$field {
+                allowances.$field = v;
+            })*
+        };
+    }
+    allow!(
+        room_creation,
+        max_rooms_per_user,
+        messages_per_minute,
+        message_burst,
+        bytes_burst,
+        bytes_per_second,
+        presences_per_minute,
+        presence_burst,
+        nick_changes_per_hour,
+        nick_change_burst,
+        invitations_per_minute,
+        invitation_burst,
+        room_messages_per_second,
+        room_message_burst,
+        requests_per_second,
+        request_burst
+    );
     let rules_dir = pick(
         args.rules.map(|p| p.display().to_string()),
         "--rules",
@@ -382,6 +484,21 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         "assets",
     )
     .map_or_else(|| PathBuf::from("assets"), |(v, _)| PathBuf::from(v));
+    let connections = match pick(
+        args.connections,
+        "--connections",
+        env,
+        "PALAVER_CONNECTIONS",
+        file.connections.map(|n| n.to_string()),
+        path,
+        "connections",
+    ) {
+        None => 1,
+        Some((value, origin)) => match value.trim().parse::<usize>() {
+            Ok(n) if (1..=64).contains(&n) => n,
+            _ => return Err(invalid(origin, &value, "must be a number from 1 to 64")),
+        },
+    };
     let db = pick(args.db, "--db", env, "PALAVER_DB", file.db, path, "db")
         .map(|(v, _)| v)
         .unwrap_or_else(|| default_db(env));
@@ -392,6 +509,10 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         rules_dir,
         assets_dir,
         db,
+        stanza_limits,
+        max_outbound_stanza_bytes,
+        allowances,
+        connections,
     })
 }
 
@@ -637,6 +758,58 @@ mod tests {
         let c = resolve(args(&["--admin", "x@y"]), &e).expect("valid");
         assert_eq!(c.secret, "file");
         assert_eq!(c.settings.admins[0].to_string(), "x@y");
+    }
+
+    #[test]
+    fn limits_come_from_the_file_and_are_checked() {
+        let c = resolve(args(FULL), &no_env()).expect("valid");
+        assert_eq!(c.stanza_limits, crate::link::Limits::default());
+        assert_eq!(c.allowances, crate::muc::limits::Allowances::default());
+        let f = file(
+            r#"(limits: (max_stanza_bytes: 65536, max_nesting: 16, room_creation: Anyone,
+                max_rooms_per_user: 3, messages_per_minute: 30))"#,
+        );
+        let path = f.path().to_str().expect("utf-8 temp path");
+        let mut argv = FULL.to_vec();
+        argv.extend_from_slice(&["--config", path]);
+        let c = resolve(args(&argv), &no_env()).expect("valid");
+        assert_eq!(c.stanza_limits.max_stanza_bytes, 65536);
+        assert_eq!(c.stanza_limits.max_depth, 16);
+        assert_eq!(
+            c.allowances.room_creation,
+            crate::muc::limits::RoomCreation::Anyone
+        );
+        assert_eq!(c.allowances.max_rooms_per_user, 3);
+        assert_eq!(c.allowances.messages_per_minute, 30);
+        assert_eq!(c.connections, 1);
+        let mut argv = FULL.to_vec();
+        argv.extend_from_slice(&["--connections", "4"]);
+        assert_eq!(
+            resolve(args(&argv), &no_env()).expect("valid").connections,
+            4
+        );
+        let e = env(&[("PALAVER_CONNECTIONS", "0")]);
+        let err = resolve(args(FULL), &e).expect_err("zero links");
+        assert_eq!(
+            err.to_string(),
+            r#"PALAVER_CONNECTIONS="0": must be a number from 1 to 64"#
+        );
+        let f = file("(limits: (max_nesting: 2))");
+        let path = f.path().to_str().expect("utf-8 temp path");
+        let mut argv = FULL.to_vec();
+        argv.extend_from_slice(&["--config", path]);
+        let e = resolve(args(&argv), &no_env()).expect_err("too shallow");
+        assert!(
+            e.to_string()
+                .ends_with(r#"limits.max_nesting "2": must be at least 8"#),
+            "{e}"
+        );
+        let f = file("(limits: (max_nestin: 20))");
+        let path = f.path().to_str().expect("utf-8 temp path");
+        let mut argv = FULL.to_vec();
+        argv.extend_from_slice(&["--config", path]);
+        let e = resolve(args(&argv), &no_env()).expect_err("a typo");
+        assert!(e.to_string().contains("max_nestin"), "{e}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use tracing::{debug, debug_span, info, warn};
 use xmpp_parsers::stanza::Stanza;
 
 use crate::engine::Engine;
-use crate::link::{self, LinkConfig};
+use crate::link::{self, LinkConfig, Outbound};
 use crate::stanza::Inbound;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +30,10 @@ pub struct StoreLink {
 /// Runs the service until ctrl-c or SIGTERM.
 pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     let settings = config.settings;
-    let link_config = LinkConfig::new(settings.domain.clone(), config.server, config.secret);
+    let mut link_config = LinkConfig::new(settings.domain.clone(), config.server, config.secret);
+    link_config.limits = config.stanza_limits;
+    link_config.max_stanza_bytes = config.max_outbound_stanza_bytes;
+    link_config.connections = config.connections;
     info!(
         domain = %settings.domain,
         server = %link_config.server,
@@ -56,6 +59,10 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     engine
         .world_mut()
         .insert_resource(crate::muc::occupant_id::ServiceKey(key));
+    engine
+        .world_mut()
+        .resource_mut::<crate::muc::limits::Limits>()
+        .0 = config.allowances;
     crate::play::install(&mut engine, games);
     let rooms = crate::store::capture::restore(&mut engine, stored, chrono::Utc::now());
     info!(rooms, db = %config.db, "persistent rooms loaded");
@@ -95,7 +102,7 @@ struct Held {
 }
 
 impl Held {
-    fn release(&mut self, outbound: &mpsc::UnboundedSender<Stanza>) -> Result<(), Error> {
+    async fn release(&mut self, outbound: &Outbound) -> Result<(), Error> {
         while self
             .queue
             .front()
@@ -103,7 +110,10 @@ impl Held {
         {
             if let Some((_, stanzas)) = self.queue.pop_front() {
                 for stanza in stanzas {
-                    outbound.send(stanza).map_err(|_| Error::LinkStopped)?;
+                    outbound
+                        .send(stanza)
+                        .await
+                        .map_err(|_| Error::LinkStopped)?;
                 }
             }
         }
@@ -115,24 +125,26 @@ impl Held {
 pub async fn serve(
     mut engine: Engine,
     mut inbound: mpsc::Receiver<Inbound>,
-    outbound: &mpsc::UnboundedSender<Stanza>,
+    outbound: &Outbound,
     shutdown: impl Future<Output = Result<&'static str, Error>>,
     mut store: Option<StoreLink>,
 ) -> Result<(), Error> {
     tokio::pin!(shutdown);
     let mut held = Held::default();
     // A first tick arms the timers of restored rooms (game clocks) before any stanza arrives.
-    tick(&mut engine, outbound, &mut held, store.as_ref())?;
-    let max_batch = engine
-        .world()
-        .resource::<crate::engine::Service>()
-        .settings
-        .max_batch
-        .max(1);
+    tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
+    let mut trim = tokio::time::interval(TRIM_EVERY);
+    trim.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut busy = false;
     loop {
         let deadline = engine.next_deadline();
         let sleep = sleep_until(deadline);
         tokio::select! {
+            _ = trim.tick() => {
+                if std::mem::take(&mut busy) {
+                    give_back_memory();
+                }
+            }
             signal = &mut shutdown => {
                 info!("{}, shutting down", signal?);
                 let farewells = engine.shutdown(SystemTime::now());
@@ -143,11 +155,11 @@ pub async fn serve(
                         held.committed = held.committed.max(c.ticket);
                     }
                     held.committed = u64::MAX;
-                    let _ = held.release(outbound);
+                    let _ = held.release(outbound).await;
                 }
                 for stanza in farewells {
                     // The link may be gone already; farewells are best effort.
-                    let _ = outbound.send(stanza);
+                    let _ = outbound.send(stanza).await;
                 }
                 return Ok(());
             }
@@ -157,49 +169,116 @@ pub async fn serve(
                     None => std::future::pending().await,
                 }
             } => {
-                if !c.ok {
-                    warn!(ticket = c.ticket, "a store commit failed; its stanzas go out anyway");
-                }
-                held.committed = held.committed.max(c.ticket);
-                held.release(outbound)?;
+                committed(&mut held, c);
+                held.release(outbound).await?;
             }
             first = inbound.recv() => {
                 let Some(first) = first else {
                     return Err(Error::LinkStopped);
                 };
-                engine.push(first);
-                while engine.pending() < max_batch {
-                    match inbound.try_recv() {
-                        Ok(more) => engine.push(more),
-                        Err(_) => break,
+                busy = true;
+                engine.push(first, SystemTime::now());
+                settle_if_late(&engine).await;
+                drain(&mut engine, &mut inbound);
+                // A tick takes at most max_batch stanzas. Between ticks, what arrived meanwhile
+                // joins its sender's queue (so a flood in the channel does not stand in front of
+                // everyone else) and commits are taken in; after a few ticks the loop comes back
+                // here so that shutdown is heard.
+                for _ in 0..TICKS_PER_TURN {
+                    if engine.pending() == 0 {
+                        break;
                     }
-                }
-                // A tick takes at most max_batch stanzas; loop so none wait for the next input.
-                while engine.pending() > 0 {
-                    tick(&mut engine, outbound, &mut held, store.as_ref())?;
+                    tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
+                    drain(&mut engine, &mut inbound);
+                    if let Some(link) = store.as_mut() {
+                        while let Ok(c) = link.committed.try_recv() {
+                            committed(&mut held, c);
+                        }
+                        held.release(outbound).await?;
+                    }
                 }
             }
             () = sleep, if deadline.is_some() => {
-                tick(&mut engine, outbound, &mut held, store.as_ref())?;
+                settle_if_late(&engine).await;
+                drain(&mut engine, &mut inbound);
+                tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
             }
         }
     }
 }
 
+/// Gives memory freed since the last call back to the system. glibc's allocator keeps what a
+/// burst (a flood, a mass disconnect) used; without this the process stays at its peak.
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; 0 keeps no padding.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// How often memory is given back after the service was busy.
+const TRIM_EVERY: Duration = Duration::from_secs(10);
+
+/// Ticks run back to back before the loop listens for shutdown again.
+const TICKS_PER_TURN: usize = 8;
+/// The most stanzas moved from the link's channel into the engine's queues between two ticks.
+const DRAIN_MAX: usize = 4096;
+
+/// Moves what the link has read into the engine's per-sender queues.
+fn drain(engine: &mut Engine, inbound: &mut mpsc::Receiver<Inbound>) {
+    let now = SystemTime::now();
+    for _ in 0..DRAIN_MAX {
+        match inbound.try_recv() {
+            Ok(more) => engine.push(more, now),
+            Err(_) => break,
+        }
+    }
+}
+
+/// When a timer is due long past its time, the service was stopped or starved: give the link a
+/// moment to read what waits in the socket, since that arrived before the deadline too.
+async fn settle_if_late(engine: &Engine) {
+    let Some(deadline) = engine.next_deadline() else {
+        return;
+    };
+    let late = SystemTime::now()
+        .duration_since(deadline)
+        .unwrap_or(Duration::ZERO);
+    if late > Duration::from_millis(500) {
+        debug!(
+            late_ms = late.as_millis() as u64,
+            "a timer is late; reading queued input first"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn committed(held: &mut Held, c: crate::store::Committed) {
+    if !c.ok {
+        warn!(
+            ticket = c.ticket,
+            "a store commit failed; its stanzas go out anyway"
+        );
+    }
+    held.committed = held.committed.max(c.ticket);
+}
+
 /// Runs one tick. Its stanzas go out at once, unless it changed persistent state (or earlier
 /// stanzas still wait): then they wait for the store to commit, so that no client hears of a
 /// change that a crash could lose.
-fn tick(
+async fn tick(
     engine: &mut Engine,
-    outbound: &mpsc::UnboundedSender<Stanza>,
+    outbound: &Outbound,
     held: &mut Held,
     store: Option<&StoreLink>,
 ) -> Result<(), Error> {
-    let span = debug_span!("tick", pending = engine.pending());
-    let _enter = span.enter();
-    let out = engine.tick(SystemTime::now());
-    let changes = engine.take_store_changes();
-    debug!(out = out.len(), changes = changes.len(), "tick done");
+    let (out, changes) = debug_span!("tick", pending = engine.pending()).in_scope(|| {
+        let out = engine.tick(SystemTime::now());
+        let changes = engine.take_store_changes();
+        debug!(out = out.len(), changes = changes.len(), "tick done");
+        (out, changes)
+    });
     match store {
         Some(link) if !changes.is_empty() => {
             held.next_ticket += 1;
@@ -216,11 +295,14 @@ fn tick(
         }
         _ => {
             for stanza in out {
-                outbound.send(stanza).map_err(|_| Error::LinkStopped)?;
+                outbound
+                    .send(stanza)
+                    .await
+                    .map_err(|_| Error::LinkStopped)?;
             }
         }
     }
-    held.release(outbound)
+    held.release(outbound).await
 }
 
 /// Sleeps until `deadline` (at once if it has passed); forever without one.
@@ -267,7 +349,7 @@ mod tests {
         let settings = crate::engine::Settings::new("conference.localhost".parse().expect("jid"));
         let engine = Engine::from_builder(Engine::builder(settings));
         let (in_tx, in_rx) = mpsc::channel(8);
-        let (out_tx, mut out_rx) = mpsc::unbounded_channel();
+        let (out_tx, mut out_rx) = crate::link::wire::channel(1 << 20, 1 << 16);
         for id in ["a", "b"] {
             let xml = format!(
                 "<iq xmlns='jabber:component:accept' type='get' id='{id}' \
@@ -281,7 +363,14 @@ mod tests {
         let result = serve(engine, in_rx, &out_tx, std::future::pending(), None).await;
         assert!(matches!(result, Err(Error::LinkStopped)), "{result:?}");
         let mut ids = Vec::new();
-        while let Ok(Stanza::Iq(iq)) = out_rx.try_recv() {
+        while let Ok(wire) = out_rx.rx.try_recv() {
+            let e: xmpp_parsers::minidom::Element = std::str::from_utf8(&wire.bytes)
+                .expect("utf8")
+                .parse()
+                .expect("xml");
+            let Ok(Stanza::Iq(iq)) = Stanza::try_from(e) else {
+                panic!("not an iq")
+            };
             assert!(matches!(iq, Iq::Error { .. }), "{iq:?}");
             ids.push(iq.id().to_owned());
         }

@@ -24,7 +24,7 @@ pub enum StanzaKind {
     Presence,
 }
 
-/// The raw header of a stanza that failed to parse, and why it failed.
+/// The raw header of a stanza that failed to parse or broke a limit, and why.
 #[derive(Debug, Clone)]
 pub struct InvalidStanza {
     pub kind: StanzaKind,
@@ -32,29 +32,51 @@ pub struct InvalidStanza {
     pub to: Option<String>,
     pub id: Option<String>,
     pub type_: Option<String>,
+    /// `bad-request` for what did not parse, `policy-violation` for what broke a limit.
+    pub condition: DefinedCondition,
     pub reason: String,
+}
+
+impl InvalidStanza {
+    fn from_header(element: &Element, condition: DefinedCondition, reason: String) -> Self {
+        InvalidStanza {
+            kind: match element.name() {
+                "iq" => StanzaKind::Iq,
+                "message" => StanzaKind::Message,
+                _ => StanzaKind::Presence,
+            },
+            from: element.attr("from").map(str::to_owned),
+            to: element.attr("to").map(str::to_owned),
+            id: element.attr("id").map(str::to_owned),
+            type_: element.attr("type").map(str::to_owned),
+            condition,
+            reason,
+        }
+    }
 }
 
 impl Inbound {
     /// Parses one top-level element the way the link does (used by tests and tools).
     pub fn from_element(element: Element) -> Inbound {
-        let kind = match element.name() {
-            "iq" => StanzaKind::Iq,
-            "message" => StanzaKind::Message,
-            _ => StanzaKind::Presence,
-        };
-        let header = |e: &Element, reason: String| InvalidStanza {
-            kind,
-            from: e.attr("from").map(str::to_owned),
-            to: e.attr("to").map(str::to_owned),
-            id: e.attr("id").map(str::to_owned),
-            type_: e.attr("type").map(str::to_owned),
-            reason,
-        };
-        match Stanza::try_from(element.clone()) {
+        // The header is kept aside because a failed parse consumes the element.
+        let header =
+            InvalidStanza::from_header(&element, DefinedCondition::BadRequest, String::new());
+        match Stanza::try_from(element) {
             Ok(stanza) => Inbound::Stanza(Box::new(stanza)),
-            Err(e) => Inbound::Invalid(header(&element, e.to_string())),
+            Err(e) => Inbound::Invalid(InvalidStanza {
+                reason: e.to_string(),
+                ..header
+            }),
         }
+    }
+
+    /// A stanza the link would not take (a limit), from its start tag.
+    pub fn refused(element: &Element, reason: String) -> Inbound {
+        Inbound::Invalid(InvalidStanza::from_header(
+            element,
+            DefinedCondition::PolicyViolation,
+            reason,
+        ))
     }
 
     /// Parses XML text holding one stanza; `None` when it is not even well-formed XML.
@@ -72,7 +94,8 @@ impl Inbound {
     }
 }
 
-fn stanza_addresses(stanza: &Stanza) -> (Option<String>, Option<String>) {
+/// The sender and the addressee of a stanza, as text.
+pub fn stanza_addresses(stanza: &Stanza) -> (Option<String>, Option<String>) {
     {
         match stanza {
             Stanza::Iq(iq) => {
@@ -140,6 +163,8 @@ pub mod errors {
     condition!(registration_required, Auth, RegistrationRequired);
     condition!(service_unavailable, Cancel, ServiceUnavailable);
     condition!(internal_server_error, Wait, InternalServerError);
+    condition!(policy_violation, Modify, PolicyViolation);
+    condition!(resource_constraint, Wait, ResourceConstraint);
 }
 
 /// The error reply to an IQ request; `None` for results and errors, which are never answered.
@@ -215,15 +240,28 @@ pub fn presence_error(p: &Presence, err: StanzaError) -> Option<Stanza> {
     Some(Stanza::Presence(reply))
 }
 
-/// The error reply to a stanza that did not parse: bad-request, never to an error or a result,
-/// and only where the header names a sender we can address.
+/// The error reply refusing an inbound stanza, whatever its kind (none to an answer or error).
+pub fn refusal(inbound: &Inbound, err: StanzaError) -> Option<Stanza> {
+    match inbound {
+        Inbound::Invalid(_) => None,
+        Inbound::Stanza(stanza) => match stanza.as_ref() {
+            Stanza::Iq(iq) => iq_error(iq, err),
+            Stanza::Message(m) => message_error(m, err),
+            Stanza::Presence(p) => presence_error(p, err),
+        },
+    }
+}
+
+/// The error reply to a stanza that did not parse (bad-request) or broke a limit
+/// (policy-violation); never to an error or a result, and only where the header names a sender
+/// we can address.
 pub fn invalid_error(h: &InvalidStanza, by: &Jid) -> Option<Stanza> {
     if matches!(h.type_.as_deref(), Some("error" | "result")) {
         return None;
     }
     let to: Jid = h.from.as_deref()?.parse().ok()?;
     let from: Option<Jid> = h.to.as_deref().and_then(|t| t.parse().ok());
-    let err = errors::bad_request(by, Some(&h.reason));
+    let err = error(ErrorType::Modify, h.condition.clone(), by, Some(&h.reason));
     Some(match h.kind {
         StanzaKind::Iq => Stanza::Iq(Iq::Error {
             from,

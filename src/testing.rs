@@ -7,6 +7,7 @@ use xmpp_parsers::minidom::{Element, Node};
 use xmpp_parsers::stanza::Stanza;
 
 use crate::engine::{Engine, Settings};
+use crate::muc::limits::{Allowances, Limits};
 use crate::stanza::Inbound;
 
 /// The service domain every harness uses.
@@ -43,6 +44,20 @@ impl Harness {
         engine
             .world_mut()
             .insert_resource(crate::muc::occupant_id::ServiceKey(KEY));
+        // The harness's clock stands still while its users type: the rates that protect a
+        // service from floods would refuse an ordinary test's tenth message. Tests of the
+        // allowances themselves use `with_allowances`.
+        engine.world_mut().resource_mut::<Limits>().0 = Allowances {
+            max_rooms_per_user: usize::MAX,
+            message_burst: u32::MAX,
+            bytes_burst: u32::MAX,
+            presence_burst: u32::MAX,
+            nick_change_burst: u32::MAX,
+            invitation_burst: u32::MAX,
+            room_message_burst: u32::MAX,
+            request_burst: u32::MAX,
+            ..Allowances::default()
+        };
         Harness {
             engine,
             // 2026-01-01T00:00:00Z: fixed so that delay stamps are exact.
@@ -51,16 +66,25 @@ impl Harness {
         }
     }
 
+    /// A harness with the service's `allowances` (rates, room creation) as given.
+    pub fn with_allowances(allowances: Allowances) -> Harness {
+        let mut h = Harness::new();
+        h.engine.world_mut().resource_mut::<Limits>().0 = allowances;
+        h
+    }
+
     /// Feeds one stanza (the default namespace is added when missing) and runs a tick.
     pub fn send(&mut self, xml: &str) -> Vec<Element> {
-        self.engine.push(Inbound::from_element(parse(xml)));
+        self.engine
+            .push(Inbound::from_element(parse(xml)), self.now);
         self.tick()
     }
 
     /// Feeds several stanzas and runs one tick for all of them.
     pub fn send_all(&mut self, xmls: &[&str]) -> Vec<Element> {
         for xml in xmls {
-            self.engine.push(Inbound::from_element(parse(xml)));
+            self.engine
+                .push(Inbound::from_element(parse(xml)), self.now);
         }
         self.tick()
     }
@@ -116,7 +140,7 @@ impl Harness {
 
     /// Feeds a stanza the link could not parse (as the link reports it).
     pub fn send_raw(&mut self, inbound: Inbound) -> Vec<Element> {
-        self.engine.push(inbound);
+        self.engine.push(inbound, self.now);
         self.tick()
     }
 }

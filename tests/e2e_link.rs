@@ -124,3 +124,37 @@ fn bad_configuration_is_one_line_and_exit_code_2() {
         "palaver: --domain is missing (or set PALAVER_DOMAIN)\n"
     );
 }
+
+#[tokio::test]
+async fn an_extra_connection_prosody_refuses_is_given_up_and_the_first_serves() {
+    let prosody = Prosody::start();
+    let palaver = Palaver::start(
+        prosody.dir.path(),
+        prosody.component_port,
+        &["--connections", "2"],
+    );
+    assert!(
+        palaver.wait_connected(1, Duration::from_secs(15)).await,
+        "{}",
+        palaver.log_text()
+    );
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < until
+        && !palaver.log_text().contains("takes only one connection")
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut alice = Client::connect(prosody.c2s_port, "alice", PASSWORD).await;
+    disco_works(&mut alice, "two-links").await;
+    // Many stanzas to many recipients all arrive although one link was given up.
+    for i in 0..20 {
+        disco_works(&mut alice, &format!("more{i}")).await;
+    }
+    let log = palaver.log_text();
+    assert_eq!(log.matches("takes only one connection").count(), 1, "{log}");
+    assert_eq!(palaver.connections(), 1, "{log}");
+    assert!(
+        !log.contains("reconnecting"),
+        "the refused link is not retried: {log}"
+    );
+}

@@ -1,13 +1,16 @@
 //! The engine: one bevy_ecs [`World`] that owns every room and occupant, and one [`Schedule`]
 //! whose systems, grouped by feature in [`Phase`] order, turn inbound stanzas into outbound ones.
 //!
-//! A tick drains the inbound queue in *rounds*: a round holds at most one stanza per room and per
-//! sender, so that within a schedule run no system has to see the deferred effects of another
-//! stanza to the same room, and every sender's stanzas keep their order.
+//! Stanzas wait in one queue per sender ([`queue`]), admitted first by the features' allowances
+//! ([`EngineBuilder::admit`]). A tick drains the queue in *rounds*: a round holds at most one
+//! stanza per room and per sender, senders in turn, so that within a schedule run no system has
+//! to see the deferred effects of another stanza to the same room, every sender's stanzas keep
+//! their order, and no sender's flood delays the others.
 
+pub mod bounds;
+pub mod queue;
 pub mod route;
 
-use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, SystemTime};
 
 use bevy_ecs::message::{Message, MessageRegistry, message_update_system};
@@ -17,6 +20,7 @@ use chrono::{DateTime, Utc};
 use tracing::{debug, debug_span};
 use xmpp_parsers::jid::{BareJid, Jid};
 use xmpp_parsers::stanza::Stanza;
+use xmpp_parsers::stanza_error::StanzaError;
 
 use crate::stanza::Inbound;
 
@@ -33,6 +37,10 @@ pub struct Settings {
     pub max_history: u32,
     /// How many inbound stanzas one tick takes at most.
     pub max_batch: usize,
+    /// How many stanzas of one sender may wait; more are refused with `resource-constraint`.
+    pub max_queued_per_sender: usize,
+    /// How long each user-controlled field may be.
+    pub bounds: bounds::Bounds,
 }
 
 impl Settings {
@@ -43,6 +51,8 @@ impl Settings {
             lock_timeout: Duration::from_secs(300),
             max_history: 200,
             max_batch: 256,
+            max_queued_per_sender: 256,
+            bounds: bounds::Bounds::default(),
         }
     }
 }
@@ -162,10 +172,31 @@ impl EngineBuilder {
 #[derive(Resource, Default)]
 pub struct ShutdownHooks(Vec<bevy_ecs::system::SystemId>);
 
+/// A feature's say on whether an inbound stanza is taken at all, asked when it arrives: `Err`
+/// refuses it with that error before it is queued (a sender over its allowance). Answers,
+/// errors and leaves are never asked about: they are always taken.
+pub type Admit = fn(&mut World, &Inbound, DateTime<Utc>) -> Result<(), Box<StanzaError>>;
+
+#[derive(Resource, Default)]
+struct Admissions(Vec<Admit>);
+
+impl EngineBuilder {
+    /// Lets `admit` refuse inbound stanzas before they are queued.
+    pub fn admit(&mut self, admit: Admit) -> &mut Self {
+        self.world
+            .get_resource_or_init::<Admissions>()
+            .0
+            .push(admit);
+        self
+    }
+}
+
 pub struct Engine {
     world: World,
     schedule: Schedule,
-    queue: VecDeque<Inbound>,
+    queue: queue::InboundQueue,
+    /// Refusals made when stanzas arrived, sent with the next tick's stanzas (first).
+    refused: Vec<Stanza>,
 }
 
 impl Engine {
@@ -187,6 +218,8 @@ impl Engine {
         world.init_resource::<Inbox>();
         world.init_resource::<Outbox>();
         world.init_resource::<Wakeup>();
+        world.init_resource::<queue::PendingLeaves>();
+        world.init_resource::<Admissions>();
         let mut schedule = Schedule::new(Tick);
         // Rounds are small and the phases are a chain: handing systems to a thread pool costs
         // more than it gains, and one thread keeps the second core for the link.
@@ -215,36 +248,92 @@ impl Engine {
         Engine {
             world: builder.world,
             schedule: builder.schedule,
-            queue: VecDeque::new(),
+            queue: queue::InboundQueue::default(),
+            refused: Vec::new(),
         }
     }
 
-    /// Queues one inbound stanza for the next tick.
-    pub fn push(&mut self, inbound: Inbound) {
-        self.queue.push_back(inbound);
+    /// Takes one inbound stanza that arrived at `now` into its sender's queue, unless the sender
+    /// already has too many waiting or a feature's allowance refuses it; a refusal is answered
+    /// with the next tick.
+    pub fn push(&mut self, inbound: Inbound, now: SystemTime) {
+        let (from, _) = inbound.addresses();
+        let sender = from.unwrap_or_default();
+        if asks(&inbound)
+            && let Err(error) = self.admit(&sender, &inbound, DateTime::<Utc>::from(now))
+        {
+            debug!(from = %sender, condition = ?error.defined_condition, "refused on arrival");
+            if let Some(reply) = crate::stanza::refusal(&inbound, *error) {
+                self.refused.push(reply);
+            }
+            return;
+        }
+        let mut leaves = self.world.resource_mut::<queue::PendingLeaves>();
+        self.queue.push(sender, inbound, &mut leaves);
     }
 
-    /// How many stanzas wait for a tick.
+    fn admit(
+        &mut self,
+        sender: &str,
+        inbound: &Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<(), Box<StanzaError>> {
+        let service = self.world.resource::<Service>();
+        if self.queue.queued_from(sender) >= service.settings.max_queued_per_sender {
+            return Err(Box::new(crate::stanza::errors::resource_constraint(
+                &service.jid,
+                Some("Too many of your stanzas are waiting; this one was not taken. Slow down."),
+            )));
+        }
+        let admissions = self.world.resource::<Admissions>().0.clone();
+        for admit in admissions {
+            admit(&mut self.world, inbound, now)?;
+        }
+        Ok(())
+    }
+
+    /// How many stanzas wait for a tick (refusals waiting to be sent included).
     pub fn pending(&self) -> usize {
-        self.queue.len()
+        self.queue.len() + self.refused.len()
     }
 
     /// Runs one tick at `now`: up to `max_batch` queued stanzas in rounds (or one round with none,
     /// for timers), and returns what they produced, in order.
+    ///
+    /// Every round but the last runs with the clock held just before the earliest deadline the
+    /// timers asked for: what was queued before a deadline is handled before that deadline fires
+    /// (a move sent in time is in time, even if the service was too busy, or stopped, to read it
+    /// then). The last round runs at `now`.
     pub fn tick(&mut self, now: SystemTime) -> Vec<Stanza> {
-        self.world.insert_resource(Now(DateTime::<Utc>::from(now)));
+        let now = DateTime::<Utc>::from(now);
+        let deadline = self.world.resource::<Wakeup>().0;
         self.world.resource_mut::<Wakeup>().0 = None;
         let max_batch = self.world.resource::<Service>().settings.max_batch;
         let mut budget = max_batch.min(self.queue.len());
+        let mut out = std::mem::take(&mut self.refused);
         if budget == 0 {
-            self.run_round(Vec::new());
+            self.run_round(Vec::new(), now);
         }
         while budget > 0 {
-            let round = self.take_round(budget);
-            budget -= round.len();
-            self.run_round(round);
+            let mut leaves = self.world.resource_mut::<queue::PendingLeaves>();
+            let round = self.queue.take_round(budget, &mut leaves);
+            budget = budget.saturating_sub(round.len().max(1));
+            let last = budget == 0 || self.queue.is_empty();
+            let held = self
+                .world
+                .resource::<Wakeup>()
+                .0
+                .into_iter()
+                .chain(deadline)
+                .min();
+            let at = match held {
+                Some(d) if !last => now.min(d - chrono::Duration::milliseconds(1)),
+                _ => now,
+            };
+            self.run_round(round, at);
         }
-        std::mem::take(&mut self.world.resource_mut::<Outbox>().0)
+        out.append(&mut self.world.resource_mut::<Outbox>().0);
+        out
     }
 
     /// Runs the shutdown hooks at `now` and returns their stanzas (§11.2's farewells).
@@ -288,32 +377,8 @@ impl Engine {
         &mut self.world
     }
 
-    /// The longest prefix of the queue (up to `budget`) with no room and no sender twice.
-    fn take_round(&mut self, budget: usize) -> Vec<Inbound> {
-        let mut seen = HashSet::new();
-        let mut round = Vec::new();
-        while round.len() < budget {
-            let Some(next) = self.queue.front() else {
-                break;
-            };
-            let (from, to) = next.addresses();
-            let room = to.map(|t| t.split('/').next().unwrap_or_default().to_owned());
-            let keys = [
-                from.map(|f| format!("f:{f}")),
-                room.map(|r| format!("r:{r}")),
-            ];
-            if !round.is_empty() && keys.iter().flatten().any(|k| seen.contains(k)) {
-                break;
-            }
-            seen.extend(keys.into_iter().flatten());
-            if let Some(inbound) = self.queue.pop_front() {
-                round.push(inbound);
-            }
-        }
-        round
-    }
-
-    fn run_round(&mut self, round: Vec<Inbound>) {
+    fn run_round(&mut self, round: Vec<Inbound>, at: DateTime<Utc>) {
+        self.world.insert_resource(Now(at));
         let span = if round.len() == 1 {
             let (from, to) = round[0].addresses();
             debug_span!("stanza", from = from.as_deref(), to = to.as_deref())
@@ -324,7 +389,55 @@ impl Engine {
         if round.len() > 1 {
             debug!("running a round");
         }
+        let produced = self.world.resource::<Outbox>().0.len();
+        let senders: Vec<String> = if self.world.resource::<queue::PendingLeaves>().0.is_empty() {
+            Vec::new()
+        } else {
+            round.iter().filter_map(|i| i.addresses().0).collect()
+        };
         self.world.resource_mut::<Inbox>().0 = round;
         self.schedule.run(&mut self.world);
+        self.drop_to_leavers(produced, &senders);
+    }
+
+    /// What this round made a room send to occupants whose leave is still queued is dropped:
+    /// they asked to go, and when many leave at once they are not told of each other. A leaver's
+    /// own stanzas of this round still get their answers (the echo of a last message).
+    fn drop_to_leavers(&mut self, from: usize, senders: &[String]) {
+        let world = &mut self.world;
+        if world.resource::<queue::PendingLeaves>().0.is_empty() {
+            return;
+        }
+        let leaves = std::mem::take(&mut world.resource_mut::<queue::PendingLeaves>().0);
+        let leaves = queue::PendingLeaves(leaves);
+        let mut outbox = world.resource_mut::<Outbox>();
+        let mut index = 0;
+        outbox.0.retain(|stanza| {
+            index += 1;
+            if index <= from {
+                return true;
+            }
+            let (sender, to) = crate::stanza::stanza_addresses(stanza);
+            let room = sender.as_deref().map(|f| f.split('/').next().unwrap_or(f));
+            !matches!((room, to), (Some(room), Some(to))
+                if leaves.contains(room, &to) && !senders.contains(&to))
+        });
+        world.resource_mut::<queue::PendingLeaves>().0 = leaves.0;
+    }
+}
+
+/// Whether the sender of `inbound` expects something of it that may be refused: requests,
+/// messages and presences do; answers, errors and leaves do not.
+fn asks(inbound: &Inbound) -> bool {
+    use xmpp_parsers::iq::Iq;
+    use xmpp_parsers::message::MessageType;
+    use xmpp_parsers::presence::Type;
+    match inbound {
+        Inbound::Invalid(_) => false,
+        Inbound::Stanza(s) => match s.as_ref() {
+            Stanza::Iq(iq) => matches!(iq, Iq::Get { .. } | Iq::Set { .. }),
+            Stanza::Message(m) => m.type_ != MessageType::Error,
+            Stanza::Presence(p) => !matches!(p.type_, Type::Unavailable | Type::Error),
+        },
     }
 }

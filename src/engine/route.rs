@@ -13,7 +13,7 @@ use xmpp_parsers::presence::{Presence, Type as PresenceType};
 use xmpp_parsers::stanza::Stanza;
 use xmpp_parsers::stanza_error::StanzaError;
 
-use super::{EngineBuilder, Feature, Inbox, Outbox, Phase, Service};
+use super::{EngineBuilder, Feature, Inbox, Outbox, Phase, Service, bounds};
 use crate::stanza::{self, Inbound, errors, iq_addresses};
 
 /// A presence to `room@service[/nick]` from a user's full JID.
@@ -201,6 +201,9 @@ fn route_stanza(
     out: &mut Outbox,
     routed: &mut Routed,
 ) {
+    let Some(stanza) = within_bounds(stanza, service, out) else {
+        return;
+    };
     {
         match stanza {
             Stanza::Presence(p) => {
@@ -222,6 +225,38 @@ fn route_stanza(
                 }
                 None => {}
             },
+        }
+    }
+}
+
+/// The stanza if its fields are within [`bounds`]; otherwise its sender is told which field is
+/// too long. A leave or an error is never refused (the occupant must still go): it loses what
+/// is too long instead.
+fn within_bounds(stanza: Stanza, service: &Service, out: &mut Outbox) -> Option<Stanza> {
+    let Err(refusal) = bounds::check(&service.settings.bounds, &stanza) else {
+        return Some(stanza);
+    };
+    debug!(%refusal, "stanza over a bound");
+    let error = || errors::not_acceptable(&service.jid, Some(&refusal));
+    match stanza {
+        Stanza::Presence(mut p)
+            if matches!(p.type_, PresenceType::Unavailable | PresenceType::Error) =>
+        {
+            p.statuses.clear();
+            p.payloads.retain(|e| e.ns() == xmpp_parsers::ns::MUC_USER);
+            Some(Stanza::Presence(p))
+        }
+        Stanza::Presence(p) => {
+            out.send_opt(stanza::presence_error(&p, error()));
+            None
+        }
+        Stanza::Message(m) => {
+            out.send_opt(stanza::message_error(&m, error()));
+            None
+        }
+        Stanza::Iq(iq) => {
+            out.send_opt(stanza::iq_error(&iq, error()));
+            None
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Routing and the errors every stanza the service cannot honour gets.
 
+use crate::engine::Service;
 use crate::stanza::{Inbound, InvalidStanza, StanzaKind};
 use crate::testing::{Harness, assert_stanzas};
+use xmpp_parsers::minidom::Element;
 
 #[test]
 fn unknown_iq_gets_service_unavailable_and_results_are_not_answered() {
@@ -35,6 +37,7 @@ fn stanzas_that_do_not_parse_get_bad_request_unless_they_are_errors() {
         to: Some("lobby@conference.localhost".into()),
         id: Some("m".into()),
         type_: Some("error".into()),
+        condition: xmpp_parsers::stanza_error::DefinedCondition::BadRequest,
         reason: "broken".into(),
     }));
     assert!(out.is_empty());
@@ -45,6 +48,7 @@ fn stanzas_that_do_not_parse_get_bad_request_unless_they_are_errors() {
         to: None,
         id: None,
         type_: None,
+        condition: xmpp_parsers::stanza_error::DefinedCondition::BadRequest,
         reason: "broken".into(),
     }));
     assert!(out.is_empty());
@@ -106,4 +110,130 @@ fn hostile_input_never_panics() {
     for xml in inputs {
         let _ = h.send(xml);
     }
+}
+
+fn groupchat(from: &str, room: &str, id: &str) -> Inbound {
+    Inbound::from_element(crate::testing::parse(&format!(
+        "<message type='groupchat' id='{id}' from='{from}' to='{room}'><body>{id}</body></message>"
+    )))
+}
+
+#[test]
+fn a_flood_does_not_delay_anyone_else() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "flood@conference.localhost", "Alice");
+    h.create_instant("carol@localhost/c", "calm@conference.localhost", "Carol");
+    h.join("bob@localhost/m", "flood@conference.localhost/Bob");
+    let max = h
+        .engine
+        .world()
+        .resource::<Service>()
+        .settings
+        .max_queued_per_sender;
+    for n in 0..max + 10 {
+        h.engine.push(
+            groupchat(
+                "bob@localhost/m",
+                "flood@conference.localhost",
+                &format!("f{n}"),
+            ),
+            h.now,
+        );
+    }
+    // Carol's message arrives after the whole flood.
+    h.engine.push(
+        groupchat("carol@localhost/c", "calm@conference.localhost", "calm"),
+        h.now,
+    );
+    let out = h.tick();
+    // The excess of the flood is refused at once, before anything else is sent.
+    let refused: Vec<&Element> = out
+        .iter()
+        .take_while(|e| e.attr("type") == Some("error"))
+        .collect();
+    assert_eq!(refused.len(), 10);
+    assert!(crate::testing::canonical(refused[0]).contains("resource-constraint"));
+    assert_eq!(refused[0].attr("id"), Some(format!("f{max}").as_str()));
+    // Carol's message is reflected in the first round, right after the first of the flood.
+    let position = out
+        .iter()
+        .position(|e| e.attr("id") == Some("calm"))
+        .expect("carol's message was reflected in the first tick");
+    assert!(position <= 10 + 2 + 1, "reflected at {position}");
+}
+
+#[test]
+fn occupants_leaving_together_are_not_told_of_each_other() {
+    let mut h = Harness::new();
+    let room = "crowd@conference.localhost";
+    h.create_instant("alice@localhost/pc", room, "Alice");
+    let leavers: Vec<String> = (0..30).map(|i| format!("u{i}@localhost/r")).collect();
+    for (i, jid) in leavers.iter().enumerate() {
+        h.join(jid, &format!("{room}/U{i}"));
+    }
+    for (i, jid) in leavers.iter().enumerate() {
+        h.engine.push(
+            Inbound::from_element(crate::testing::parse(&format!(
+                "<presence type='unavailable' from='{jid}' to='{room}/U{i}'/>"
+            ))),
+            h.now,
+        );
+    }
+    let out = h.tick();
+    for jid in &leavers {
+        let to_leaver: Vec<&Element> = out.iter().filter(|e| e.attr("to") == Some(jid)).collect();
+        assert_eq!(to_leaver.len(), 1, "{jid} gets its own leave only");
+        assert!(crate::testing::canonical(to_leaver[0]).contains("code='110'"));
+    }
+    let to_alice = out
+        .iter()
+        .filter(|e| e.attr("to") == Some("alice@localhost/pc"))
+        .count();
+    assert_eq!(to_alice, 30, "the one who stays sees everyone leave");
+}
+
+#[test]
+fn a_move_queued_before_its_deadline_is_in_time() {
+    let mut h = Harness::new();
+    let (games, errors) = crate::game::load_dir(
+        std::path::Path::new("rules"),
+        std::path::Path::new("assets"),
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    crate::play::install(&mut h.engine, games);
+    let room = "game@conference.localhost";
+    h.create_instant("alice@localhost/pc", room, "Alice");
+    let say = |from: &str, body: &str| {
+        format!("<message type='groupchat' from='{from}' to='{room}'><body>{body}</body></message>")
+    };
+    h.send(&say("alice@localhost/pc", "!game connect-four"));
+    for (jid, nick) in [("p0@localhost/r", "P0"), ("p1@localhost/r", "P1")] {
+        h.join(jid, &format!("{room}/{nick}"));
+        h.send(&say(jid, "!sit"));
+    }
+    h.send(&say("p0@localhost/r", "!start"));
+    h.send(&say("p0@localhost/r", "4"));
+    // P1's clock (120 s) runs out while the service is busy (or stopped): P1's chat and move
+    // were queued before the deadline and are read only after it.
+    h.advance(150);
+    h.engine.push(
+        Inbound::from_element(crate::testing::parse(&say("p1@localhost/r", "hmm"))),
+        h.now,
+    );
+    h.engine.push(
+        Inbound::from_element(crate::testing::parse(&say("p1@localhost/r", "3"))),
+        h.now,
+    );
+    let out = h.tick();
+    let bodies: Vec<String> = out
+        .iter()
+        .filter(|e| e.attr("from") == Some(room) && e.attr("to") == Some("alice@localhost/pc"))
+        .filter_map(|e| {
+            e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
+                .map(Element::text)
+        })
+        .collect();
+    let told = bodies.join("\n");
+    assert!(told.contains("plays"), "the move counts: {told}");
+    assert!(!told.contains("Time is up"), "{told}");
 }

@@ -99,6 +99,8 @@ pub struct RoomConfig {
     pub game: Option<String>,
     /// What game commands start with in the chat (palaver), `!` by default.
     pub game_prefix: String,
+    /// Messages a minute an occupant may send (palaver); `None`: the service's default.
+    pub messages_per_minute: Option<u32>,
 }
 
 impl Default for RoomConfig {
@@ -125,6 +127,7 @@ impl Default for RoomConfig {
             separate_spectators: true,
             game: None,
             game_prefix: "!".into(),
+            messages_per_minute: None,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! muc#roominfo form.
 
 use bevy_ecs::prelude::*;
-use xmpp_parsers::disco::{DiscoInfoResult, DiscoItemsResult, Identity, Item};
+use xmpp_parsers::disco::{DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult, Identity, Item};
 use xmpp_parsers::jid::Jid;
 use xmpp_parsers::ns;
 
@@ -17,6 +17,10 @@ use crate::stanza::errors;
 
 /// XEP-0410: the service answers self-pings itself.
 pub const SELF_PING_OPTIMIZATION: &str = "http://jabber.org/protocol/muc#self-ping-optimization";
+
+/// The most rooms one disco#items answer lists; a client pages for more (XEP-0059). At most
+/// about 1.5 KB an item (a JID and a bounded name), a page stays far below any stanza limit.
+pub const ITEMS_PER_PAGE: usize = 100;
 
 pub struct DiscoPlugin;
 
@@ -73,7 +77,8 @@ fn disco(
                 );
             }
             IqTarget::Service => {
-                // §6.3: public rooms only, in a stable order.
+                // §6.3: public rooms only, in a stable order, a page at a time (XEP-0059) so
+                // that no answer outgrows a stanza however many rooms there are.
                 let mut items: Vec<Item> = rooms
                     .rooms
                     .iter()
@@ -87,12 +92,24 @@ fn disco(
                     })
                     .collect();
                 items.sort_by(|a, b| a.jid.cmp(&b.jid));
+                let query = DiscoItemsQuery::try_from(iq.payload.clone()).ok();
+                let keys: Vec<String> = items.iter().map(|i| i.jid.to_string()).collect();
+                let (range, set) = crate::xmpp::rsm::page(
+                    &keys,
+                    query.as_ref().and_then(|q| q.rsm.as_ref()),
+                    ITEMS_PER_PAGE,
+                    ITEMS_PER_PAGE,
+                );
+                // Without a request for paging, a list that fits is answered as before.
+                let paged =
+                    query.as_ref().is_some_and(|q| q.rsm.is_some()) || keys.len() > range.len();
+                let items = items.drain(range).collect();
                 out.send(
                     iq.reply(Some(
                         DiscoItemsResult {
                             node: None,
                             items,
-                            rsm: None,
+                            rsm: paged.then_some(set),
                         }
                         .into(),
                     )),

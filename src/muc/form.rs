@@ -974,6 +974,7 @@ mod tests {
             separate_spectators: false,
             game: None,
             game_prefix: "!".into(),
+            messages_per_minute: None,
         };
         let mut form = config_form(&config, &ConfigFields::default());
         form.type_ = DataFormType::Submit;

@@ -103,6 +103,10 @@ fn send_history(
     }
 }
 
+/// What a joiner who states no history wishes gets at most.
+pub const DEFAULT_STANZAS: usize = 20;
+pub const DEFAULT_CHARS: u32 = 64 * 1024;
+
 /// The entries to send, oldest first: the newest ones that satisfy every limit the joiner set
 /// (§7.2.14), never more than the room keeps.
 fn select<'h>(
@@ -116,6 +120,18 @@ fn select<'h>(
     if let Some(n) = wishes.maxstanzas {
         max_stanzas = max_stanzas.min(n as usize);
     }
+    // A join that asks for no particular history gets a bounded default (as Prosody's 20):
+    // every joiner of a busy room would otherwise be sent its whole history.
+    let asked = wishes.maxstanzas.is_some()
+        || wishes.maxchars.is_some()
+        || wishes.seconds.is_some()
+        || wishes.since.is_some();
+    let mut wishes = wishes.clone();
+    if !asked {
+        max_stanzas = max_stanzas.min(DEFAULT_STANZAS);
+        wishes.maxchars = Some(DEFAULT_CHARS);
+    }
+    let wishes = &wishes;
     let oldest = wishes
         .seconds
         .map(|s| now - chrono::Duration::seconds(i64::from(s)));

@@ -12,6 +12,7 @@ pub mod history;
 pub mod invite;
 pub mod iq_forward;
 pub mod join;
+pub mod limits;
 pub mod lock;
 pub mod messages;
 pub mod nick;
@@ -52,6 +53,7 @@ pub fn register(engine: &mut EngineBuilder) {
         .add_feature(owner::OwnerPlugin)
         .add_feature(admin::AdminPlugin)
         .add_feature(access::AccessPlugin)
+        .add_feature(limits::LimitsPlugin)
         .add_feature(voice::VoicePlugin)
         .add_feature(invite::InvitePlugin)
         .add_feature(register::RegisterPlugin)

@@ -2,5 +2,6 @@
 
 pub mod muc_admin;
 pub mod muc_owner;
+pub mod rsm;
 
 mod util;

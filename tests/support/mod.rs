@@ -31,7 +31,8 @@ pub const PASSWORD: &str = "pw";
 /// Accounts every environment has.
 pub const USERS: &[&str] = &["alice", "bob", "carol"];
 
-pub use servers::{Kind, Server};
+#[allow(unused_imports)] // Prosody alone: for the tests of what only Prosody does
+pub use servers::{Kind, Prosody, Server};
 
 /// Defines an end-to-end test once and runs it behind each server: `async fn NAME(kind: Kind)`
 /// becomes the tests `NAME::prosody` and `NAME::ejabberd`. A server left out of
@@ -432,6 +433,32 @@ impl Client {
         }
     }
 
+    /// How many stanzas `pred` accepts among those received within `wait` (and those already
+    /// received but not matched); they are consumed.
+    pub async fn count_within(&mut self, wait: Duration, pred: impl Fn(&Stanza) -> bool) -> usize {
+        let mut count = 0;
+        self.unmatched.retain(|(_, s)| {
+            let hit = pred(s);
+            count += usize::from(hit);
+            !hit
+        });
+        let until = tokio::time::Instant::now() + wait;
+        while let Ok(item) = tokio::time::timeout_at(until, self.stream.next()).await {
+            if let Some(Ok(element)) = item {
+                self.history.push(String::from(&element));
+                let converted = rename_ns(&element, CLIENT_NS, COMPONENT_NS);
+                if let Ok(stanza) = Stanza::try_from(converted) {
+                    if pred(&stanza) {
+                        count += 1;
+                    } else {
+                        self.unmatched.push((self.history.len() - 1, stanza));
+                    }
+                }
+            }
+        }
+        count
+    }
+
     fn fail(&self, what: &str, why: &str) -> ! {
         let mut msg = format!(
             "{}: expected {what}, {why}; received {} stanzas:",
@@ -487,7 +514,7 @@ fn rename_ns(e: &Element, from: &str, to: &str) -> Element {
 }
 
 /// Standard base64 with padding, for the SASL PLAIN payload.
-fn base64(data: &[u8]) -> String {
+pub fn base64(data: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {

@@ -94,3 +94,60 @@ fn missing_room_is_item_not_found() {
         ],
     );
 }
+
+#[test]
+fn items_come_a_page_at_a_time() {
+    let mut h = Harness::new();
+    let total = super::super::disco::ITEMS_PER_PAGE + 5;
+    for i in 0..total {
+        h.create_instant(
+            "alice@localhost/pc",
+            &format!("r{i:03}@conference.localhost"),
+            "Alice",
+        );
+    }
+    let items = |out: &[xmpp_parsers::minidom::Element]| -> Vec<String> {
+        out[0]
+            .children()
+            .flat_map(|q| q.children())
+            .filter(|c| c.name() == "item")
+            .filter_map(|c| c.attr("jid").map(str::to_owned))
+            .collect()
+    };
+    let set = |out: &[xmpp_parsers::minidom::Element]| -> String {
+        let q = out[0].children().next().expect("query");
+        crate::testing::canonical(
+            q.get_child("set", "http://jabber.org/protocol/rsm")
+                .expect("a <set/> says the list is paged"),
+        )
+    };
+    // Asked without paging, a list longer than a page is cut to one and says so.
+    let out = h.send("<iq type='get' id='p0' from='bob@localhost/m' to='conference.localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+    let first = items(&out);
+    assert_eq!(first.len(), super::super::disco::ITEMS_PER_PAGE);
+    assert_eq!(first[0], "r000@conference.localhost");
+    assert_eq!(
+        set(&out),
+        crate::testing::canonical(&crate::testing::parse(&format!(
+            "<set xmlns='http://jabber.org/protocol/rsm'><first index='0'>r000@conference.localhost</first>\
+             <last>r099@conference.localhost</last><count>{total}</count></set>"
+        )))
+    );
+    // The next page after the last item.
+    let out = h.send("<iq type='get' id='p1' from='bob@localhost/m' to='conference.localhost'><query xmlns='http://jabber.org/protocol/disco#items'><set xmlns='http://jabber.org/protocol/rsm'><max>10</max><after>r099@conference.localhost</after></set></query></iq>");
+    assert_eq!(
+        items(&out),
+        (100..total)
+            .map(|i| format!("r{i:03}@conference.localhost"))
+            .collect::<Vec<_>>()
+    );
+    // And backwards from the end.
+    let out = h.send("<iq type='get' id='p2' from='bob@localhost/m' to='conference.localhost'><query xmlns='http://jabber.org/protocol/disco#items'><set xmlns='http://jabber.org/protocol/rsm'><max>2</max><before/></set></query></iq>");
+    assert_eq!(
+        items(&out),
+        [
+            format!("r{:03}@conference.localhost", total - 2),
+            format!("r{:03}@conference.localhost", total - 1)
+        ]
+    );
+}

@@ -156,6 +156,33 @@ fn history_wishes_limit_what_is_sent() {
 }
 
 #[test]
+fn a_join_asking_nothing_gets_a_bounded_history() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    h.send("<iq type='set' id='c' from='alice@localhost/pc' to='lobby@conference.localhost'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field var='muc#roomconfig_historylength'><value>200</value></field></x></query></iq>");
+    let body = "y".repeat(10_000);
+    for i in 0..200 {
+        h.send(&format!("<message type='groupchat' id='m{i}' from='alice@localhost/pc' to='lobby@conference.localhost'><body>{body}</body></message>"));
+    }
+    let history = |h: &mut Harness, user: &str, nick: &str, x: &str| -> Vec<String> {
+        h.send(&format!(
+            "<presence from='{user}' to='lobby@conference.localhost/{nick}'><x xmlns='http://jabber.org/protocol/muc'>{x}</x></presence>"
+        ))
+        .iter()
+        .filter(|e| e.get_child("body", xmpp_parsers::ns::DEFAULT_NS).is_some())
+        .filter_map(|e| e.attr("id").map(str::to_owned))
+        .collect()
+    };
+    // 200 messages of 10 KB: a join asking nothing gets the newest that fit in 64 KiB.
+    let got = history(&mut h, "b@localhost/1", "B", "");
+    assert_eq!(got.len(), 6, "{got:?}");
+    assert_eq!(got.last().map(String::as_str), Some("m199"));
+    // Asked for, the room's whole history is sent.
+    let got = history(&mut h, "c@localhost/1", "C", "<history maxstanzas='1000'/>");
+    assert_eq!(got.len(), 200);
+}
+
+#[test]
 fn full_room_refuses_all_but_owners() {
     let mut h = Harness::new();
     h.join("alice@localhost/pc", "lobby@conference.localhost/Alice");

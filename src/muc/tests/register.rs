@@ -252,8 +252,8 @@ fn registration_refusals() {
         (
             nick(&"n".repeat(1100)),
             "modify",
-            "bad-request",
-            "That nickname is not a valid room nickname",
+            "not-acceptable",
+            "A nickname may be at most 100 characters long.",
         ),
     ];
     for (payload, error_type, condition, text) in cases {

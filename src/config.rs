@@ -116,6 +116,8 @@ pub struct FileConfig {
     pub lock_timeout_secs: Option<u64>,
     pub max_history: Option<u32>,
     pub max_batch: Option<usize>,
+    pub max_archive: Option<usize>,
+    pub archive_days: Option<u32>,
     pub rules: Option<String>,
     pub assets: Option<String>,
     pub db: Option<String>,
@@ -397,6 +399,12 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     }
     if let Some(n) = file.max_history {
         settings.max_history = n;
+    }
+    if let Some(n) = file.max_archive {
+        settings.max_archive = n;
+    }
+    if let Some(n) = file.archive_days {
+        settings.archive_days = n;
     }
     if let Some(n) = file.max_batch {
         if n == 0 {
@@ -740,7 +748,8 @@ mod tests {
     fn file_is_the_last_resort() {
         let f = file(
             r#"(domain: "conference.localhost", server: "127.0.0.1:5347", secret: "file",
-                admins: ["admin@localhost"], lock_timeout_secs: 60, max_history: 20, max_batch: 8)"#,
+                admins: ["admin@localhost"], lock_timeout_secs: 60, max_history: 20, max_batch: 8,
+                max_archive: 500, archive_days: 7)"#,
         );
         let path = f.path().to_str().expect("utf-8 temp path");
         let e = env(&[("PALAVER_SECRET", "env")]);
@@ -752,6 +761,8 @@ mod tests {
         assert_eq!(c.settings.lock_timeout, Duration::from_secs(60));
         assert_eq!(c.settings.max_history, 20);
         assert_eq!(c.settings.max_batch, 8);
+        assert_eq!(c.settings.max_archive, 500);
+        assert_eq!(c.settings.archive_days, 7);
 
         // The file may also be named by the environment.
         let e = env(&[("PALAVER_CONFIG", path)]);

@@ -351,3 +351,39 @@ fn error_is(s: &Stanza, condition: &str) -> bool {
             .filter(|c| c.name() == "error")
             .any(|err| err.children().any(|c| c.name() == condition))
 }
+
+e2e! {
+async fn an_archived_message_survives_sigkill_with_its_stanza_id(kind: Kind) {
+    let mut env = Env::start(kind).await;
+    let mut alice = persistent_room(&env, "").await;
+    say_in(&mut alice, ROOM, "For the record").await;
+    let s = alice
+        .expect("the reflection", WAIT, |s| {
+            message(s).and_then(body) == Some("For the record")
+        })
+        .await;
+    let id = xmpp_parsers::minidom::Element::from(&s)
+        .get_child("stanza-id", "urn:xmpp:sid:0")
+        .and_then(|e| e.attr("id").map(str::to_owned))
+        .expect("a stanza-id");
+    crash(&mut env).await;
+    enter(&mut alice, ALICE).await;
+    alice
+        .send_xml(&format!(
+            "<iq type='set' to='{ROOM}' id='mam'><query xmlns='urn:xmpp:mam:2'>\
+               <x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>urn:xmpp:mam:2</value></field>\
+               <field var='ids'><value>{id}</value></field></x></query></iq>"
+        ))
+        .await;
+    let s = alice
+        .expect("the archived message", WAIT, |s| {
+            xmpp_parsers::minidom::Element::from(s)
+                .get_child("result", "urn:xmpp:mam:2")
+                .is_some_and(|r| r.attr("id") == Some(id.as_str()))
+        })
+        .await;
+    assert!(String::from(&xmpp_parsers::minidom::Element::from(&s)).contains("For the record"));
+    let s = alice.expect("the fin", WAIT, |s| iq_reply(s, "mam")).await;
+    result_payload(&s);
+}
+}

@@ -41,6 +41,10 @@ pub struct Settings {
     pub max_queued_per_sender: usize,
     /// How long each user-controlled field may be.
     pub bounds: bounds::Bounds,
+    /// How many messages a room's archive (XEP-0313) keeps at most, the oldest going first.
+    pub max_archive: usize,
+    /// How many days a room's archive keeps a message at most (rooms may keep fewer).
+    pub archive_days: u32,
 }
 
 impl Settings {
@@ -53,6 +57,8 @@ impl Settings {
             max_batch: 256,
             max_queued_per_sender: 256,
             bounds: bounds::Bounds::default(),
+            max_archive: 1000,
+            archive_days: 30,
         }
     }
 }

@@ -54,6 +54,16 @@ impl RoleSet {
     }
 }
 
+/// Who besides occupants and members may read the archive of a public room
+/// (`palaver#roomconfig_archivereaders`, XEP-0313).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ArchiveReaders {
+    #[default]
+    Occupants,
+    /// Anyone not banned, in a public room without a password.
+    Anyone,
+}
+
 /// Who may change their nickname once in the room (`palaver#roomconfig_changenick`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum NickChange {
@@ -101,6 +111,11 @@ pub struct RoomConfig {
     pub game_prefix: String,
     /// Messages a minute an occupant may send (palaver); `None`: the service's default.
     pub messages_per_minute: Option<u32>,
+    /// Messages are archived (`muc#roomconfig_enablearchiving`, XEP-0313).
+    pub archiving: bool,
+    /// How many days the archive keeps a message; `None`: as long as the service does.
+    pub archive_days: Option<u32>,
+    pub archive_readers: ArchiveReaders,
 }
 
 impl Default for RoomConfig {
@@ -128,6 +143,9 @@ impl Default for RoomConfig {
             game: None,
             game_prefix: "!".into(),
             messages_per_minute: None,
+            archiving: true,
+            archive_days: None,
+            archive_readers: ArchiveReaders::Occupants,
         }
     }
 }

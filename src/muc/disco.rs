@@ -151,7 +151,8 @@ fn disco(
                         .map(|f| f.to_string())
                         .collect();
                 features.extend(config.disco_features().iter().map(|f| f.to_string()));
-                // Voice requests, registration, seats as XEP-0317 hats, palaver's game namespace.
+                // Voice requests, registration, seats as XEP-0317 hats, palaver's game namespace,
+                // occupant-ids, stanza-ids, moderation and retraction, the archive.
                 features.extend(
                     [
                         super::voice::REQUEST,
@@ -159,9 +160,15 @@ fn disco(
                         super::player::HATS_NS,
                         super::player::NS,
                         super::occupant_id::NS,
+                        ns::SID,
+                        super::moderation::MODERATE,
+                        super::moderation::RETRACT,
                     ]
                     .map(String::from),
                 );
+                if config.archiving {
+                    features.extend([ns::MAM, super::mam::EXTENDED].map(String::from));
+                }
                 let name = rooms
                     .rooms
                     .get(room)

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod archive;
 pub mod cleanup;
 pub mod config;
 pub mod destroy;
@@ -14,7 +15,9 @@ pub mod iq_forward;
 pub mod join;
 pub mod limits;
 pub mod lock;
+pub mod mam;
 pub mod messages;
+pub mod moderation;
 pub mod nick;
 pub mod occupant_id;
 pub mod owner;
@@ -46,6 +49,9 @@ pub fn register(engine: &mut EngineBuilder) {
         .add_feature(join::JoinPlugin)
         .add_feature(lock::LockPlugin)
         .add_feature(history::HistoryPlugin)
+        .add_feature(archive::ArchivePlugin)
+        .add_feature(mam::MamPlugin)
+        .add_feature(moderation::ModerationPlugin)
         .add_feature(subject::SubjectPlugin)
         .add_feature(messages::MessagesPlugin)
         .add_feature(disco::DiscoPlugin)

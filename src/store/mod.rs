@@ -58,6 +58,21 @@ pub struct StoredRoom {
     pub game: Option<String>,
     pub requests: Vec<StoredRequest>,
     pub invitations: Vec<StoredInvitation>,
+    pub archive: Vec<StoredArchived>,
+}
+
+/// One archived message (XEP-0313).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredArchived {
+    pub seq: i64,
+    /// The stanza-id.
+    pub id: String,
+    pub stamp_ms: i64,
+    pub publisher: String,
+    pub occupant_id: String,
+    pub spectator: bool,
+    pub retracted: bool,
+    pub xml: String,
 }
 
 /// A registration waiting for approval (§9.9): the user, the nickname, the submitted form.
@@ -136,6 +151,24 @@ pub enum Change {
     SetInvitations {
         room: String,
         list: Vec<StoredInvitation>,
+    },
+    /// Adds archived messages and forgets those numbered below `keep_from`.
+    AppendArchive {
+        room: String,
+        entries: Vec<StoredArchived>,
+        keep_from: i64,
+    },
+    /// An archived message became a tombstone (XEP-0424, XEP-0425).
+    RetractArchived {
+        room: String,
+        seq: i64,
+        xml: String,
+    },
+    /// A history message became a tombstone.
+    ReplaceHistory {
+        room: String,
+        seq: i64,
+        xml: String,
     },
 }
 
@@ -286,6 +319,29 @@ impl Store {
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(q)?;
+            let archive = sqlx::query(
+                "SELECT seq, id, stamp_ms, publisher, occupant_id, spectator, retracted, xml \
+                 FROM archive WHERE room = $1 ORDER BY seq",
+            )
+            .bind(jid.clone())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q)?
+            .into_iter()
+            .map(|r| {
+                Ok(StoredArchived {
+                    seq: r.try_get("seq")?,
+                    id: r.try_get("id")?,
+                    stamp_ms: r.try_get("stamp_ms")?,
+                    publisher: r.try_get("publisher")?,
+                    occupant_id: r.try_get("occupant_id")?,
+                    spectator: r.try_get::<i32, _>("spectator")? != 0,
+                    retracted: r.try_get::<i32, _>("retracted")? != 0,
+                    xml: r.try_get("xml")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(q)?;
             rooms.push(StoredRoom {
                 config: row.try_get("config").map_err(q)?,
                 subject: subject.map(|text| StoredSubject {
@@ -299,6 +355,7 @@ impl Store {
                 history,
                 requests,
                 invitations,
+                archive,
             });
         }
         Ok(rooms)
@@ -353,6 +410,7 @@ impl Store {
                         "DELETE FROM affiliations WHERE room = $1",
                         "DELETE FROM registration_requests WHERE room = $1",
                         "DELETE FROM invitations WHERE room = $1",
+                        "DELETE FROM archive WHERE room = $1",
                         "DELETE FROM rooms WHERE jid = $1",
                     ] {
                         sqlx::query(sql)
@@ -449,6 +507,57 @@ impl Store {
                         .await
                         .map_err(q)?;
                     }
+                }
+                Change::AppendArchive {
+                    room,
+                    entries,
+                    keep_from,
+                } => {
+                    for e in entries {
+                        sqlx::query(
+                            "INSERT INTO archive (room, seq, id, stamp_ms, publisher, occupant_id, \
+                             spectator, retracted, xml) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                             ON CONFLICT (room, seq) DO NOTHING",
+                        )
+                        .bind(room.clone())
+                        .bind(e.seq)
+                        .bind(e.id.clone())
+                        .bind(e.stamp_ms)
+                        .bind(e.publisher.clone())
+                        .bind(e.occupant_id.clone())
+                        .bind(i32::from(e.spectator))
+                        .bind(i32::from(e.retracted))
+                        .bind(e.xml.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                    }
+                    sqlx::query("DELETE FROM archive WHERE room = $1 AND seq < $2")
+                        .bind(room.clone())
+                        .bind(*keep_from)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                }
+                Change::RetractArchived { room, seq, xml } => {
+                    sqlx::query(
+                        "UPDATE archive SET xml = $3, retracted = 1 WHERE room = $1 AND seq = $2",
+                    )
+                    .bind(room.clone())
+                    .bind(*seq)
+                    .bind(xml.clone())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q)?;
+                }
+                Change::ReplaceHistory { room, seq, xml } => {
+                    sqlx::query("UPDATE history SET xml = $3 WHERE room = $1 AND seq = $2")
+                        .bind(room.clone())
+                        .bind(*seq)
+                        .bind(xml.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
                 }
                 Change::SetInvitations { room, list } => {
                     sqlx::query("DELETE FROM invitations WHERE room = $1")

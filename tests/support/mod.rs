@@ -433,6 +433,16 @@ impl Client {
         }
     }
 
+    /// Takes every stanza received but not yet matched that `pred` accepts, with its arrival
+    /// index, in arrival order.
+    pub fn take_received(&mut self, pred: impl Fn(&Stanza) -> bool) -> Vec<(usize, Stanza)> {
+        let (taken, kept) = std::mem::take(&mut self.unmatched)
+            .into_iter()
+            .partition(|(_, s)| pred(s));
+        self.unmatched = kept;
+        taken
+    }
+
     /// How many stanzas `pred` accepts among those received within `wait` (and those already
     /// received but not matched); they are consumed.
     pub async fn count_within(&mut self, wait: Duration, pred: impl Fn(&Stanza) -> bool) -> usize {

@@ -64,6 +64,11 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
         .resource_mut::<crate::muc::limits::Limits>()
         .0 = config.allowances;
     crate::play::install(&mut engine, games);
+    // Where the games are reloaded from (ad-hoc command, SIGHUP).
+    engine.world_mut().insert_resource(crate::adhoc::RulesDirs {
+        rules: config.rules_dir.clone(),
+        assets: config.assets_dir.clone(),
+    });
     let rooms = crate::store::capture::restore(&mut engine, stored, chrono::Utc::now());
     info!(rooms, db = %config.db, "persistent rooms loaded");
     let (handle, committed, store_task) = crate::store::spawn(store);
@@ -133,6 +138,7 @@ pub async fn serve(
     let mut held = Held::default();
     // A first tick arms the timers of restored rooms (game clocks) before any stanza arrives.
     tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
+    let mut hangup = hangup_signal();
     let mut trim = tokio::time::interval(TRIM_EVERY);
     trim.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut busy = false;
@@ -140,6 +146,15 @@ pub async fn serve(
         let deadline = engine.next_deadline();
         let sleep = sleep_until(deadline);
         tokio::select! {
+            Some(()) = async {
+                match hangup.as_mut() {
+                    Some(h) => h.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                info!("SIGHUP: reloading the games");
+                crate::adhoc::reload_rules(&mut engine);
+            }
             _ = trim.tick() => {
                 if std::mem::take(&mut busy) {
                     give_back_memory();
@@ -315,6 +330,31 @@ async fn sleep_until(deadline: Option<SystemTime>) {
             tokio::time::sleep(wait).await;
         }
         None => std::future::pending().await,
+    }
+}
+
+/// SIGHUP asks for the games to be reloaded; `None` where there is no such signal.
+#[cfg(unix)]
+fn hangup_signal() -> Option<tokio::signal::unix::Signal> {
+    use tokio::signal::unix::{SignalKind, signal};
+    signal(SignalKind::hangup())
+        .map_err(|e| warn!("SIGHUP will not reload the games: {e}"))
+        .ok()
+}
+
+#[cfg(not(unix))]
+fn hangup_signal() -> Option<NoSignal> {
+    None
+}
+
+/// Stands for a signal stream where the platform has none.
+#[cfg(not(unix))]
+struct NoSignal;
+
+#[cfg(not(unix))]
+impl NoSignal {
+    async fn recv(&mut self) -> Option<()> {
+        None
     }
 }
 

@@ -211,6 +211,7 @@ impl Engine {
         let mut builder = Engine::builder(settings);
         crate::muc::register(&mut builder);
         builder.add_feature(crate::play::PlayPlugin);
+        builder.add_feature(crate::adhoc::AdhocPlugin);
         builder.add_feature(crate::store::capture::CapturePlugin);
         Engine::from_builder(builder)
     }

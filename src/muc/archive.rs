@@ -106,6 +106,36 @@ impl Archive {
     }
 }
 
+/// A message the room itself sends to everyone (a moderation, an announcement): stamped with
+/// its stanza-id and, while the room archives, archived as the room's own. Returns it to send.
+pub fn room_message(
+    archive: &mut Archive,
+    key: &ServiceKey,
+    room: &BareJid,
+    bounds: Option<Retention>,
+    at: DateTime<Utc>,
+    mut message: Message,
+) -> Message {
+    message.from = Some(room.clone().into());
+    message.to = None;
+    let (seq, id) = archive.next_id(key, room, at);
+    message.payloads.push(stanza_id_element(&id, room));
+    if let Some(bounds) = bounds {
+        let entry = ArchiveEntry {
+            seq,
+            id,
+            at,
+            publisher: room.clone(),
+            occupant_id: String::new(),
+            spectator: false,
+            retracted: false,
+            message: message.clone(),
+        };
+        archive.record(entry, bounds);
+    }
+    message
+}
+
 /// How much of its archive a room keeps.
 #[derive(Debug, Clone, Copy)]
 pub struct Retention {

@@ -55,7 +55,10 @@ fn disco(
             let reserved_nick = node == super::register::ROOMUSER_NODE
                 && iq.ns == ns::DISCO_INFO
                 && matches!(iq.target, IqTarget::Room(_));
-            if !reserved_nick {
+            // XEP-0050's nodes are the ad-hoc commands' to answer.
+            let command =
+                matches!(iq.target, IqTarget::Service) && crate::adhoc::is_command_node(node);
+            if !reserved_nick && !command {
                 out.send(iq.error(errors::item_not_found(&service.jid, None)));
             }
             continue;
@@ -63,7 +66,13 @@ fn disco(
         let info = iq.ns == ns::DISCO_INFO;
         match &iq.target {
             IqTarget::Service if info => {
-                let features = [ns::DISCO_INFO, ns::DISCO_ITEMS, ns::MUC, ns::PING];
+                let features = [
+                    ns::DISCO_INFO,
+                    ns::DISCO_ITEMS,
+                    ns::MUC,
+                    ns::PING,
+                    crate::xmpp::commands::NS,
+                ];
                 out.send(
                     iq.reply(Some(
                         DiscoInfoResult {

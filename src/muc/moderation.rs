@@ -13,7 +13,7 @@ use xmpp_parsers::minidom::rxml::xml_ncname;
 use xmpp_parsers::muc::user::Role;
 use xmpp_parsers::ns;
 
-use super::archive::{Archive, ArchiveEntry, Retention, stanza_id_element, stanza_id_of};
+use super::archive::{Archive, Retention, room_message, stanza_id_of};
 use super::history::History;
 use super::room::{OccupantInfo, Rooms};
 use crate::engine::route::{IqIn, IqTarget, IqTargetKind};
@@ -146,23 +146,17 @@ fn moderate(
                 .attr(xml_ncname!("for").to_owned(), RETRACT)
                 .build(),
         );
-        let (seq, stanza_id) = archive.next_id(&rooms.key, room_jid, now.0);
-        announcement
-            .payloads
-            .push(stanza_id_element(&stanza_id, room_jid));
-        if config.archiving {
-            let entry = ArchiveEntry {
-                seq,
-                id: stanza_id,
-                at: now.0,
-                publisher: room_jid.clone(),
-                occupant_id: String::new(),
-                spectator: false,
-                retracted: false,
-                message: announcement.clone(),
-            };
-            archive.record(entry, Retention::of(&config, &service.settings, now.0));
-        }
+        let bounds = config
+            .archiving
+            .then(|| Retention::of(&config, &service.settings, now.0));
+        let announcement = room_message(
+            &mut archive,
+            &rooms.key,
+            room_jid,
+            bounds,
+            now.0,
+            announcement,
+        );
         for jid in rooms.real_jids(room) {
             let mut m = announcement.clone();
             m.to = Some(jid.clone().into());

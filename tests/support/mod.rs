@@ -160,6 +160,15 @@ impl Palaver {
         false
     }
 
+    /// Sends SIGHUP to the process (it reloads its games).
+    pub fn hangup(&self) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill")
+                .args(["-HUP", &child.id().to_string()])
+                .status();
+        }
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }

@@ -12,6 +12,7 @@ fn service_identity_and_features() {
             "<iq type='result' id='d1' from='conference.localhost' to='alice@localhost/pc'>\
              <query xmlns='http://jabber.org/protocol/disco#info'>\
                <identity category='conference' type='text' xml:lang='en' name='palaver'/>\
+               <feature var='http://jabber.org/protocol/commands'/>\
                <feature var='http://jabber.org/protocol/disco#info'/>\
                <feature var='http://jabber.org/protocol/disco#items'/>\
                <feature var='http://jabber.org/protocol/muc'/>\

@@ -285,6 +285,57 @@ impl Ejabberd {
              23.01 (on Debian: apt-get install -y ejabberd; PALAVER_E2E_SERVERS=prosody runs \
              the Prosody half alone, except under CI=true)"
         );
+        // A port picked free may be taken before ejabberd binds it (by another test's server
+        // or an outgoing connection's ephemeral port): try again with other ports.
+        let mut attempt = 0;
+        let ejabberd = loop {
+            attempt += 1;
+            let mut ejabberd = Ejabberd::prepare();
+            match ejabberd.try_launch() {
+                Ok(()) => break ejabberd,
+                Err(why) if attempt < 3 => {
+                    eprintln!("ejabberd did not start ({why}); trying other ports");
+                    // The node may be up without its listeners: stop it either way.
+                    let _ = ejabberd
+                        .ctl()
+                        .arg("stop")
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .status();
+                    ejabberd.kill();
+                }
+                Err(why) => panic!("{why}"),
+            }
+        };
+        // One ejabberdctl (an Erlang VM) per account: run them side by side.
+        let registrations: Vec<_> = USERS
+            .iter()
+            .map(|user| {
+                let child = ejabberd
+                    .ctl()
+                    .args(["register", user, "localhost", PASSWORD])
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("cannot run ejabberdctl");
+                (user, child)
+            })
+            .collect();
+        for (user, child) in registrations {
+            let out = child.wait_with_output().expect("ejabberdctl register");
+            assert!(
+                out.status.success(),
+                "ejabberdctl register {user} failed: {}{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+                ejabberd.tails()
+            );
+        }
+        ejabberd
+    }
+
+    /// A fresh directory, ports, configuration and node name.
+    fn prepare() -> Ejabberd {
         let dir = tempfile::Builder::new()
             .prefix("palaver-e2e-ejabberd-")
             .tempdir()
@@ -326,39 +377,13 @@ impl Ejabberd {
             std::process::id(),
             NODES.fetch_add(1, Ordering::Relaxed)
         );
-        let mut ejabberd = Ejabberd {
+        Ejabberd {
             dir,
             c2s_port,
             component_port,
             node,
             pid: None,
-        };
-        ejabberd.launch();
-        // One ejabberdctl (an Erlang VM) per account: run them side by side.
-        let registrations: Vec<_> = USERS
-            .iter()
-            .map(|user| {
-                let child = ejabberd
-                    .ctl()
-                    .args(["register", user, "localhost", PASSWORD])
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .expect("cannot run ejabberdctl");
-                (user, child)
-            })
-            .collect();
-        for (user, child) in registrations {
-            let out = child.wait_with_output().expect("ejabberdctl register");
-            assert!(
-                out.status.success(),
-                "ejabberdctl register {user} failed: {}{}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr),
-                ejabberd.tails()
-            );
         }
-        ejabberd
     }
 
     fn ctl(&self) -> Command {
@@ -382,13 +407,20 @@ impl Ejabberd {
 
     /// Starts (or restarts) the node and waits for both ports.
     pub fn launch(&mut self) {
+        if let Err(why) = self.try_launch() {
+            panic!("{why}");
+        }
+    }
+
+    fn try_launch(&mut self) -> Result<(), String> {
         let out = self.ctl().arg("start").output().expect("ejabberdctl start");
-        assert!(
-            out.status.success(),
-            "ejabberdctl start failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        if !out.status.success() {
+            return Err(format!(
+                "ejabberdctl start failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
         let up = wait_for_port(self.c2s_port, Duration::from_secs(30))
             && wait_for_port(self.component_port, Duration::from_secs(10));
         // The node writes its PID once started: the handle to stop it by.
@@ -402,12 +434,13 @@ impl Ejabberd {
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
-        assert!(up, "ejabberd did not open its ports\n{}", self.tails());
-        assert!(
-            self.pid.is_some(),
-            "ejabberd wrote no PID file\n{}",
-            self.tails()
-        );
+        if !up {
+            return Err(format!("ejabberd did not open its ports\n{}", self.tails()));
+        }
+        if self.pid.is_none() {
+            return Err(format!("ejabberd wrote no PID file\n{}", self.tails()));
+        }
+        Ok(())
     }
 
     /// Stops the node (`ejabberdctl stop`; SIGKILL by PID if it lingers). The data stays.

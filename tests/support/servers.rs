@@ -268,7 +268,7 @@ static NODES: AtomicUsize = AtomicUsize::new(0);
 
 /// An ejabberd on loopback, started by `ejabberdctl` from a generated configuration, with its
 /// own Erlang node name and distribution port (so no shared `epmd` is involved), spool and logs
-/// in a temporary directory owned by the `ejabberd` user.
+/// in a temporary directory owned by the `ejabberd` user; stopped by PID.
 pub struct Ejabberd {
     pub dir: TempDir,
     pub c2s_port: u16,
@@ -443,24 +443,24 @@ impl Ejabberd {
         Ok(())
     }
 
-    /// Stops the node (`ejabberdctl stop`; SIGKILL by PID if it lingers). The data stays.
+    /// Stops the node by PID: SIGTERM (the Erlang VM shuts down in order), SIGKILL if it
+    /// lingers. The data stays.
     pub fn kill(&mut self) {
         let Some(pid) = self.pid.take() else { return };
-        let _ = self
-            .ctl()
-            .arg("stop")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        let signal = |sig: &str| {
+            let _ = Command::new("kill")
+                .args([sig, &pid.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        };
+        signal("-TERM");
         let alive = || Path::new(&format!("/proc/{pid}")).exists();
         let until = Instant::now() + Duration::from_secs(10);
         while alive() && Instant::now() < until {
             std::thread::sleep(Duration::from_millis(50));
         }
         if alive() {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
+            signal("-KILL");
         }
         let _ = std::fs::remove_file(self.dir.path().join("ejabberd.pid"));
     }

@@ -23,7 +23,7 @@ use super::config::{ArchiveReaders, RoomConfig};
 use super::form::{ConfigFields, FieldKind, FieldSpec, boolean, choice, flag, number, single};
 use super::occupant_id::{ServiceKey, hex};
 use super::room::Room;
-use crate::engine::{EngineBuilder, Feature, Settings};
+use crate::engine::{EngineBuilder, Feature, Now, Phase, Service, Settings, Wakeup};
 
 /// One archived message.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,11 +197,63 @@ pub fn archivable(m: &Message) -> bool {
     !m.bodies.is_empty() || m.payloads.iter().any(|p| content(&p))
 }
 
+/// When archives are next looked over for expired messages, and when the next one expires.
+#[derive(Resource, Debug, Default)]
+pub struct NextExpiry {
+    sweep: Option<DateTime<Utc>>,
+    due: Option<DateTime<Utc>>,
+}
+
+/// How often at the latest archives are looked over (a shorter retention takes effect by then).
+const EXPIRY_SWEEP: Duration = Duration::hours(1);
+
+/// Drops expired messages from every room's archive (and so from the store), also in rooms
+/// where nobody writes, and wakes the engine when the next one expires.
+fn expire(
+    mut archives: Query<(&RoomConfig, &mut Archive)>,
+    service: Res<Service>,
+    now: Res<Now>,
+    mut next: ResMut<NextExpiry>,
+    mut wakeup: ResMut<Wakeup>,
+) {
+    if next.sweep.is_some_and(|at| now.0 < at) {
+        // The engine forgets wake-up times each tick: ask again until the time comes.
+        if let Some(due) = next.due {
+            wakeup.at(due);
+        }
+        return;
+    }
+    let mut due: Option<DateTime<Utc>> = None;
+    for (config, mut archive) in &mut archives {
+        let bounds = Retention::of(config, &service.settings, now.0);
+        if archive
+            .entries
+            .front()
+            .is_some_and(|e| e.at < bounds.oldest)
+        {
+            archive.prune(bounds);
+        }
+        if let Some(front) = archive.entries.front() {
+            // Kept while exactly as old as the retention: expired a second later.
+            let expires = front.at + (now.0 - bounds.oldest) + Duration::seconds(1);
+            due = Some(due.map_or(expires, |d| d.min(expires)));
+        }
+    }
+    let sweep = now.0 + EXPIRY_SWEEP;
+    next.sweep = Some(due.map_or(sweep, |d| d.min(sweep)));
+    next.due = due;
+    if let Some(due) = due {
+        wakeup.at(due);
+    }
+}
+
 pub struct ArchivePlugin;
 
 impl Feature for ArchivePlugin {
     fn build(&self, engine: &mut EngineBuilder) {
         engine.world.register_required_components::<Room, Archive>();
+        engine.world.init_resource::<NextExpiry>();
+        engine.add_systems(expire.in_set(Phase::Timers));
         let mut fields = engine.world.get_resource_or_init::<ConfigFields>();
         for spec in config_fields() {
             fields.push(spec);

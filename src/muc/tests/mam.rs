@@ -405,3 +405,26 @@ fn players_never_get_spectators_chat_from_the_archive() {
     );
     assert!(error(&out).contains("}item-not-found>"));
 }
+
+#[test]
+fn expired_messages_go_even_where_nobody_writes() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    say(&mut h, ALICE, "1", "old news");
+    let kept = |h: &mut Harness| -> usize {
+        let world = h.engine.world_mut();
+        let mut q = world.query::<&crate::muc::archive::Archive>();
+        q.iter(world).map(|a| a.entries.len()).sum()
+    };
+    assert_eq!(kept(&mut h), 1);
+    // Within the hour the archives are looked over; then the engine asks to be woken when the
+    // message is 30 days old, and drops it then.
+    h.advance(3600);
+    h.tick();
+    let due = h.now - std::time::Duration::from_secs(3600)
+        + std::time::Duration::from_secs(30 * 24 * 3600 + 1);
+    assert_eq!(h.engine.next_deadline(), Some(due));
+    h.now = due;
+    h.tick();
+    assert_eq!(kept(&mut h), 0);
+    assert_eq!(h.engine.next_deadline(), None, "nothing left to expire");
+}

@@ -5,5 +5,6 @@ CREATE TABLE service_state (
     value TEXT NOT NULL
 );
 
--- Who set the subject, as XEP-0421 names them.
+-- Who set the subject, as XEP-0421 names them, and when (XEP-0045 §7.2.15's delay stamp).
 ALTER TABLE rooms ADD COLUMN subject_occupant_id TEXT;
+ALTER TABLE rooms ADD COLUMN subject_stamp_ms BIGINT;

@@ -140,6 +140,7 @@ fn capture(
                                 text: subject.text.clone(),
                                 by: subject.by.as_ref().map(ToString::to_string),
                                 occupant_id: subject.occupant_id.clone(),
+                                stamp_ms: subject.at.map(|a| a.timestamp_millis()),
                             }
                         }),
                     });
@@ -329,6 +330,11 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
                 .and_then(|x| x.by.as_ref())
                 .and_then(|b| b.parse::<FullJid>().ok()),
             occupant_id: s.subject.as_ref().and_then(|x| x.occupant_id.clone()),
+            at: s
+                .subject
+                .as_ref()
+                .and_then(|x| x.stamp_ms)
+                .and_then(DateTime::<Utc>::from_timestamp_millis),
         };
         let mut history = History::default();
         for m in &s.history {

@@ -95,6 +95,7 @@ pub struct StoredSubject {
     pub text: String,
     pub by: Option<String>,
     pub occupant_id: Option<String>,
+    pub stamp_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,8 +239,8 @@ impl Store {
     pub async fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError> {
         let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
         let rows = sqlx::query(
-            "SELECT jid, config, subject, subject_by, subject_occupant_id, game FROM rooms \
-                 ORDER BY jid",
+            "SELECT jid, config, subject, subject_by, subject_occupant_id, subject_stamp_ms, \
+             game FROM rooms ORDER BY jid",
         )
         .fetch_all(&self.pool)
         .await
@@ -250,6 +251,7 @@ impl Store {
             let subject: Option<String> = row.try_get("subject").map_err(q)?;
             let by: Option<String> = row.try_get("subject_by").map_err(q)?;
             let occupant_id: Option<String> = row.try_get("subject_occupant_id").map_err(q)?;
+            let stamp_ms: Option<i64> = row.try_get("subject_stamp_ms").map_err(q)?;
             let affiliations = sqlx::query(
                 "SELECT jid, affiliation, nick, reason FROM affiliations WHERE room = $1 ORDER BY jid",
             )
@@ -348,6 +350,7 @@ impl Store {
                     text,
                     by,
                     occupant_id,
+                    stamp_ms,
                 }),
                 game: row.try_get("game").map_err(q)?,
                 jid,
@@ -443,13 +446,14 @@ impl Store {
                 }
                 Change::SetSubject { room, subject } => {
                     sqlx::query(
-                        "UPDATE rooms SET subject = $2, subject_by = $3, subject_occupant_id = $4 \
-                         WHERE jid = $1",
+                        "UPDATE rooms SET subject = $2, subject_by = $3, subject_occupant_id = $4, \
+                         subject_stamp_ms = $5 WHERE jid = $1",
                     )
                     .bind(room.clone())
                     .bind(subject.as_ref().map(|s| s.text.clone()))
                     .bind(subject.as_ref().and_then(|s| s.by.clone()))
                     .bind(subject.as_ref().and_then(|s| s.occupant_id.clone()))
+                    .bind(subject.as_ref().and_then(|s| s.stamp_ms))
                     .execute(&mut *tx)
                     .await
                     .map_err(q)?;

@@ -120,6 +120,7 @@ fn every_change_round_trips() {
                         text: "Chess".into(),
                         by: Some("a@c.localhost/Alice".into()),
                         occupant_id: Some("0123".into()),
+                        stamp_ms: Some(1_767_225_600_000),
                     }),
                 },
                 Change::AppendHistory {

@@ -44,7 +44,8 @@ fn presences_messages_history_and_subject_carry_the_occupant_id() {
                <delay xmlns='urn:xmpp:delay' from='{ROOM}' stamp='2026-01-01T00:00:00+00:00'/></message>"
             ),
             &format!(
-                "<message type='groupchat' from='{ROOM}/Alice' to='bob@localhost/m'><subject>Tea</subject><occupant-id xmlns='urn:xmpp:occupant-id:0' id='{alice}'/></message>"
+                "<message type='groupchat' from='{ROOM}/Alice' to='bob@localhost/m'><subject>Tea</subject><occupant-id xmlns='urn:xmpp:occupant-id:0' id='{alice}'/>\
+                   <delay xmlns='urn:xmpp:delay' from='{ROOM}' stamp='2026-01-01T00:00:00+00:00'/></message>"
             ),
         ],
     );

@@ -136,6 +136,10 @@ pub fn room_message(
     message
 }
 
+/// No retention is longer (a configured one is cut to it): ten thousand years keep the dates in
+/// range.
+const MAX_DAYS: u32 = 3_650_000;
+
 /// How much of its archive a room keeps.
 #[derive(Debug, Clone, Copy)]
 pub struct Retention {
@@ -149,10 +153,13 @@ impl Retention {
     pub fn of(config: &RoomConfig, settings: &Settings, now: DateTime<Utc>) -> Retention {
         let days = config
             .archive_days
-            .map_or(settings.archive_days, |d| d.min(settings.archive_days));
+            .map_or(settings.archive_days, |d| d.min(settings.archive_days))
+            .min(MAX_DAYS);
         Retention {
             max: settings.max_archive,
-            oldest: now - Duration::days(i64::from(days)),
+            oldest: now
+                .checked_sub_signed(Duration::days(i64::from(days)))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
         }
     }
 }
@@ -235,8 +242,12 @@ fn expire(
         }
         if let Some(front) = archive.entries.front() {
             // Kept while exactly as old as the retention: expired a second later.
-            let expires = front.at + (now.0 - bounds.oldest) + Duration::seconds(1);
-            due = Some(due.map_or(expires, |d| d.min(expires)));
+            let expires = front
+                .at
+                .checked_add_signed(now.0 - bounds.oldest + Duration::seconds(1));
+            if let Some(expires) = expires {
+                due = Some(due.map_or(expires, |d| d.min(expires)));
+            }
         }
     }
     let sweep = now.0 + EXPIRY_SWEEP;
@@ -347,6 +358,15 @@ mod tests {
         assert!(!archivable(&message(
             "<message type='groupchat'><body>secret</body><no-store xmlns='urn:xmpp:hints'/></message>"
         )));
+    }
+
+    #[test]
+    fn a_retention_of_any_length_keeps_the_dates_in_range() {
+        let mut settings = Settings::new("c.localhost".parse().unwrap_or_else(|e| panic!("{e}")));
+        settings.archive_days = u32::MAX;
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        let r = Retention::of(&RoomConfig::default(), &settings, now);
+        assert!(r.oldest < now);
     }
 
     #[test]

@@ -133,6 +133,8 @@ pub struct FileConfig {
     pub max_history: Option<u32>,
     pub max_batch: Option<usize>,
     pub seat_grace_secs: Option<u64>,
+    pub max_archive: Option<usize>,
+    pub archive_days: Option<u32>,
     pub rules: Option<String>,
     pub assets: Option<String>,
     pub db: Option<String>,
@@ -417,6 +419,12 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     }
     if let Some(secs) = file.seat_grace_secs {
         settings.seat_grace = Duration::from_secs(secs);
+    }
+    if let Some(n) = file.max_archive {
+        settings.max_archive = n;
+    }
+    if let Some(n) = file.archive_days {
+        settings.archive_days = n;
     }
     if let Some(n) = file.max_batch {
         if n == 0 {
@@ -766,7 +774,7 @@ mod tests {
         let f = file(
             r#"(domain: "conference.localhost", server: "127.0.0.1:5347", secret: "file",
                 admins: ["admin@localhost"], lock_timeout_secs: 60, max_history: 20, max_batch: 8,
-                seat_grace_secs: 5)"#,
+                seat_grace_secs: 5, max_archive: 500, archive_days: 7)"#,
         );
         let path = f.path().to_str().expect("utf-8 temp path");
         let e = env(&[("PALAVER_SECRET", "env")]);
@@ -779,6 +787,8 @@ mod tests {
         assert_eq!(c.settings.max_history, 20);
         assert_eq!(c.settings.seat_grace, Duration::from_secs(5));
         assert_eq!(c.settings.max_batch, 8);
+        assert_eq!(c.settings.max_archive, 500);
+        assert_eq!(c.settings.archive_days, 7);
 
         // The file may also be named by the environment.
         let e = env(&[("PALAVER_CONFIG", path)]);

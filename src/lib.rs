@@ -4,6 +4,7 @@
 //! [`engine::route`] (typed parse) → feature systems in [`engine::Phase`] order
 //! ([`muc`]) → [`engine::Outbox`] → [`link`].
 
+pub mod adhoc;
 pub mod config;
 pub mod engine;
 pub mod game;

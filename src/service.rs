@@ -56,13 +56,23 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     let played = store
         .load_games(&settings.domain.to_string(), crate::play::records::RECENT)
         .await?;
+    let key = store.service_key().await?;
     let mut engine = Engine::new(settings);
+    // Occupant-ids and stanza-ids stay the same across restarts.
+    engine
+        .world_mut()
+        .insert_resource(crate::muc::occupant_id::ServiceKey(key));
     engine
         .world_mut()
         .resource_mut::<crate::muc::limits::Limits>()
         .0 = config.allowances;
     crate::play::install(&mut engine, games);
     crate::play::restore_games(&mut engine, played);
+    // Where the games are reloaded from (ad-hoc command, SIGHUP).
+    engine.world_mut().insert_resource(crate::adhoc::RulesDirs {
+        rules: config.rules_dir.clone(),
+        assets: config.assets_dir.clone(),
+    });
     let rooms = crate::store::capture::restore(&mut engine, stored, chrono::Utc::now());
     info!(rooms, db = %config.db, "persistent rooms loaded");
     let (handle, committed, store_task) = crate::store::spawn(store);
@@ -145,6 +155,7 @@ pub async fn serve(
     let mut held = Held::default();
     // A first tick arms the timers of restored rooms (game clocks) before any stanza arrives.
     tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
+    let mut hangup = hangup_signal();
     let mut trim = tokio::time::interval(TRIM_EVERY);
     trim.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut busy = false;
@@ -155,6 +166,15 @@ pub async fn serve(
             Some(()) = link_up.recv() => {
                 engine.link_up();
                 tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
+            }
+            Some(()) = async {
+                match hangup.as_mut() {
+                    Some(h) => h.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                info!("SIGHUP: reloading the games");
+                crate::adhoc::reload_rules(&mut engine);
             }
             _ = trim.tick() => {
                 if std::mem::take(&mut busy) {
@@ -338,6 +358,31 @@ async fn sleep_until(deadline: Option<SystemTime>) {
             tokio::time::sleep(wait).await;
         }
         None => std::future::pending().await,
+    }
+}
+
+/// SIGHUP asks for the games to be reloaded; `None` where there is no such signal.
+#[cfg(unix)]
+fn hangup_signal() -> Option<tokio::signal::unix::Signal> {
+    use tokio::signal::unix::{SignalKind, signal};
+    signal(SignalKind::hangup())
+        .map_err(|e| warn!("SIGHUP will not reload the games: {e}"))
+        .ok()
+}
+
+#[cfg(not(unix))]
+fn hangup_signal() -> Option<NoSignal> {
+    None
+}
+
+/// Stands for a signal stream where the platform has none.
+#[cfg(not(unix))]
+struct NoSignal;
+
+#[cfg(not(unix))]
+impl NoSignal {
+    async fn recv(&mut self) -> Option<()> {
+        None
     }
 }
 

@@ -160,11 +160,12 @@ async fn a_reflected_message_stays_in_the_history_after_sigkill(kind: Kind) {
     let mut env = Env::start(kind).await;
     let mut alice = persistent_room(&env, "").await;
     say_in(&mut alice, ROOM, "Remember me").await;
-    alice
+    let s = alice
         .expect("the reflection", WAIT, |s| {
             message(s).and_then(body) == Some("Remember me")
         })
         .await;
+    let before = occupant_id(&s);
     crash(&mut env).await;
     let mut bob = env.client("bob").await;
     enter(&mut bob, BOB).await;
@@ -174,7 +175,23 @@ async fn a_reflected_message_stays_in_the_history_after_sigkill(kind: Kind) {
         })
         .await;
     assert!(from_is(&s, ALICE), "{s:?}");
+    // The service key survives too: Alice is still who she was (XEP-0421).
+    enter(&mut alice, ALICE).await;
+    say_in(&mut alice, ROOM, "Still me").await;
+    let s = bob
+        .expect("Alice again", WAIT, |s| message(s).and_then(body) == Some("Still me"))
+        .await;
+    assert!(before.is_some());
+    assert_eq!(occupant_id(&s), before);
 }
+
+}
+
+/// The occupant-id a stanza carries.
+fn occupant_id(s: &Stanza) -> Option<String> {
+    xmpp_parsers::minidom::Element::from(s)
+        .get_child("occupant-id", "urn:xmpp:occupant-id:0")
+        .and_then(|o| o.attr("id").map(str::to_owned))
 }
 
 e2e! {
@@ -335,4 +352,40 @@ fn error_is(s: &Stanza, condition: &str) -> bool {
         && e.children()
             .filter(|c| c.name() == "error")
             .any(|err| err.children().any(|c| c.name() == condition))
+}
+
+e2e! {
+async fn an_archived_message_survives_sigkill_with_its_stanza_id(kind: Kind) {
+    let mut env = Env::start(kind).await;
+    let mut alice = persistent_room(&env, "").await;
+    say_in(&mut alice, ROOM, "For the record").await;
+    let s = alice
+        .expect("the reflection", WAIT, |s| {
+            message(s).and_then(body) == Some("For the record")
+        })
+        .await;
+    let id = xmpp_parsers::minidom::Element::from(&s)
+        .get_child("stanza-id", "urn:xmpp:sid:0")
+        .and_then(|e| e.attr("id").map(str::to_owned))
+        .expect("a stanza-id");
+    crash(&mut env).await;
+    enter(&mut alice, ALICE).await;
+    alice
+        .send_xml(&format!(
+            "<iq type='set' to='{ROOM}' id='mam'><query xmlns='urn:xmpp:mam:2'>\
+               <x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>urn:xmpp:mam:2</value></field>\
+               <field var='ids'><value>{id}</value></field></x></query></iq>"
+        ))
+        .await;
+    let s = alice
+        .expect("the archived message", WAIT, |s| {
+            xmpp_parsers::minidom::Element::from(s)
+                .get_child("result", "urn:xmpp:mam:2")
+                .is_some_and(|r| r.attr("id") == Some(id.as_str()))
+        })
+        .await;
+    assert!(String::from(&xmpp_parsers::minidom::Element::from(&s)).contains("For the record"));
+    let s = alice.expect("the fin", WAIT, |s| iq_reply(s, "mam")).await;
+    result_payload(&s);
+}
 }

@@ -423,3 +423,44 @@ async fn two_resources_of_one_user_are_one_occupant(kind: Kind) {
         .await;
 }
 }
+
+/// The occupant-id a stanza carries.
+fn occupant_id(s: &xmpp_parsers::stanza::Stanza) -> Option<String> {
+    xmpp_parsers::minidom::Element::from(s)
+        .get_child("occupant-id", "urn:xmpp:occupant-id:0")
+        .and_then(|o| o.attr("id").map(str::to_owned))
+}
+
+e2e! {
+async fn an_occupant_keeps_its_occupant_id_across_nicks_and_sessions(kind: Kind) {
+    let (env, mut alice, mut bob) = lobby(kind).await;
+    say_in(&mut bob, ROOM, "one").await;
+    let s = alice
+        .expect("Bob's message", WAIT, |s| message(s).and_then(body) == Some("one"))
+        .await;
+    let id = occupant_id(&s).expect("an occupant-id on the message");
+    bob.send_xml(&format!("<presence to='{ROOM}/Robert'/>")).await;
+    let s = alice
+        .expect("Robert's presence", WAIT, |s| {
+            from_is(s, &format!("{ROOM}/Robert")) && presence(s).is_some()
+        })
+        .await;
+    assert_eq!(occupant_id(&s).as_deref(), Some(id.as_str()));
+    let mut laptop = env.session("bob", "laptop").await;
+    laptop
+        .send_xml(&format!("<presence to='{ROOM}/Bobby'><x xmlns='{MUC}'/></presence>"))
+        .await;
+    let s = alice
+        .expect("Bobby's presence", WAIT, |s| {
+            from_is(s, &format!("{ROOM}/Bobby")) && presence(s).is_some()
+        })
+        .await;
+    assert_eq!(occupant_id(&s).as_deref(), Some(id.as_str()), "same user, same id");
+    say_in(&mut alice, ROOM, "two").await;
+    let s = bob
+        .expect("Alice's message", WAIT, |s| message(s).and_then(body) == Some("two"))
+        .await;
+    let theirs = occupant_id(&s).expect("an occupant-id on Alice's message");
+    assert_ne!(theirs, id, "another user, another id");
+}
+}

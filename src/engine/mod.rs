@@ -43,6 +43,10 @@ pub struct Settings {
     pub bounds: bounds::Bounds,
     /// How long a seated player who left keeps the seat (game rooms).
     pub seat_grace: Duration,
+    /// How many messages a room's archive (XEP-0313) keeps at most, the oldest going first.
+    pub max_archive: usize,
+    /// How many days a room's archive keeps a message at most (rooms may keep fewer).
+    pub archive_days: u32,
 }
 
 impl Settings {
@@ -56,6 +60,8 @@ impl Settings {
             max_queued_per_sender: 256,
             bounds: bounds::Bounds::default(),
             seat_grace: Duration::from_secs(60),
+            max_archive: 1000,
+            archive_days: 30,
         }
     }
 }
@@ -229,6 +235,7 @@ impl Engine {
         let mut builder = Engine::builder(settings);
         crate::muc::register(&mut builder);
         builder.add_feature(crate::play::PlayPlugin);
+        builder.add_feature(crate::adhoc::AdhocPlugin);
         builder.add_feature(crate::store::capture::CapturePlugin);
         Engine::from_builder(builder)
     }

@@ -54,6 +54,16 @@ impl RoleSet {
     }
 }
 
+/// Who besides occupants and members may read the archive of a public room
+/// (`palaver#roomconfig_archivereaders`, XEP-0313).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ArchiveReaders {
+    #[default]
+    Occupants,
+    /// Anyone not banned, in a public room without a password.
+    Anyone,
+}
+
 /// Who may change their nickname once in the room (`palaver#roomconfig_changenick`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum NickChange {
@@ -103,6 +113,11 @@ pub struct RoomConfig {
     pub messages_per_minute: Option<u32>,
     /// The game's clock and whether it is rated (palaver).
     pub game_options: super::player::GameOptions,
+    /// Messages are archived (`muc#roomconfig_enablearchiving`, XEP-0313).
+    pub archiving: bool,
+    /// How many days the archive keeps a message; `None`: as long as the service does.
+    pub archive_days: Option<u32>,
+    pub archive_readers: ArchiveReaders,
 }
 
 impl Default for RoomConfig {
@@ -131,6 +146,9 @@ impl Default for RoomConfig {
             game_prefix: "!".into(),
             messages_per_minute: None,
             game_options: Default::default(),
+            archiving: true,
+            archive_days: None,
+            archive_readers: ArchiveReaders::Occupants,
         }
     }
 }

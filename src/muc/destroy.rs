@@ -56,6 +56,8 @@ pub fn destroy(
         }
         x.append_child(element);
         p.payloads.push(x);
+        p.payloads
+            .push(super::occupant_id::element(&occupant.occupant_id));
         for p in super::room::to_sessions(&occupant, p) {
             out.send(p);
         }

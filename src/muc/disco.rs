@@ -58,7 +58,10 @@ fn disco(
             // The games in progress across the service are the game feature's to list.
             let running_games =
                 node == super::player::RUNNING_NODE && matches!(iq.target, IqTarget::Service);
-            if !reserved_nick && !running_games {
+            // XEP-0050's nodes are the ad-hoc commands' to answer.
+            let command =
+                matches!(iq.target, IqTarget::Service) && crate::adhoc::is_command_node(node);
+            if !reserved_nick && !running_games && !command {
                 out.send(iq.error(errors::item_not_found(&service.jid, None)));
             }
             continue;
@@ -66,7 +69,13 @@ fn disco(
         let info = iq.ns == ns::DISCO_INFO;
         match &iq.target {
             IqTarget::Service if info => {
-                let features = [ns::DISCO_INFO, ns::DISCO_ITEMS, ns::MUC, ns::PING];
+                let features = [
+                    ns::DISCO_INFO,
+                    ns::DISCO_ITEMS,
+                    ns::MUC,
+                    ns::PING,
+                    crate::xmpp::commands::NS,
+                ];
                 out.send(
                     iq.reply(Some(
                         DiscoInfoResult {
@@ -154,16 +163,24 @@ fn disco(
                         .map(|f| f.to_string())
                         .collect();
                 features.extend(config.disco_features().iter().map(|f| f.to_string()));
-                // Voice requests, registration, seats as XEP-0317 hats, palaver's game namespace.
+                // Voice requests, registration, seats as XEP-0317 hats, palaver's game namespace,
+                // occupant-ids, stanza-ids, moderation and retraction, the archive.
                 features.extend(
                     [
                         super::voice::REQUEST,
                         ns::REGISTER,
                         super::player::HATS_NS,
                         super::player::NS,
+                        super::occupant_id::NS,
+                        ns::SID,
+                        super::moderation::MODERATE,
+                        super::moderation::RETRACT,
                     ]
                     .map(String::from),
                 );
+                if config.archiving {
+                    features.extend([ns::MAM, super::mam::EXTENDED].map(String::from));
+                }
                 let name = rooms
                     .rooms
                     .get(room)

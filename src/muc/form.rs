@@ -65,6 +65,8 @@ impl FieldKind {
 pub struct FormContext {
     /// Upper bound of `historylength`.
     pub max_history: u32,
+    /// Upper bound of the archive's retention in days.
+    pub archive_days: u32,
     /// The ids of the games the service has loaded.
     pub games: Vec<String>,
 }
@@ -409,17 +411,17 @@ pub fn roominfo_form(config: &RoomConfig, subject: Option<&str>, occupants: usiz
 
 // ---- value parsing shared by the core fields ----
 
-fn flag(on: bool) -> &'static str {
+pub(crate) fn flag(on: bool) -> &'static str {
     if on { "1" } else { "0" }
 }
 
 /// The single value of a field (arity is checked before setters run); none reads as empty.
-fn single(values: &[String]) -> &str {
+pub(crate) fn single(values: &[String]) -> &str {
     values.first().map_or("", String::as_str)
 }
 
 /// XEP-0004 §3.3: "1"/"true" and "0"/"false"; a boolean without a value is false.
-fn boolean(label: &str, values: &[String]) -> Result<bool, String> {
+pub(crate) fn boolean(label: &str, values: &[String]) -> Result<bool, String> {
     match single(values).trim() {
         "1" | "true" => Ok(true),
         "0" | "false" | "" => Ok(false),
@@ -430,7 +432,11 @@ fn boolean(label: &str, values: &[String]) -> Result<bool, String> {
 }
 
 /// A value out of a list-single's options.
-fn choice<T: Copy>(label: &str, values: &[String], choices: &[(&str, T)]) -> Result<T, String> {
+pub(crate) fn choice<T: Copy>(
+    label: &str,
+    values: &[String],
+    choices: &[(&str, T)],
+) -> Result<T, String> {
     let value = single(values).trim();
     choices
         .iter()
@@ -443,7 +449,7 @@ fn choice<T: Copy>(label: &str, values: &[String], choices: &[(&str, T)]) -> Res
 }
 
 /// A decimal number: digits only, so that "+5" or "0x10" are refused rather than guessed at.
-fn number(value: &str) -> Option<u32> {
+pub(crate) fn number(value: &str) -> Option<u32> {
     let value = value.trim();
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -798,6 +804,7 @@ mod tests {
 
     const CTX: FormContext = FormContext {
         max_history: 50,
+        archive_days: 30,
         games: Vec::new(),
     };
 
@@ -976,6 +983,10 @@ mod tests {
             game_prefix: "!".into(),
             messages_per_minute: None,
             game_options: Default::default(),
+            // The archive's fields are the archive feature's (`muc::archive`): defaults here.
+            archiving: true,
+            archive_days: None,
+            archive_readers: Default::default(),
         };
         let mut form = config_form(&config, &ConfigFields::default());
         form.type_ = DataFormType::Submit;

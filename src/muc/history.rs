@@ -32,7 +32,11 @@ pub struct HistoryEntry {
 
 /// The room's recent messages, oldest first, and the number the next one gets.
 #[derive(Component, Debug, Clone, Default)]
-pub struct History(pub VecDeque<HistoryEntry>, pub u64);
+pub struct History(pub VecDeque<HistoryEntry>, pub u64, pub HistoryEdits);
+
+/// Entries replaced in place (tombstones) since the store last looked, by `seq`.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryEdits(pub Vec<u64>);
 
 impl History {
     /// Keeps a reflected groupchat message, dropping the oldest past `limit`.
@@ -48,6 +52,29 @@ impl History {
         while self.0.len() > limit as usize {
             self.0.pop_front();
         }
+    }
+
+    /// Replaces the message with stanza-id `id` (by `room`) with `tombstone` (XEP-0424,
+    /// XEP-0425); whether there was one.
+    pub fn replace(
+        &mut self,
+        room: &xmpp_parsers::jid::BareJid,
+        id: &str,
+        tombstone: &Message,
+    ) -> bool {
+        let Some(entry) = self
+            .0
+            .iter_mut()
+            .find(|e| super::archive::stanza_id_of(&e.message, room).as_deref() == Some(id))
+        else {
+            return false;
+        };
+        let mut message = tombstone.clone();
+        message.to = None;
+        entry.xml = String::from(&Element::from(message.clone()));
+        entry.message = message;
+        self.2.0.push(entry.seq);
+        true
     }
 
     /// Adds an entry as it was kept (a restored history goes through here too).

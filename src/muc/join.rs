@@ -268,6 +268,9 @@ fn join(
                 jid: req.from.clone(),
                 presence,
             }],
+            occupant_id: rooms
+                .key
+                .occupant_id(&req.occupant_jid.to_bare(), &req.from.to_bare()),
         };
         for other in existing.iter().filter(|o| reaches(&config, o, &me)) {
             send(
@@ -360,6 +363,7 @@ pub fn stored_presence(p: &Presence) -> Presence {
             && !e.is("x", xmpp_parsers::ns::MUC_USER)
             && e.ns() != super::player::HATS_NS
             && e.ns() != super::player::NS
+            && !super::occupant_id::is_occupant_id(e)
     });
     p.from = None;
     p.to = None;

@@ -68,7 +68,7 @@ pub struct Probes {
     next: u64,
     pending: HashMap<String, Probe>,
     /// Stored occupants found gone, by room: those put back later hear that they left.
-    gone: HashMap<BareJid, Vec<String>>,
+    gone: HashMap<BareJid, Vec<(String, BareJid)>>,
 }
 
 pub struct LivenessPlugin;
@@ -213,7 +213,7 @@ fn judge_answers(
                     .gone
                     .entry(stored.room.clone())
                     .or_default()
-                    .push(stored.nick);
+                    .push((stored.nick, stored.jid.to_bare()));
             }
             (Asked::Live { .. }, _) => {}
         }
@@ -246,7 +246,7 @@ fn give_up(
                 .gone
                 .entry(stored.room.clone())
                 .or_default()
-                .push(stored.nick);
+                .push((stored.nick, stored.jid.to_bare()));
         }
     }
     if let Some(first) = probes.pending.values().map(|p| p.at).min() {
@@ -256,7 +256,7 @@ fn give_up(
 
 /// Puts a stored session back into its room as it was. It hears only that the occupants found
 /// `gone` left; those who entered since the restart hear of it as of any arrival.
-fn restore(rooms: &mut Rooms, stored: StoredSession, gone: &[String], out: &mut Outbox) {
+fn restore(rooms: &mut Rooms, stored: StoredSession, gone: &[(String, BareJid)], out: &mut Outbox) {
     let Some(room) = rooms.find(&stored.room) else {
         return removed(rooms, &stored, out);
     };
@@ -267,11 +267,12 @@ fn restore(rooms: &mut Rooms, stored: StoredSession, gone: &[String], out: &mut 
     let Some(occupant_jid) = occupant_jid(&stored.room, &stored.nick) else {
         return;
     };
-    for nick in gone {
+    for (nick, user) in gone {
         if rooms.occupant_by_nick(room, nick).is_none()
             && let Some(from) = super::room::occupant_jid(&stored.room, nick)
         {
-            out.send(left_with_333(&from, &stored.jid, false));
+            let id = rooms.key.occupant_id(&stored.room, user);
+            out.send(left_with_333(&from, &id, &stored.jid, false));
         }
     }
     let user = stored.jid.to_bare();
@@ -314,6 +315,7 @@ fn restore(rooms: &mut Rooms, stored: StoredSession, gone: &[String], out: &mut 
                     jid: stored.jid.clone(),
                     presence: Presence::new(PresenceType::None),
                 }],
+                occupant_id: rooms.occupant_id(room, &stored.jid.to_bare()),
             };
             rooms.broadcast_presence(room, &me, &[], true, true, out);
         }
@@ -321,7 +323,7 @@ fn restore(rooms: &mut Rooms, stored: StoredSession, gone: &[String], out: &mut 
 }
 
 /// `from` left because of a technical problem (333), told to `to` (110 when it is `to` itself).
-fn left_with_333(from: &FullJid, to: &FullJid, itself: bool) -> Presence {
+fn left_with_333(from: &FullJid, occupant_id: &str, to: &FullJid, itself: bool) -> Presence {
     let mut p = Presence::new(PresenceType::Unavailable);
     p.from = Some(from.clone().into());
     p.to = Some(to.clone().into());
@@ -334,6 +336,7 @@ fn left_with_333(from: &FullJid, to: &FullJid, itself: bool) -> Presence {
         statuses,
         vec![Item::new(Affiliation::None, Role::None)],
     ));
+    p.payloads.push(super::occupant_id::element(occupant_id));
     p
 }
 
@@ -345,7 +348,8 @@ fn occupant_jid_of(stored: &StoredSession) -> FullJid {
 /// the occupant it was is gone.
 fn removed(rooms: &mut Rooms, stored: &StoredSession, out: &mut Outbox) {
     let from = occupant_jid_of(stored);
-    out.send(left_with_333(&from, &stored.jid, true));
+    let id = rooms.key.occupant_id(&stored.room, &stored.jid.to_bare());
+    out.send(left_with_333(&from, &id, &stored.jid, true));
     let Some(room) = rooms.find(&stored.room) else {
         return;
     };
@@ -353,7 +357,7 @@ fn removed(rooms: &mut Rooms, stored: &StoredSession, out: &mut Outbox) {
     if rooms.occupant_by_nick(room, &stored.nick).is_none() {
         for recipient in rooms.occupants_of(room) {
             for to in recipient.session_jids() {
-                out.send(left_with_333(&from, to, false));
+                out.send(left_with_333(&from, &id, to, false));
             }
         }
     }

@@ -5,6 +5,7 @@ use xmpp_parsers::message::{Message, MessageType};
 use xmpp_parsers::muc::user::{MucUser, Role};
 use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
 
+use super::archive::{Archive, ArchiveEntry, Retention, archivable};
 use super::config::AllowPm;
 use super::history::History;
 use super::player::{GameRunning, Player, spectators_separated};
@@ -72,7 +73,7 @@ fn messages(
     claims: Res<MessageClaims>,
     mut withheld: ResMut<Withheld>,
     players: Query<(), With<Player>>,
-    mut histories: Query<&mut History>,
+    mut logs: Query<(&mut History, &mut Archive)>,
     mut subjects: MessageWriter<SubjectRequest>,
     service: Res<Service>,
     now: Res<Now>,
@@ -148,13 +149,43 @@ fn messages(
                     .config(room)
                     .is_some_and(|c| spectators_separated(c, running.contains(room)))
                     && !players.contains(me.entity);
-                let reflected = reflect(&rooms, room, &me, message, spectator, &players, &mut out);
-                let limit = rooms.config(room).map_or(0, |c| c.history_length);
-                if !message.bodies.is_empty()
-                    && let Ok(mut history) = histories.get_mut(room)
-                {
-                    history.record(&reflected, now.0, limit, spectator);
+                let (Some(room_jid), Some(config), Ok((mut history, mut archive))) = (
+                    rooms.jid(room).cloned(),
+                    rooms.config(room).cloned(),
+                    logs.get_mut(room),
+                ) else {
+                    continue;
+                };
+                let (seq, stanza_id) = archive.next_id(&rooms.key, &room_jid, now.0);
+                let relay = Relay {
+                    stanza_id: &stanza_id,
+                    hide_from_players: spectator,
+                };
+                let reflected = reflect(&rooms, room, &me, message, relay, &players, &mut out);
+                if !message.bodies.is_empty() {
+                    history.record(&reflected, now.0, config.history_length, spectator);
                 }
+                if config.archiving && archivable(&reflected) {
+                    let entry = ArchiveEntry {
+                        seq,
+                        id: stanza_id,
+                        at: now.0,
+                        publisher: me.jid.to_bare(),
+                        occupant_id: me.occupant_id.clone(),
+                        spectator,
+                        retracted: false,
+                        message: reflected.clone(),
+                    };
+                    archive.record(entry, Retention::of(&config, &service.settings, now.0));
+                }
+                // XEP-0424: a sender retracting its own message leaves a tombstone.
+                super::moderation::self_retraction(
+                    (&mut *archive, &mut *history),
+                    &room_jid,
+                    &me,
+                    &reflected,
+                    now.0,
+                );
             }
             None => refuse(
                 errors::bad_request(
@@ -195,6 +226,10 @@ fn messages(
                 }
                 let mut pm = message.clone();
                 pm.from = Some(me.occupant_jid.clone().into());
+                pm.payloads
+                    .retain(|p| !super::occupant_id::is_occupant_id(p));
+                pm.payloads
+                    .push(super::occupant_id::element(&me.occupant_id));
                 if !pm
                     .payloads
                     .iter()
@@ -214,21 +249,36 @@ fn messages(
     }
 }
 
+/// How a groupchat message is relayed: under which stanza-id, and whether players are spared it.
+struct Relay<'a> {
+    stanza_id: &'a str,
+    hide_from_players: bool,
+}
+
 /// Sends a groupchat message to every occupant from the sender's occupant JID, keeping the
-/// client's id (§7.4); returns the message as reflected (without `to`), for the history.
+/// client's id (§7.4) and adding the room's stanza-id (XEP-0359) and the sender's occupant-id
+/// (XEP-0421); returns the message as reflected (without `to`), for the history and archive.
 fn reflect(
     rooms: &Rooms,
     room: Entity,
     me: &OccupantInfo,
     message: &Message,
-    hide_from_players: bool,
+    relay: Relay,
     players: &Query<(), With<Player>>,
     out: &mut Outbox,
 ) -> Message {
-    let mut reflected = message.clone();
+    let mut reflected = sanitized(message, rooms.jid(room));
     reflected.from = Some(me.occupant_jid.clone().into());
     reflected.to = None;
-    if hide_from_players {
+    if let Some(room_jid) = rooms.jid(room) {
+        reflected
+            .payloads
+            .push(super::archive::stanza_id_element(relay.stanza_id, room_jid));
+    }
+    reflected
+        .payloads
+        .push(super::occupant_id::element(&me.occupant_id));
+    if relay.hide_from_players {
         for o in rooms.occupants_of(room) {
             // The sender always gets its own reflection (clients rely on it, §7.4).
             if !players.contains(o.entity) || o.entity == me.entity {
@@ -245,6 +295,22 @@ fn reflect(
         out.send(m);
     }
     reflected
+}
+
+/// A client's groupchat message as the room may relay it: what only the room may state is
+/// dropped — an occupant-id (XEP-0421 §4), a stanza-id by the room (XEP-0359 §4), muc#user
+/// (which MAM results would otherwise carry unchecked, XEP-0313 §9); everything else, the
+/// clients' own payloads (corrections, reactions, replies, links, markup), passes untouched.
+pub fn sanitized(message: &Message, room: Option<&xmpp_parsers::jid::BareJid>) -> Message {
+    let mut m = message.clone();
+    let ours = |p: &xmpp_parsers::minidom::Element| {
+        super::occupant_id::is_occupant_id(p)
+            || p.is("x", xmpp_parsers::ns::MUC_USER)
+            || (p.is("stanza-id", xmpp_parsers::ns::SID)
+                && room.is_some_and(|r| p.attr("by") == Some(r.as_str())))
+    };
+    m.payloads.retain(|p| !ours(p));
+    m
 }
 
 fn may_send_pm(allow: AllowPm, role: &Role) -> bool {

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod archive;
 pub mod cleanup;
 pub mod config;
 pub mod destroy;
@@ -15,8 +16,11 @@ pub mod join;
 pub mod limits;
 pub mod liveness;
 pub mod lock;
+pub mod mam;
 pub mod messages;
+pub mod moderation;
 pub mod nick;
+pub mod occupant_id;
 pub mod owner;
 pub mod ping;
 pub mod player;
@@ -36,11 +40,19 @@ pub fn register(engine: &mut EngineBuilder) {
     engine.world.init_resource::<room::EmptiedRooms>();
     engine.world.init_resource::<form::ConfigFields>();
     engine.world.init_resource::<form::KnownGames>();
+    if !engine.world.contains_resource::<occupant_id::ServiceKey>() {
+        engine
+            .world
+            .insert_resource(occupant_id::ServiceKey::random());
+    }
     engine
         .add_feature(presence::PresencePlugin)
         .add_feature(join::JoinPlugin)
         .add_feature(lock::LockPlugin)
         .add_feature(history::HistoryPlugin)
+        .add_feature(archive::ArchivePlugin)
+        .add_feature(mam::MamPlugin)
+        .add_feature(moderation::ModerationPlugin)
         .add_feature(subject::SubjectPlugin)
         .add_feature(messages::MessagesPlugin)
         .add_feature(disco::DiscoPlugin)

@@ -136,6 +136,7 @@ fn owner(
             DataFormType::Submit => {
                 let ctx = FormContext {
                     max_history: service.settings.max_history,
+                    archive_days: service.settings.archive_days,
                     games: known_games.0.clone(),
                 };
                 let applied = match apply_submission(&config, &fields, &form, &ctx) {

@@ -108,7 +108,8 @@ fn classify(
                     }
                     Err(_) => {
                         if let Some(target) = occupant_jid(room_jid, nick) {
-                            out.send(not_joined(&target, from));
+                            let id = rooms.key.occupant_id(room_jid, &from.to_bare());
+                            out.send(not_joined(&target, from, &id));
                         }
                         continue;
                     }
@@ -169,7 +170,10 @@ fn classify(
                             player: None,
                         });
                     }
-                    (None, None) => out.send(not_joined(&target, from)),
+                    (None, None) => {
+                        let id = rooms.key.occupant_id(room_jid, &from.to_bare());
+                        out.send(not_joined(&target, from, &id));
+                    }
                 }
             }
             // Unavailable or errors from non-occupants, probes and subscriptions: nothing to do.
@@ -189,7 +193,7 @@ fn muc_element(p: &Presence) -> Option<Muc> {
 
 /// §7.2.18: presence without the join element from someone not in the room: they believe they
 /// are an occupant (groupchat 1.0 or a lost session); tell them they are not.
-fn not_joined(occupant: &FullJid, to: &FullJid) -> Presence {
+fn not_joined(occupant: &FullJid, to: &FullJid, occupant_id: &str) -> Presence {
     let mut p = Presence::new(PresenceType::Unavailable);
     p.from = Some(occupant.clone().into());
     p.to = Some(to.clone().into());
@@ -201,6 +205,7 @@ fn not_joined(occupant: &FullJid, to: &FullJid) -> Presence {
         ],
         vec![Item::new(Affiliation::None, Role::None)],
     ));
+    p.payloads.push(super::occupant_id::element(occupant_id));
     p
 }
 

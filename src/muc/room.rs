@@ -181,6 +181,10 @@ pub struct Session {
     pub presence: Presence,
 }
 
+/// The occupant's XEP-0421 occupant-id (its user's in this room).
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub struct OccupantId(pub String);
+
 /// An occupant's sessions (§7.2.8: a user may be one occupant from several resources), oldest
 /// first. The first is the primary: its JID is [`RealJid`] and its presence [`LastPresence`], what
 /// the others see; every session gets the room's traffic.
@@ -210,6 +214,8 @@ pub struct OccupantInfo {
     pub player: Option<Player>,
     /// Every session, the primary (`jid`, `presence`) first.
     pub sessions: Vec<Session>,
+    /// XEP-0421.
+    pub occupant_id: String,
 }
 
 impl OccupantInfo {
@@ -247,6 +253,8 @@ pub struct Rooms<'w, 's> {
     >,
     pub occupants: Query<'w, 's, OccupantData>,
     pub sessions: Query<'w, 's, &'static mut Sessions>,
+    pub ids: Query<'w, 's, &'static OccupantId>,
+    pub key: Res<'w, super::occupant_id::ServiceKey>,
     pub commands: Commands<'w, 's>,
 }
 
@@ -285,7 +293,19 @@ impl Rooms<'_, '_> {
             presence: presence.0.clone(),
             player: player.cloned(),
             sessions,
+            occupant_id: self
+                .ids
+                .get(entity)
+                .map(|i| i.0.clone())
+                .unwrap_or_default(),
         })
+    }
+
+    /// The XEP-0421 occupant-id `user` has in `room`.
+    pub fn occupant_id(&self, room: Entity, user: &BareJid) -> String {
+        self.jid(room)
+            .map(|r| self.key.occupant_id(r, user))
+            .unwrap_or_default()
     }
     /// The occupant `from` is in `room`, if any.
     pub fn occupant_by_jid(&self, room: Entity, from: &FullJid) -> Option<OccupantInfo> {
@@ -359,6 +379,10 @@ impl Rooms<'_, '_> {
         presence: Presence,
     ) -> Entity {
         let nick = occupant_jid.resource().as_str().to_owned();
+        let id = OccupantId(
+            self.key
+                .occupant_id(&occupant_jid.to_bare(), &jid.to_bare()),
+        );
         let session = Session {
             jid: jid.clone(),
             presence: presence.clone(),
@@ -372,6 +396,7 @@ impl Rooms<'_, '_> {
                 OccupantAffiliation(affiliation),
                 LastPresence(presence),
                 Sessions(vec![session]),
+                id,
                 InRoom(room),
             ))
             .id();
@@ -612,6 +637,10 @@ pub fn one_presence(
     p.payloads.push(muc_user(statuses, vec![item]));
     if available && let Some(player) = &subject.player {
         p.payloads.extend(player.badges());
+    }
+    if !subject.occupant_id.is_empty() {
+        p.payloads
+            .push(super::occupant_id::element(&subject.occupant_id));
     }
     p
 }

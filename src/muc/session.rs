@@ -197,6 +197,8 @@ pub fn split_nick(
                 Vec::new(),
                 vec![Item::new(other.affiliation.clone(), Role::None)],
             ));
+            p.payloads
+                .push(super::occupant_id::element(&other.occupant_id));
             out.send(p);
             rooms.add_session(room, other.entity, session.clone(), stored);
             match rooms.occupant(other.entity) {
@@ -226,6 +228,7 @@ pub fn split_nick(
                     jid: session.clone(),
                     presence: stored,
                 }],
+                occupant_id: me.occupant_id.clone(),
             };
             rooms.broadcast_presence(room, &target, &[], true, true, out);
             target

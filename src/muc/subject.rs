@@ -11,11 +11,15 @@ use super::room::{Room, Rooms};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
 use crate::stanza::{errors, message_error};
 
-/// The current subject and who set it (`room/nick`, or none when never set).
+/// The current subject and who set it (`room/nick` and its XEP-0421 occupant-id, or none when
+/// the room set it).
 #[derive(Component, Debug, Clone, Default)]
 pub struct Subject {
     pub text: String,
     pub by: Option<FullJid>,
+    pub occupant_id: Option<String>,
+    /// When an occupant set it (§7.2.15's delay stamp on join).
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// An occupant's message that carries a subject and no body.
@@ -54,6 +58,9 @@ pub fn subject_message(room: &Room, subject: &Subject, to: Jid, id: Option<Strin
     });
     m.id = id.map(xmpp_parsers::message::Id);
     m.subjects.insert(Default::default(), subject.text.clone());
+    if let (Some(_), Some(oid)) = (&subject.by, &subject.occupant_id) {
+        m.payloads.push(super::occupant_id::element(oid));
+    }
     m
 }
 
@@ -64,7 +71,19 @@ fn send_subject(
 ) {
     for j in joined.read() {
         if let Ok((room, subject)) = rooms.get(j.room) {
-            out.send(subject_message(room, subject, j.to.clone().into(), None));
+            let mut m = subject_message(room, subject, j.to.clone().into(), None);
+            // §7.2.15: when an occupant set it, and from the room itself.
+            if let (Some(_), Some(at)) = (&subject.by, subject.at) {
+                m.payloads.push(
+                    xmpp_parsers::delay::Delay {
+                        from: Some(room.jid.clone().into()),
+                        stamp: xmpp_parsers::date::DateTime(at.fixed_offset()),
+                        data: None,
+                    }
+                    .into(),
+                );
+            }
+            out.send(m);
         }
     }
 }
@@ -74,6 +93,7 @@ fn change_subject(
     rooms: Rooms,
     mut subjects: Query<(&Room, &mut Subject)>,
     service: Res<Service>,
+    now: Res<crate::engine::Now>,
     mut out: ResMut<Outbox>,
 ) {
     for req in requests.read() {
@@ -104,6 +124,8 @@ fn change_subject(
             .cloned()
             .unwrap_or_default();
         subject.by = Some(me.occupant_jid.clone());
+        subject.occupant_id = Some(me.occupant_id.clone());
+        subject.at = Some(now.0);
         let id = req.message.id.as_ref().map(|i| i.0.clone());
         for jid in rooms.real_jids(req.room) {
             let m = subject_message(room, &subject, jid.clone().into(), id.clone());

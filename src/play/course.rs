@@ -79,15 +79,17 @@ impl Ctx<'_, '_> {
         } else {
             format!("{body} (only you see this)")
         };
-        let from = super::house::table_nick(self, room)
-            .and_then(|nick| crate::muc::room::occupant_jid(&room_jid, &nick));
-        let message = match from {
-            Some(from) => {
+        let table = super::house::table_nick(self, room)
+            .and_then(|nick| self.rooms.occupant_by_nick(room, &nick));
+        let message = match table {
+            Some(table) => {
                 let mut m = room_message(&room_jid, to.clone(), &body, MessageType::Chat);
-                m.from = Some(from.into());
+                m.from = Some(table.occupant_jid.into());
                 // Marks a MUC private message (XEP-0045 §7.5).
                 m.payloads
                     .push(xmpp_parsers::muc::user::MucUser::new().into());
+                m.payloads
+                    .push(crate::muc::occupant_id::element(&table.occupant_id));
                 m
             }
             None => room_message(&room_jid, to.clone(), &body, MessageType::Groupchat),

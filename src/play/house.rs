@@ -115,6 +115,7 @@ fn enter(ctx: &mut Ctx, room: Entity, nick: &str, house: House, player: Option<P
     if let Some(p) = &player {
         ctx.rooms.commands.entity(entity).insert(p.clone());
     }
+    let occupant_id = ctx.rooms.occupant_id(room, &real.to_bare());
     let info = OccupantInfo {
         entity,
         occupant_jid: occupant,
@@ -128,6 +129,7 @@ fn enter(ctx: &mut Ctx, room: Entity, nick: &str, house: House, player: Option<P
             jid: real,
             presence,
         }],
+        occupant_id,
     };
     // The new entity is not queryable yet, so it is not among the recipients.
     ctx.rooms

@@ -98,7 +98,12 @@ impl Feature for PlayPlugin {
 
 /// Gives the engine its games: the catalog and the configuration form's game field.
 pub fn install(engine: &mut Engine, games: Vec<Arc<Rules>>) {
-    let world = engine.world_mut();
+    install_in(engine.world_mut(), games);
+}
+
+/// [`install`] on the World itself, for a reload from inside the engine (games under way keep
+/// the rules they started with).
+pub fn install_in(world: &mut World, games: Vec<Arc<Rules>>) {
     world.resource_mut::<KnownGames>().0 = games.iter().map(|g| g.id().to_owned()).collect();
     // The form's options are static strings; the catalog lives as long as the process.
     let options: Vec<(&'static str, &'static str)> = std::iter::once(("", "No game"))

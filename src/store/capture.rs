@@ -14,10 +14,11 @@ use std::collections::HashMap;
 use xmpp_parsers::muc::user::Role;
 
 use super::{
-    Change, StoredAffiliation, StoredInvitation, StoredMessage, StoredOccupant, StoredRequest,
-    StoredRoom, StoredSubject,
+    Change, StoredAffiliation, StoredArchived, StoredInvitation, StoredMessage, StoredOccupant,
+    StoredRequest, StoredRoom, StoredSubject,
 };
 use crate::engine::{Engine, EngineBuilder, Feature, Now, Phase};
+use crate::muc::archive::{Archive, ArchiveEntry};
 use crate::muc::config::RoomConfig;
 use crate::muc::destroy::RoomDestroyed;
 use crate::muc::history::History;
@@ -41,6 +42,7 @@ pub struct StoreQueue(pub Vec<Change>);
 #[derive(Component, Debug, Clone, Copy)]
 pub struct Persisted {
     next_seq: u64,
+    next_archive_seq: u64,
     had_game: bool,
 }
 
@@ -65,7 +67,8 @@ type RoomState<'a> = (
     Ref<'a, RoomConfig>,
     Ref<'a, Affiliations>,
     Ref<'a, Subject>,
-    Ref<'a, History>,
+    Mut<'a, History>,
+    Mut<'a, Archive>,
     Option<Ref<'a, Table>>,
     Option<Ref<'a, PendingRegistrations>>,
     Option<Ref<'a, PendingInvitations>>,
@@ -79,6 +82,7 @@ type Dirty = Or<(
     Changed<Affiliations>,
     Changed<Subject>,
     Changed<History>,
+    Changed<Archive>,
     Changed<Table>,
     Changed<PendingRegistrations>,
     Changed<PendingInvitations>,
@@ -96,8 +100,19 @@ fn capture(
             jid: d.jid.to_string(),
         });
     }
-    for (entity, room, config, affs, subject, history, table, requests, invitations, persisted) in
-        &mut rooms
+    for (
+        entity,
+        room,
+        config,
+        affs,
+        subject,
+        mut history,
+        mut archive,
+        table,
+        requests,
+        invitations,
+        persisted,
+    ) in &mut rooms
     {
         let jid = room.jid.to_string();
         let keep = config.persistent && !locked.contains(entity);
@@ -109,9 +124,10 @@ fn capture(
             }
             (true, persisted) => {
                 let first = persisted.is_none();
-                let (next_seq, had_game) = persisted
-                    .as_ref()
-                    .map_or((0, false), |p| (p.next_seq, p.had_game));
+                let (next_seq, next_archive_seq, had_game) =
+                    persisted.as_ref().map_or((0, 0, false), |p| {
+                        (p.next_seq, p.next_archive_seq, p.had_game)
+                    });
                 if first || config.is_changed() {
                     queue.0.push(Change::PutRoom {
                         jid: jid.clone(),
@@ -131,6 +147,8 @@ fn capture(
                             StoredSubject {
                                 text: subject.text.clone(),
                                 by: subject.by.as_ref().map(ToString::to_string),
+                                occupant_id: subject.occupant_id.clone(),
+                                stamp_ms: subject.at.map(|a| a.timestamp_millis()),
                             }
                         }),
                     });
@@ -153,6 +171,21 @@ fn capture(
                         messages,
                         keep_from,
                     });
+                    // Entries made tombstones that were stored before (the new ones went above
+                    // as they are now). Draining the list is no change to the history.
+                    let edits = std::mem::take(&mut history.bypass_change_detection().2.0);
+                    for seq in edits.into_iter().filter(|s| *s < next_seq) {
+                        if let Some(e) = history.0.iter().find(|e| e.seq == seq) {
+                            queue.0.push(Change::ReplaceHistory {
+                                room: jid.clone(),
+                                seq: seq as i64,
+                                xml: e.xml.clone(),
+                            });
+                        }
+                    }
+                }
+                if first || archive.is_changed() {
+                    capture_archive(&jid, &mut archive, next_archive_seq, &mut queue);
                 }
                 let game_changed = table.as_ref().is_some_and(|t| first || t.is_changed());
                 if game_changed || (table.is_none() && had_game) {
@@ -191,6 +224,7 @@ fn capture(
                 }
                 let now = Persisted {
                     next_seq: history.1,
+                    next_archive_seq: archive.next_seq,
                     had_game: table.is_some(),
                 };
                 match persisted {
@@ -306,6 +340,46 @@ fn capture_occupants(
     }
 }
 
+/// The archive's new entries, its forgotten ones, and the tombstones of stored ones.
+fn capture_archive(
+    jid: &str,
+    archive: &mut Mut<Archive>,
+    stored_up_to: u64,
+    queue: &mut StoreQueue,
+) {
+    let entries: Vec<StoredArchived> = archive
+        .entries
+        .iter()
+        .filter(|e| e.seq >= stored_up_to)
+        .map(|e| StoredArchived {
+            seq: e.seq as i64,
+            id: e.id.clone(),
+            stamp_ms: e.at.timestamp_millis(),
+            publisher: e.publisher.to_string(),
+            occupant_id: e.occupant_id.clone(),
+            spectator: e.spectator,
+            retracted: e.retracted,
+            xml: String::from(&Element::from(e.message.clone())),
+        })
+        .collect();
+    let keep_from = archive.entries.front().map_or(archive.next_seq, |e| e.seq) as i64;
+    queue.0.push(Change::AppendArchive {
+        room: jid.to_owned(),
+        entries,
+        keep_from,
+    });
+    let edits = std::mem::take(&mut archive.bypass_change_detection().edited);
+    for seq in edits.into_iter().filter(|s| *s < stored_up_to) {
+        if let Some(e) = archive.entries.iter().find(|e| e.seq == seq) {
+            queue.0.push(Change::RetractArchived {
+                room: jid.to_owned(),
+                seq: seq as i64,
+                xml: String::from(&Element::from(e.message.clone())),
+            });
+        }
+    }
+}
+
 fn stored_affiliations(affs: &Affiliations) -> Vec<StoredAffiliation> {
     affs.0
         .iter()
@@ -365,6 +439,12 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
                 .as_ref()
                 .and_then(|x| x.by.as_ref())
                 .and_then(|b| b.parse::<FullJid>().ok()),
+            occupant_id: s.subject.as_ref().and_then(|x| x.occupant_id.clone()),
+            at: s
+                .subject
+                .as_ref()
+                .and_then(|x| x.stamp_ms)
+                .and_then(DateTime::<Utc>::from_timestamp_millis),
         };
         let mut history = History::default();
         for m in &s.history {
@@ -382,6 +462,32 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
             history.1 = last.seq.max(0) as u64 + 1;
         }
         let next_seq = history.1;
+        let mut archive = Archive::default();
+        for a in &s.archive {
+            let read = (
+                a.xml
+                    .parse::<Element>()
+                    .ok()
+                    .and_then(|e| Message::try_from(e).ok()),
+                a.publisher.parse::<BareJid>(),
+            );
+            let (Some(message), Ok(publisher)) = read else {
+                warn!(room = %s.jid, seq = a.seq, "stored archived message unreadable, skipped");
+                continue;
+            };
+            archive.entries.push_back(ArchiveEntry {
+                seq: a.seq.max(0) as u64,
+                id: a.id.clone(),
+                at: DateTime::<Utc>::from_timestamp_millis(a.stamp_ms).unwrap_or(now),
+                publisher,
+                occupant_id: a.occupant_id.clone(),
+                spectator: a.spectator,
+                retracted: a.retracted,
+                message,
+            });
+        }
+        archive.next_seq = s.archive.last().map_or(0, |a| a.seq.max(0) as u64 + 1);
+        let next_archive_seq = archive.next_seq;
         let table = s
             .game
             .as_deref()
@@ -436,7 +542,12 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
             affiliations,
             subject,
             history,
-            Persisted { next_seq, had_game },
+            Persisted {
+                next_seq,
+                next_archive_seq,
+                had_game,
+            },
+            archive,
             requests,
             invitations,
         ));

@@ -59,6 +59,7 @@ pub struct StoredRoom {
     pub requests: Vec<StoredRequest>,
     pub invitations: Vec<StoredInvitation>,
     pub occupants: Vec<StoredOccupant>,
+    pub archive: Vec<StoredArchived>,
 }
 
 /// A session that was in a persistent room when the store last heard.
@@ -68,6 +69,20 @@ pub struct StoredOccupant {
     pub jid: String,
     pub nick: String,
     pub role: String,
+}
+
+/// One archived message (XEP-0313).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredArchived {
+    pub seq: i64,
+    /// The stanza-id.
+    pub id: String,
+    pub stamp_ms: i64,
+    pub publisher: String,
+    pub occupant_id: String,
+    pub spectator: bool,
+    pub retracted: bool,
+    pub xml: String,
 }
 
 /// A registration waiting for approval (§9.9): the user, the nickname, the submitted form.
@@ -89,6 +104,8 @@ pub struct StoredInvitation {
 pub struct StoredSubject {
     pub text: String,
     pub by: Option<String>,
+    pub occupant_id: Option<String>,
+    pub stamp_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +217,24 @@ pub enum Change {
     PutRecord(StoredRecord),
     /// A player's new rating in a game.
     PutRating(StoredRating),
+    /// Adds archived messages and forgets those numbered below `keep_from`.
+    AppendArchive {
+        room: String,
+        entries: Vec<StoredArchived>,
+        keep_from: i64,
+    },
+    /// An archived message became a tombstone (XEP-0424, XEP-0425).
+    RetractArchived {
+        room: String,
+        seq: i64,
+        xml: String,
+    },
+    /// A history message became a tombstone.
+    ReplaceHistory {
+        room: String,
+        seq: i64,
+        xml: String,
+    },
 }
 
 pub struct Store {
@@ -267,16 +302,20 @@ impl Store {
     /// Every stored room with its lists, subject, history and game.
     pub async fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError> {
         let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
-        let rows =
-            sqlx::query("SELECT jid, config, subject, subject_by, game FROM rooms ORDER BY jid")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(q)?;
+        let rows = sqlx::query(
+            "SELECT jid, config, subject, subject_by, subject_occupant_id, subject_stamp_ms, \
+             game FROM rooms ORDER BY jid",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(q)?;
         let mut rooms = Vec::new();
         for row in rows {
             let jid: String = row.try_get("jid").map_err(q)?;
             let subject: Option<String> = row.try_get("subject").map_err(q)?;
             let by: Option<String> = row.try_get("subject_by").map_err(q)?;
+            let occupant_id: Option<String> = row.try_get("subject_occupant_id").map_err(q)?;
+            let stamp_ms: Option<i64> = row.try_get("subject_stamp_ms").map_err(q)?;
             let affiliations = sqlx::query(
                 "SELECT jid, affiliation, nick, reason FROM affiliations WHERE room = $1 ORDER BY jid",
             )
@@ -362,9 +401,37 @@ impl Store {
                     })
                     .collect::<Result<Vec<_>, sqlx::Error>>()
                     .map_err(q)?;
+            let archive = sqlx::query(
+                "SELECT seq, id, stamp_ms, publisher, occupant_id, spectator, retracted, xml \
+                 FROM archive WHERE room = $1 ORDER BY seq",
+            )
+            .bind(jid.clone())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q)?
+            .into_iter()
+            .map(|r| {
+                Ok(StoredArchived {
+                    seq: r.try_get("seq")?,
+                    id: r.try_get("id")?,
+                    stamp_ms: r.try_get("stamp_ms")?,
+                    publisher: r.try_get("publisher")?,
+                    occupant_id: r.try_get("occupant_id")?,
+                    spectator: r.try_get::<i32, _>("spectator")? != 0,
+                    retracted: r.try_get::<i32, _>("retracted")? != 0,
+                    xml: r.try_get("xml")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(q)?;
             rooms.push(StoredRoom {
                 config: row.try_get("config").map_err(q)?,
-                subject: subject.map(|text| StoredSubject { text, by }),
+                subject: subject.map(|text| StoredSubject {
+                    text,
+                    by,
+                    occupant_id,
+                    stamp_ms,
+                }),
                 game: row.try_get("game").map_err(q)?,
                 jid,
                 affiliations,
@@ -372,6 +439,7 @@ impl Store {
                 requests,
                 invitations,
                 occupants,
+                archive,
             });
         }
         Ok(rooms)
@@ -437,6 +505,32 @@ impl Store {
         })
     }
 
+    /// The service's secret key, made and stored on the first start.
+    pub async fn service_key(&self) -> Result<[u8; 32], StoreError> {
+        let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
+        let row = sqlx::query("SELECT value FROM service_state WHERE name = 'key'")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(q)?;
+        if let Some(row) = row {
+            let value: String = row.try_get("value").map_err(q)?;
+            if let Some(key) = unhex(&value) {
+                return Ok(key);
+            }
+            error!("the stored service key is unreadable; a new one is made");
+        }
+        let key = crate::muc::occupant_id::ServiceKey::random().0;
+        sqlx::query(
+            "INSERT INTO service_state (name, value) VALUES ('key', $1) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(crate::muc::occupant_id::hex(&key))
+        .execute(&self.pool)
+        .await
+        .map_err(q)?;
+        Ok(key)
+    }
+
     /// Applies `changes` in one transaction: all or nothing.
     pub async fn apply(&self, changes: &[Change]) -> Result<(), StoreError> {
         let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
@@ -461,6 +555,7 @@ impl Store {
                         "DELETE FROM registration_requests WHERE room = $1",
                         "DELETE FROM invitations WHERE room = $1",
                         "DELETE FROM occupants WHERE room = $1",
+                        "DELETE FROM archive WHERE room = $1",
                         "DELETE FROM rooms WHERE jid = $1",
                     ] {
                         sqlx::query(sql)
@@ -492,13 +587,18 @@ impl Store {
                     }
                 }
                 Change::SetSubject { room, subject } => {
-                    sqlx::query("UPDATE rooms SET subject = $2, subject_by = $3 WHERE jid = $1")
-                        .bind(room.clone())
-                        .bind(subject.as_ref().map(|s| s.text.clone()))
-                        .bind(subject.as_ref().and_then(|s| s.by.clone()))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(q)?;
+                    sqlx::query(
+                        "UPDATE rooms SET subject = $2, subject_by = $3, subject_occupant_id = $4, \
+                         subject_stamp_ms = $5 WHERE jid = $1",
+                    )
+                    .bind(room.clone())
+                    .bind(subject.as_ref().map(|s| s.text.clone()))
+                    .bind(subject.as_ref().and_then(|s| s.by.clone()))
+                    .bind(subject.as_ref().and_then(|s| s.occupant_id.clone()))
+                    .bind(subject.as_ref().and_then(|s| s.stamp_ms))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q)?;
                 }
                 Change::AppendHistory {
                     room,
@@ -553,6 +653,57 @@ impl Store {
                         .await
                         .map_err(q)?;
                     }
+                }
+                Change::AppendArchive {
+                    room,
+                    entries,
+                    keep_from,
+                } => {
+                    for e in entries {
+                        sqlx::query(
+                            "INSERT INTO archive (room, seq, id, stamp_ms, publisher, occupant_id, \
+                             spectator, retracted, xml) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                             ON CONFLICT (room, seq) DO NOTHING",
+                        )
+                        .bind(room.clone())
+                        .bind(e.seq)
+                        .bind(e.id.clone())
+                        .bind(e.stamp_ms)
+                        .bind(e.publisher.clone())
+                        .bind(e.occupant_id.clone())
+                        .bind(i32::from(e.spectator))
+                        .bind(i32::from(e.retracted))
+                        .bind(e.xml.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                    }
+                    sqlx::query("DELETE FROM archive WHERE room = $1 AND seq < $2")
+                        .bind(room.clone())
+                        .bind(*keep_from)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
+                }
+                Change::RetractArchived { room, seq, xml } => {
+                    sqlx::query(
+                        "UPDATE archive SET xml = $3, retracted = 1 WHERE room = $1 AND seq = $2",
+                    )
+                    .bind(room.clone())
+                    .bind(*seq)
+                    .bind(xml.clone())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(q)?;
+                }
+                Change::ReplaceHistory { room, seq, xml } => {
+                    sqlx::query("UPDATE history SET xml = $3 WHERE room = $1 AND seq = $2")
+                        .bind(room.clone())
+                        .bind(*seq)
+                        .bind(xml.clone())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(q)?;
                 }
                 Change::SetInvitations { room, list } => {
                     sqlx::query("DELETE FROM invitations WHERE room = $1")
@@ -663,6 +814,19 @@ impl Store {
         }
         tx.commit().await.map_err(q)
     }
+}
+
+/// 32 bytes from 64 hexadecimal digits.
+fn unhex(s: &str) -> Option<[u8; 32]> {
+    let s = s.trim();
+    if s.len() != 64 || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
 }
 
 /// A tick's changes and the ticket its held stanzas wait on.

@@ -75,6 +75,21 @@ fn message(seq: i64) -> StoredMessage {
     }
 }
 
+fn archived(seq: i64) -> StoredArchived {
+    StoredArchived {
+        seq,
+        id: format!("id{seq}"),
+        stamp_ms: 1_767_225_600_000 + seq,
+        publisher: "alice@localhost".into(),
+        occupant_id: "0a1b".into(),
+        spectator: seq % 2 == 0,
+        retracted: false,
+        xml: format!(
+            "<message xmlns='jabber:client' type='groupchat'><body>a{seq}</body></message>"
+        ),
+    }
+}
+
 #[test]
 fn every_change_round_trips() {
     block(async {
@@ -104,6 +119,8 @@ fn every_change_round_trips() {
                     subject: Some(StoredSubject {
                         text: "Chess".into(),
                         by: Some("a@c.localhost/Alice".into()),
+                        occupant_id: Some("0123".into()),
+                        stamp_ms: Some(1_767_225_600_000),
                     }),
                 },
                 Change::AppendHistory {
@@ -136,6 +153,21 @@ fn every_change_round_trips() {
                         },
                     ],
                 },
+                Change::AppendArchive {
+                    room: "a@c.localhost".into(),
+                    entries: (0..4).map(archived).collect(),
+                    keep_from: 1,
+                },
+                Change::RetractArchived {
+                    room: "a@c.localhost".into(),
+                    seq: 2,
+                    xml: "<message xmlns='jabber:client'/>".into(),
+                },
+                Change::ReplaceHistory {
+                    room: "a@c.localhost".into(),
+                    seq: 3,
+                    xml: "<message xmlns='jabber:client'/>".into(),
+                },
                 Change::SetRequests {
                     room: "b@c.localhost".into(),
                     list: vec![StoredRequest {
@@ -164,8 +196,20 @@ fn every_change_round_trips() {
             assert_eq!(a.affiliations[1].reason.as_deref(), Some("spam"));
             assert_eq!(a.subject.as_ref().map(|s| s.text.as_str()), Some("Chess"));
             // History trimmed below 2.
-            assert_eq!(a.history, (2..5).map(message).collect::<Vec<_>>(), "{kind}");
+            let mut expected: Vec<StoredMessage> = (2..5).map(message).collect();
+            expected[1].xml = "<message xmlns='jabber:client'/>".into();
+            assert_eq!(a.history, expected, "{kind}");
             assert_eq!(a.game.as_deref(), Some("(game: \"nim\")"));
+            assert_eq!(
+                a.archive
+                    .iter()
+                    .map(|m| (m.seq, m.retracted))
+                    .collect::<Vec<_>>(),
+                [(1, false), (2, true), (3, false)],
+                "{kind}"
+            );
+            assert_eq!(a.archive[1].xml, "<message xmlns='jabber:client'/>");
+            assert_eq!(a.archive[0], archived(1), "{kind}");
             assert_eq!(a.requests.len(), 1, "{kind}");
             assert_eq!(a.requests[0].nick, "Dave");
             assert_eq!(
@@ -365,6 +409,21 @@ fn a_world_survives_a_restart() {
     h.send("<message type='groupchat' from='alice@localhost/pc' to='lobby@conference.localhost'><body>!start</body></message>");
     h.send("<message type='groupchat' from='alice@localhost/pc' to='lobby@conference.localhost'><body>take 2 from 3</body></message>");
     h.send("<message id='i' from='alice@localhost/pc' to='lobby@conference.localhost'><x xmlns='http://jabber.org/protocol/muc#user'><invite to='carol@localhost'/></x></message>");
+    // A message retracted by a moderator: a tombstone in the archive and the history.
+    let out = h.send("<message type='groupchat' id='x' from='bob@localhost/m' to='lobby@conference.localhost'><body>regret</body></message>");
+    let regret = out[0]
+        .get_child("stanza-id", "urn:xmpp:sid:0")
+        .and_then(|s| s.attr("id"))
+        .unwrap_or_default()
+        .to_owned();
+    h.send(&format!("<iq type='set' id='m' from='alice@localhost/pc' to='lobby@conference.localhost'><moderate id='{regret}' xmlns='urn:xmpp:message-moderate:1'><retract xmlns='urn:xmpp:message-retract:1'/></moderate></iq>"));
+    let archive_before: Vec<String> = h
+        .send("<iq type='set' id='q' from='bob@localhost/m' to='lobby@conference.localhost'><query xmlns='urn:xmpp:mam:2'/></iq>")
+        .iter()
+        .filter(|e| e.name() == "message")
+        .map(crate::testing::canonical)
+        .collect();
+    assert!(archive_before.len() > 5 && archive_before.iter().all(|m| !m.contains("regret")));
     // A temporary room is never stored.
     h.create_instant("carol@localhost/c", "tmp@conference.localhost", "Carol");
     assert!(
@@ -413,6 +472,19 @@ fn a_world_survives_a_restart() {
             assert!(
                 said.join("").contains("Bob (B) plays take 1 from 1."),
                 "{kind}: {said:?}"
+            );
+            // The archive too: its ids, contents and tombstones as they were.
+            let out = again.send("<iq type='set' id='q' from='bob@localhost/m' to='lobby@conference.localhost'><query xmlns='urn:xmpp:mam:2'/></iq>");
+            let results: Vec<String> = out
+                .iter()
+                .filter(|e| e.name() == "message")
+                .map(crate::testing::canonical)
+                .collect();
+            assert_eq!(results[..archive_before.len()], archive_before, "{kind}");
+            assert_eq!(
+                results.len(),
+                archive_before.len() + 2,
+                "{kind}: it goes on"
             );
             // The invitation sent before the restart may still be declined.
             let out = again.send("<message id='d' from='carol@localhost/c' to='lobby@conference.localhost'><x xmlns='http://jabber.org/protocol/muc#user'><decline to='alice@localhost'/></x></message>");

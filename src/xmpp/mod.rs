@@ -1,5 +1,6 @@
 //! Typed payloads xmpp-parsers lacks, in its style: `TryFrom<Element>` and `Into<Element>`.
 
+pub mod commands;
 pub mod muc_admin;
 pub mod muc_owner;
 pub mod rsm;

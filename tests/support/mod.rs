@@ -31,7 +31,8 @@ pub const PASSWORD: &str = "pw";
 /// Accounts every environment has.
 pub const USERS: &[&str] = &["alice", "bob", "carol"];
 
-pub use servers::{Kind, Server};
+#[allow(unused_imports)] // Prosody alone: for the tests of what only Prosody does
+pub use servers::{Kind, Prosody, Server};
 
 /// Defines an end-to-end test once and runs it behind each server: `async fn NAME(kind: Kind)`
 /// becomes the tests `NAME::prosody` and `NAME::ejabberd`. A server left out of
@@ -157,6 +158,15 @@ impl Palaver {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         false
+    }
+
+    /// Sends SIGHUP to the process (it reloads its games).
+    pub fn hangup(&self) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill")
+                .args(["-HUP", &child.id().to_string()])
+                .status();
+        }
     }
 
     pub fn log_text(&self) -> String {
@@ -474,6 +484,16 @@ impl Client {
                 self.unmatched.push((index, *stanza));
             }
         }
+    }
+
+    /// Takes every stanza received but not yet matched that `pred` accepts, with its arrival
+    /// index, in arrival order.
+    pub fn take_received(&mut self, pred: impl Fn(&Stanza) -> bool) -> Vec<(usize, Stanza)> {
+        let (taken, kept) = std::mem::take(&mut self.unmatched)
+            .into_iter()
+            .partition(|(_, s)| pred(s));
+        self.unmatched = kept;
+        taken
     }
 
     /// How many stanzas `pred` accepts among those received within `wait` (and those already

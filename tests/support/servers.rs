@@ -268,7 +268,7 @@ static NODES: AtomicUsize = AtomicUsize::new(0);
 
 /// An ejabberd on loopback, started by `ejabberdctl` from a generated configuration, with its
 /// own Erlang node name and distribution port (so no shared `epmd` is involved), spool and logs
-/// in a temporary directory owned by the `ejabberd` user.
+/// in a temporary directory owned by the `ejabberd` user; stopped by PID.
 pub struct Ejabberd {
     pub dir: TempDir,
     pub c2s_port: u16,
@@ -285,6 +285,57 @@ impl Ejabberd {
              23.01 (on Debian: apt-get install -y ejabberd; PALAVER_E2E_SERVERS=prosody runs \
              the Prosody half alone, except under CI=true)"
         );
+        // A port picked free may be taken before ejabberd binds it (by another test's server
+        // or an outgoing connection's ephemeral port): try again with other ports.
+        let mut attempt = 0;
+        let ejabberd = loop {
+            attempt += 1;
+            let mut ejabberd = Ejabberd::prepare();
+            match ejabberd.try_launch() {
+                Ok(()) => break ejabberd,
+                Err(why) if attempt < 3 => {
+                    eprintln!("ejabberd did not start ({why}); trying other ports");
+                    // The node may be up without its listeners: stop it either way.
+                    let _ = ejabberd
+                        .ctl()
+                        .arg("stop")
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .status();
+                    ejabberd.kill();
+                }
+                Err(why) => panic!("{why}"),
+            }
+        };
+        // One ejabberdctl (an Erlang VM) per account: run them side by side.
+        let registrations: Vec<_> = USERS
+            .iter()
+            .map(|user| {
+                let child = ejabberd
+                    .ctl()
+                    .args(["register", user, "localhost", PASSWORD])
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("cannot run ejabberdctl");
+                (user, child)
+            })
+            .collect();
+        for (user, child) in registrations {
+            let out = child.wait_with_output().expect("ejabberdctl register");
+            assert!(
+                out.status.success(),
+                "ejabberdctl register {user} failed: {}{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+                ejabberd.tails()
+            );
+        }
+        ejabberd
+    }
+
+    /// A fresh directory, ports, configuration and node name.
+    fn prepare() -> Ejabberd {
         let dir = tempfile::Builder::new()
             .prefix("palaver-e2e-ejabberd-")
             .tempdir()
@@ -326,39 +377,13 @@ impl Ejabberd {
             std::process::id(),
             NODES.fetch_add(1, Ordering::Relaxed)
         );
-        let mut ejabberd = Ejabberd {
+        Ejabberd {
             dir,
             c2s_port,
             component_port,
             node,
             pid: None,
-        };
-        ejabberd.launch();
-        // One ejabberdctl (an Erlang VM) per account: run them side by side.
-        let registrations: Vec<_> = USERS
-            .iter()
-            .map(|user| {
-                let child = ejabberd
-                    .ctl()
-                    .args(["register", user, "localhost", PASSWORD])
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .expect("cannot run ejabberdctl");
-                (user, child)
-            })
-            .collect();
-        for (user, child) in registrations {
-            let out = child.wait_with_output().expect("ejabberdctl register");
-            assert!(
-                out.status.success(),
-                "ejabberdctl register {user} failed: {}{}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr),
-                ejabberd.tails()
-            );
         }
-        ejabberd
     }
 
     fn ctl(&self) -> Command {
@@ -382,13 +407,20 @@ impl Ejabberd {
 
     /// Starts (or restarts) the node and waits for both ports.
     pub fn launch(&mut self) {
+        if let Err(why) = self.try_launch() {
+            panic!("{why}");
+        }
+    }
+
+    fn try_launch(&mut self) -> Result<(), String> {
         let out = self.ctl().arg("start").output().expect("ejabberdctl start");
-        assert!(
-            out.status.success(),
-            "ejabberdctl start failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        if !out.status.success() {
+            return Err(format!(
+                "ejabberdctl start failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
         // Generous: an Erlang node on a loaded machine can take long to open its ports.
         let up = wait_for_port(self.c2s_port, Duration::from_secs(90))
             && wait_for_port(self.component_port, Duration::from_secs(10));
@@ -403,32 +435,33 @@ impl Ejabberd {
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
-        assert!(up, "ejabberd did not open its ports\n{}", self.tails());
-        assert!(
-            self.pid.is_some(),
-            "ejabberd wrote no PID file\n{}",
-            self.tails()
-        );
+        if !up {
+            return Err(format!("ejabberd did not open its ports\n{}", self.tails()));
+        }
+        if self.pid.is_none() {
+            return Err(format!("ejabberd wrote no PID file\n{}", self.tails()));
+        }
+        Ok(())
     }
 
-    /// Stops the node (`ejabberdctl stop`; SIGKILL by PID if it lingers). The data stays.
+    /// Stops the node by PID: SIGTERM (the Erlang VM shuts down in order), SIGKILL if it
+    /// lingers. The data stays.
     pub fn kill(&mut self) {
         let Some(pid) = self.pid.take() else { return };
-        let _ = self
-            .ctl()
-            .arg("stop")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        let signal = |sig: &str| {
+            let _ = Command::new("kill")
+                .args([sig, &pid.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        };
+        signal("-TERM");
         let alive = || Path::new(&format!("/proc/{pid}")).exists();
         let until = Instant::now() + Duration::from_secs(10);
         while alive() && Instant::now() < until {
             std::thread::sleep(Duration::from_millis(50));
         }
         if alive() {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
+            signal("-KILL");
         }
         let _ = std::fs::remove_file(self.dir.path().join("ejabberd.pid"));
     }

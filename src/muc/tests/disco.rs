@@ -12,6 +12,7 @@ fn service_identity_and_features() {
             "<iq type='result' id='d1' from='conference.localhost' to='alice@localhost/pc'>\
              <query xmlns='http://jabber.org/protocol/disco#info'>\
                <identity category='conference' type='text' xml:lang='en' name='palaver'/>\
+               <feature var='http://jabber.org/protocol/commands'/>\
                <feature var='http://jabber.org/protocol/disco#info'/>\
                <feature var='http://jabber.org/protocol/disco#items'/>\
                <feature var='http://jabber.org/protocol/muc'/>\
@@ -64,7 +65,13 @@ fn room_info_shows_features_and_roominfo() {
                <feature var='muc_unsecured'/>\
                <feature var='urn:palaver:game:0'/>\
                <feature var='urn:xmpp:hats:0'/>\
+               <feature var='urn:xmpp:mam:2'/>\
+               <feature var='urn:xmpp:mam:2#extended'/>\
+               <feature var='urn:xmpp:message-moderate:1'/>\
+               <feature var='urn:xmpp:message-retract:1'/>\
+               <feature var='urn:xmpp:occupant-id:0'/>\
                <feature var='urn:xmpp:ping'/>\
+               <feature var='urn:xmpp:sid:0'/>\
                <x xmlns='jabber:x:data' type='result'>\
                  <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/muc#roominfo</value></field>\
                  <field var='muc#roominfo_description' label='Description'><value></value></field>\

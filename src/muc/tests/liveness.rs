@@ -177,6 +177,7 @@ fn after_a_restart_who_answers_is_back_and_who_does_not_is_told() {
                 }
             })
             .collect(),
+        archive: Vec::new(),
     };
     let now = chrono::DateTime::<chrono::Utc>::from(h.now);
     assert_eq!(

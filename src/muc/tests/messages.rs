@@ -60,12 +60,13 @@ fn subject_changes_follow_changesubject() {
             "<message type='groupchat' id='s2' from='lobby@conference.localhost/Alice' to='bob@localhost/m'><subject>Game night</subject></message>",
         ],
     );
-    // A later joiner gets it last.
+    // A later joiner gets it last, stamped with when it was set (§7.2.15).
     let out = h.join("carol@localhost/c", "lobby@conference.localhost/Carol");
     assert_stanzas(
         &out[out.len() - 1..],
         &[
-            "<message type='groupchat' from='lobby@conference.localhost/Alice' to='carol@localhost/c'><subject>Game night</subject></message>",
+            "<message type='groupchat' from='lobby@conference.localhost/Alice' to='carol@localhost/c'><subject>Game night</subject>\
+               <delay xmlns='urn:xmpp:delay' from='lobby@conference.localhost' stamp='2026-01-01T00:00:00+00:00'/></message>",
         ],
     );
 }

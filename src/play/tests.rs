@@ -677,7 +677,10 @@ fn every_clock_runs_out() {
         assert!(bodies_to(&h.tick(), OWNER).is_empty(), "{}", rules.id());
         h.advance(2);
         let told = bodies_to(&h.tick(), OWNER).join("\n");
+        // In a simultaneous game both seats are late at once; forfeiting together, nobody wins.
+        let both = told.contains(" and P1 (B) ");
         let effect = match clock.on_timeout {
+            crate::game::rules::OnTimeout::Forfeit if both => "forfeit; nobody wins.",
             crate::game::rules::OnTimeout::Forfeit => "forfeits.",
             crate::game::rules::OnTimeout::Skip => "is skipped.",
         };
@@ -692,6 +695,37 @@ fn every_clock_runs_out() {
             rules.id()
         );
     }
+}
+
+/// A double timeout has no winner: once announced as both forfeiting and then a win for the
+/// second seat.
+#[test]
+fn when_both_run_out_of_time_nobody_wins() {
+    let mut h = table("rock-paper-scissors", 2);
+    let Some(clock) = h
+        .engine
+        .world()
+        .resource::<super::GameCatalog>()
+        .0
+        .iter()
+        .find(|g| g.id() == "rock-paper-scissors")
+        .and_then(|g| g.clock().cloned())
+    else {
+        panic!("rock-paper-scissors has a clock");
+    };
+    say(&mut h, &player(0), "!start");
+    h.advance(clock.per_move_secs + 1);
+    let told = bodies_to(&h.tick(), OWNER).join("\n");
+    assert!(
+        told.starts_with("Time is up: P0 (A) and P1 (B) forfeit; nobody wins."),
+        "{told}"
+    );
+    assert!(
+        told.contains("Game over, nobody won: P0 and P1 ran out of time."),
+        "{told}"
+    );
+    let score = answers(&say(&mut h, &player(1), "!score"), &player(1)).join("");
+    assert_eq!(score, "1 game played; wins: none; 0 draws.");
 }
 
 #[test]

@@ -5,6 +5,7 @@ use bevy_ecs::prelude::*;
 use super::clock::{Clocks, per_move_effect};
 use super::course::Ctx;
 use super::table::{Sitter, Step, StepKind, Table};
+use crate::game::Outcome;
 use crate::game::bot::{self, Budget};
 use crate::game::play::TimeoutEffect;
 use crate::game::rules::OnTimeout;
@@ -56,6 +57,25 @@ fn timeout(ctx: &mut Ctx, room: Entity) {
     let Some(&first) = late.first() else {
         return;
     };
+    let labels: Vec<String> = late.iter().map(|s| game.label(*s)).collect();
+    // Every seat out of time at once (a simultaneous game nobody moved in): nobody wins. Skipped
+    // seats are not out of the game, so a skipping clock goes on as usual.
+    let forfeits = clocks.is_game_clock() || per_move_effect(&rules) == OnTimeout::Forfeit;
+    if forfeits && late.len() > 1 && late.len() >= game.players.len() {
+        let nicks: Vec<String> = late
+            .iter()
+            .filter_map(|s| game.players.get(*s).map(|p| p.nick.clone()))
+            .collect();
+        ctx.conclude(
+            room,
+            Outcome::Nobody {
+                reason: format!("{} ran out of time", nicks.join(" and ")),
+            },
+            false,
+            &format!("Time is up: {} forfeit; nobody wins.", labels.join(" and ")),
+        );
+        return;
+    }
     if clocks.is_game_clock() {
         let label = game.label(first);
         let nick = game
@@ -70,7 +90,6 @@ fn timeout(ctx: &mut Ctx, room: Entity) {
         );
         return;
     }
-    let labels: Vec<String> = late.iter().map(|s| game.label(*s)).collect();
     let mut skipped = per_move_effect(&rules) == OnTimeout::Skip;
     for seat in &late {
         if game.play.is_over() {

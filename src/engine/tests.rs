@@ -54,6 +54,33 @@ fn stanzas_that_do_not_parse_get_bad_request_unless_they_are_errors() {
     assert!(out.is_empty());
 }
 
+/// Found by the `inbound` fuzzer: the error to a stanza whose `to` does not parse had no `from`,
+/// and the server may end the stream of a component that sends from outside its domain.
+#[test]
+fn the_error_to_a_stanza_with_a_malformed_to_comes_from_the_service() {
+    let mut h = Harness::new();
+    let out = h.send(
+        "<iq type='set' id='create' from='founder@localhost/f' to='lobb@y@conference.localhost'>\
+           <query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>",
+    );
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].attr("from"), Some("conference.localhost"));
+    assert_eq!(out[0].attr("to"), Some("founder@localhost/f"));
+    assert!(crate::testing::canonical(&out[0]).contains("bad-request"));
+    // Nor does a reply ever come from another domain's address.
+    let out = h.send_raw(Inbound::Invalid(InvalidStanza {
+        kind: StanzaKind::Message,
+        from: Some("alice@localhost/pc".into()),
+        to: Some("room@elsewhere.example".into()),
+        id: Some("m".into()),
+        type_: None,
+        condition: xmpp_parsers::stanza_error::DefinedCondition::BadRequest,
+        reason: "broken".into(),
+    }));
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].attr("from"), Some("conference.localhost"));
+}
+
 #[test]
 fn messages_to_the_service_are_refused_and_foreign_domains_ignored() {
     let mut h = Harness::new();

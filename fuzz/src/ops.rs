@@ -1303,3 +1303,101 @@ impl Runner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(user: u8) -> Who {
+        Who {
+            user,
+            second_session: false,
+        }
+    }
+
+    fn step(op: Op) -> Step {
+        Step { op, batch: false }
+    }
+
+    /// A plain session: the accounting and the invariants hold for ordinary use, and a relayed
+    /// IQ is answered once through its target.
+    #[test]
+    fn an_ordinary_session_passes() {
+        let room = RoomSel(0);
+        let join = |user, nick| {
+            step(Op::Join {
+                who: who(user),
+                room,
+                nick,
+                password: None,
+                history: History::Default,
+            })
+        };
+        let script = Script {
+            relaxed: true,
+            steps: vec![
+                join(0, 0),
+                step(Op::Configure {
+                    who: who(0),
+                    room,
+                    fields: vec![ConfigField::Game(0), ConfigField::Moderated(true)],
+                }),
+                join(1, 1),
+                join(2, 2),
+                step(Op::Groupchat {
+                    who: who(1),
+                    room,
+                    body: Body::Command(Command::Sit),
+                }),
+                step(Op::Groupchat {
+                    who: who(2),
+                    room,
+                    body: Body::Command(Command::Sit),
+                }),
+                step(Op::OccupantIq {
+                    who: who(1),
+                    room,
+                    nick: 2,
+                    payload: OccupantPayload::Version,
+                    set: false,
+                }),
+                step(Op::ReplyToRelay {
+                    pick: 0,
+                    error: false,
+                    spoof: None,
+                }),
+                step(Op::Admin {
+                    who: who(0),
+                    room,
+                    items: vec![AdminItem::Affiliation {
+                        user: 1,
+                        affiliation: AffSel::Outcast,
+                        reason: Some(0),
+                    }],
+                }),
+                step(Op::Disco {
+                    who: who(3),
+                    target: Target::Service,
+                    items: true,
+                    node: DiscoNode::None,
+                    max: Some(1),
+                    after: None,
+                }),
+                step(Op::Advance(7)),
+            ],
+        };
+        let mut runner = Runner::new(script.relaxed);
+        for s in &script.steps {
+            runner.op(&s.op);
+            runner.tick();
+        }
+        let relayed = runner
+            .requests
+            .values()
+            .filter(|r| matches!(r.state, State::Relayed { relayed_back: 1, .. }))
+            .count();
+        assert_eq!(relayed, 1, "{:?}", runner.requests);
+        assert!(runner.requests.len() >= 4);
+        Runner::run(&script);
+    }
+}

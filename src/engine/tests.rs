@@ -264,3 +264,30 @@ fn a_move_queued_before_its_deadline_is_in_time() {
     assert!(told.contains("plays"), "the move counts: {told}");
     assert!(!told.contains("Time is up"), "{told}");
 }
+
+/// Found while writing the `muc_ops` fuzzer's IQ accounting: an IQ relayed to an occupant whose
+/// leave was queued in the same tick was dropped with the leaver's presences, and its asker
+/// never got an answer.
+#[test]
+fn an_iq_relayed_to_a_leaver_is_not_dropped() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    let out = h.send_all(&[
+        "<iq type='get' id='v1' from='bob@localhost/m' to='lobby@conference.localhost/Alice'><query xmlns='jabber:iq:version'/></iq>",
+        "<presence type='unavailable' from='alice@localhost/pc' to='lobby@conference.localhost/Alice'/>",
+    ]);
+    assert_eq!(
+        out.first().map(crate::testing::canonical),
+        Some(crate::testing::canonical(&crate::testing::parse(
+            "<iq type='get' id='palaver-fwd-1' from='lobby@conference.localhost/Bob' to='alice@localhost/pc'><query xmlns='jabber:iq:version'/></iq>"
+        )))
+    );
+    // Her server bounces it, and Bob hears back.
+    let out = h.send(
+        "<iq type='error' id='palaver-fwd-1' from='alice@localhost/pc' to='lobby@conference.localhost/Bob'>\
+           <error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+    );
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].attr("id"), Some("v1"));
+    assert_eq!(out[0].attr("to"), Some("bob@localhost/m"));
+    assert_eq!(out[0].attr("type"), Some("error"));
+}

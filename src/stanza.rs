@@ -260,7 +260,15 @@ pub fn invalid_error(h: &InvalidStanza, by: &Jid) -> Option<Stanza> {
         return None;
     }
     let to: Jid = h.from.as_deref()?.parse().ok()?;
-    let from: Option<Jid> = h.to.as_deref().and_then(|t| t.parse().ok());
+    // The reply comes from where the stanza went if that is an address of ours, else from the
+    // service: a component may only send from its own domain (the server ends the stream
+    // otherwise), and a `to` that does not parse names no one.
+    let from =
+        h.to.as_deref()
+            .and_then(|t| t.parse::<Jid>().ok())
+            .filter(|t| t.domain() == by.domain())
+            .unwrap_or_else(|| by.clone());
+    let from = Some(from);
     let err = error(ErrorType::Modify, h.condition.clone(), by, Some(&h.reason));
     Some(match h.kind {
         StanzaKind::Iq => Stanza::Iq(Iq::Error {

@@ -22,6 +22,35 @@ pub struct Harness {
     pub now: SystemTime,
     /// What the ticks asked the store to keep, in order.
     pub stored: Vec<crate::store::Change>,
+    /// The stanzas fed so far, as XML, when they are recorded for the fuzzers' seed corpus.
+    recording: Option<String>,
+}
+
+/// Set to a directory, every harness writes the stanzas its test fed it there, one file per
+/// harness: the seed corpus of the `inbound` fuzz target (see `fuzz/README.md`).
+pub const SEED_CORPUS_ENV: &str = "PALAVER_SEED_CORPUS";
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let (Some(xml), Some(dir)) = (self.recording.take(), std::env::var_os(SEED_CORPUS_ENV))
+        else {
+            return;
+        };
+        if xml.is_empty() {
+            return;
+        }
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("harness")
+            .replace("::", "-");
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::path::Path::new(&dir).join(format!("{test}-{n}.xml"));
+        if let Err(e) = std::fs::write(&path, xml) {
+            tracing::warn!("cannot write {}: {e}", path.display());
+        }
+    }
 }
 
 impl Default for Harness {
@@ -63,6 +92,7 @@ impl Harness {
             // 2026-01-01T00:00:00Z: fixed so that delay stamps are exact.
             now: SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600),
             stored: Vec::new(),
+            recording: std::env::var_os(SEED_CORPUS_ENV).map(|_| String::new()),
         }
     }
 
@@ -75,18 +105,24 @@ impl Harness {
 
     /// Feeds one stanza (the default namespace is added when missing) and runs a tick.
     pub fn send(&mut self, xml: &str) -> Vec<Element> {
-        self.engine
-            .push(Inbound::from_element(parse(xml)), self.now);
+        self.push(parse(xml));
         self.tick()
     }
 
     /// Feeds several stanzas and runs one tick for all of them.
     pub fn send_all(&mut self, xmls: &[&str]) -> Vec<Element> {
         for xml in xmls {
-            self.engine
-                .push(Inbound::from_element(parse(xml)), self.now);
+            self.push(parse(xml));
         }
         self.tick()
+    }
+
+    fn push(&mut self, element: Element) {
+        if let Some(recording) = &mut self.recording {
+            recording.push_str(&String::from(&element));
+            recording.push('\n');
+        }
+        self.engine.push(Inbound::from_element(element), self.now);
     }
 
     pub fn tick(&mut self) -> Vec<Element> {

@@ -446,7 +446,9 @@ impl Engine {
 
     /// What this round made a room send to occupants whose leave is still queued is dropped:
     /// they asked to go, and when many leave at once they are not told of each other. A leaver's
-    /// own stanzas of this round still get their answers (the echo of a last message).
+    /// own stanzas of this round still get their answers (the echo of a last message), and IQs
+    /// are never dropped: a request relayed to a leaver must reach it (or bounce) so that its
+    /// asker gets an answer.
     fn drop_to_leavers(&mut self, from: usize, senders: &[String]) {
         let world = &mut self.world;
         if world.resource::<queue::PendingLeaves>().0.is_empty() {
@@ -458,7 +460,7 @@ impl Engine {
         let mut index = 0;
         outbox.0.retain(|stanza| {
             index += 1;
-            if index <= from {
+            if index <= from || matches!(stanza, Stanza::Iq(_)) {
                 return true;
             }
             let (sender, to) = crate::stanza::stanza_addresses(stanza);

@@ -54,6 +54,33 @@ fn stanzas_that_do_not_parse_get_bad_request_unless_they_are_errors() {
     assert!(out.is_empty());
 }
 
+/// Found by the `inbound` fuzzer: the error to a stanza whose `to` does not parse had no `from`,
+/// and the server may end the stream of a component that sends from outside its domain.
+#[test]
+fn the_error_to_a_stanza_with_a_malformed_to_comes_from_the_service() {
+    let mut h = Harness::new();
+    let out = h.send(
+        "<iq type='set' id='create' from='founder@localhost/f' to='lobb@y@conference.localhost'>\
+           <query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>",
+    );
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].attr("from"), Some("conference.localhost"));
+    assert_eq!(out[0].attr("to"), Some("founder@localhost/f"));
+    assert!(crate::testing::canonical(&out[0]).contains("bad-request"));
+    // Nor does a reply ever come from another domain's address.
+    let out = h.send_raw(Inbound::Invalid(InvalidStanza {
+        kind: StanzaKind::Message,
+        from: Some("alice@localhost/pc".into()),
+        to: Some("room@elsewhere.example".into()),
+        id: Some("m".into()),
+        type_: None,
+        condition: xmpp_parsers::stanza_error::DefinedCondition::BadRequest,
+        reason: "broken".into(),
+    }));
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].attr("from"), Some("conference.localhost"));
+}
+
 #[test]
 fn messages_to_the_service_are_refused_and_foreign_domains_ignored() {
     let mut h = Harness::new();
@@ -236,4 +263,31 @@ fn a_move_queued_before_its_deadline_is_in_time() {
     let told = bodies.join("\n");
     assert!(told.contains("plays"), "the move counts: {told}");
     assert!(!told.contains("Time is up"), "{told}");
+}
+
+/// Found while writing the `muc_ops` fuzzer's IQ accounting: an IQ relayed to an occupant whose
+/// leave was queued in the same tick was dropped with the leaver's presences, and its asker
+/// never got an answer.
+#[test]
+fn an_iq_relayed_to_a_leaver_is_not_dropped() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    let out = h.send_all(&[
+        "<iq type='get' id='v1' from='bob@localhost/m' to='lobby@conference.localhost/Alice'><query xmlns='jabber:iq:version'/></iq>",
+        "<presence type='unavailable' from='alice@localhost/pc' to='lobby@conference.localhost/Alice'/>",
+    ]);
+    assert_eq!(
+        out.first().map(crate::testing::canonical),
+        Some(crate::testing::canonical(&crate::testing::parse(
+            "<iq type='get' id='palaver-fwd-1' from='lobby@conference.localhost/Bob' to='alice@localhost/pc'><query xmlns='jabber:iq:version'/></iq>"
+        )))
+    );
+    // Her server bounces it, and Bob hears back.
+    let out = h.send(
+        "<iq type='error' id='palaver-fwd-1' from='alice@localhost/pc' to='lobby@conference.localhost/Bob'>\
+           <error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+    );
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].attr("id"), Some("v1"));
+    assert_eq!(out[0].attr("to"), Some("bob@localhost/m"));
+    assert_eq!(out[0].attr("type"), Some("error"));
 }

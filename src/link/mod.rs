@@ -521,33 +521,15 @@ async fn read_loop(
             return SessionEnd::Lost(format!("the server sent malformed XML: {e}"));
         }
         for frame in frames.drain(..) {
-            let item = match frame {
-                framer::Frame::Element(e) if e.is("error", STREAM_NS) => {
-                    return SessionEnd::Lost(format!(
-                        "the server sent a stream error: {}",
-                        stream_error_text(e)
-                    ));
+            let item = match incoming(frame) {
+                Incoming::Stanza(item) => item,
+                Incoming::KeepaliveReply => {
+                    debug!("keepalive answered");
+                    continue;
                 }
-                framer::Frame::Element(e) if is_stanza(&e) => {
-                    if is_keepalive_reply(&e) {
-                        debug!("keepalive answered");
-                        continue;
-                    }
-                    let item = Inbound::from_element(e);
-                    if let Inbound::Invalid(h) = &item {
-                        debug!(from = h.from.as_deref(), reason = %h.reason, "invalid {:?} stanza", h.kind);
-                    }
-                    item
-                }
-                framer::Frame::Refused { element, reason } if is_stanza(&element) => {
-                    debug!(from = element.attr("from"), %reason, "refused an inbound stanza");
-                    Inbound::refused(&element, reason)
-                }
-                framer::Frame::End => {
-                    return SessionEnd::Lost("the server closed the stream".into());
-                }
-                other => {
-                    debug!("ignoring {}", frame_name(&other));
+                Incoming::Lost(reason) => return SessionEnd::Lost(reason),
+                Incoming::Ignored(what) => {
+                    debug!("ignoring {what}");
                     continue;
                 }
             };
@@ -555,6 +537,47 @@ async fn read_loop(
                 return SessionEnd::Shutdown;
             }
         }
+    }
+}
+
+/// What one frame read off an established stream means to the service.
+#[derive(Debug)]
+pub enum Incoming {
+    /// A stanza for the engine: one that parsed, or the header of one that did not or that
+    /// broke a limit (its sender is answered with an error).
+    Stanza(Inbound),
+    /// The server answered our keepalive.
+    KeepaliveReply,
+    /// The server ends the stream (a stream error, or its closing tag), and why.
+    Lost(String),
+    /// Anything else: logged and ignored.
+    Ignored(String),
+}
+
+/// Turns a frame into what the engine gets. Public so that the fuzzers drive the very code the
+/// link runs.
+pub fn incoming(frame: framer::Frame) -> Incoming {
+    match frame {
+        framer::Frame::Element(e) if e.is("error", STREAM_NS) => Incoming::Lost(format!(
+            "the server sent a stream error: {}",
+            stream_error_text(e)
+        )),
+        framer::Frame::Element(e) if is_stanza(&e) => {
+            if is_keepalive_reply(&e) {
+                return Incoming::KeepaliveReply;
+            }
+            let item = Inbound::from_element(e);
+            if let Inbound::Invalid(h) = &item {
+                debug!(from = h.from.as_deref(), reason = %h.reason, "invalid {:?} stanza", h.kind);
+            }
+            Incoming::Stanza(item)
+        }
+        framer::Frame::Refused { element, reason } if is_stanza(&element) => {
+            debug!(from = element.attr("from"), %reason, "refused an inbound stanza");
+            Incoming::Stanza(Inbound::refused(&element, reason))
+        }
+        framer::Frame::End => Incoming::Lost("the server closed the stream".into()),
+        other => Incoming::Ignored(frame_name(&other)),
     }
 }
 

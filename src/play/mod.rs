@@ -105,19 +105,41 @@ pub fn install(engine: &mut Engine, games: Vec<Arc<Rules>>) {
 /// the rules they started with).
 pub fn install_in(world: &mut World, games: Vec<Arc<Rules>>) {
     world.resource_mut::<KnownGames>().0 = games.iter().map(|g| g.id().to_owned()).collect();
-    // The form's options are static strings; the catalog lives as long as the process.
-    let options: Vec<(&'static str, &'static str)> = std::iter::once(("", "No game"))
-        .chain(games.iter().map(|g| {
-            let id: &'static str = Box::leak(g.id().to_owned().into_boxed_str());
-            let name: &'static str = Box::leak(g.name().to_owned().into_boxed_str());
-            (id, name)
-        }))
-        .collect();
-    let options: &'static [(&'static str, &'static str)] = Box::leak(options.into_boxed_slice());
+    let options = static_options(&games);
     world
         .resource_mut::<ConfigFields>()
         .push(game_field(options));
     world.resource_mut::<GameCatalog>().0 = games;
+}
+
+type Options = &'static [(&'static str, &'static str)];
+
+/// The game field's options. They are static strings (the catalog lives as long as the
+/// process); engines built with the same games share one copy, so that building many (tests,
+/// the fuzzers: one per input) does not leak a copy each.
+fn static_options(games: &[Arc<Rules>]) -> Options {
+    static INTERNED: std::sync::Mutex<Vec<Options>> = std::sync::Mutex::new(Vec::new());
+    let wanted: Vec<(&str, &str)> = std::iter::once(("", "No game"))
+        .chain(games.iter().map(|g| (g.id(), g.name())))
+        .collect();
+    let mut interned = INTERNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(found) = interned.iter().find(|o| o[..] == wanted[..]) {
+        return found;
+    }
+    let options: Vec<(&'static str, &'static str)> = wanted
+        .iter()
+        .map(|&(id, name)| -> (&'static str, &'static str) {
+            (
+                Box::leak(id.to_owned().into_boxed_str()),
+                Box::leak(name.to_owned().into_boxed_str()),
+            )
+        })
+        .collect();
+    let options: Options = Box::leak(options.into_boxed_slice());
+    interned.push(options);
+    options
 }
 
 fn prefix_field() -> FieldSpec {

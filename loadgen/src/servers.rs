@@ -137,6 +137,9 @@ Component "{PALAVER_DOMAIN}"
 
 Component "{MUC_DOMAIN}" "muc"
     restrict_room_creation = false
+    -- Prosody's default cache of 100 live rooms makes every room past it cost a scan of the
+    -- cache (measured: 7 rooms created/s at 1,000 rooms); an operator of a busy MUC raises it.
+    muc_room_cache_size = 1000000
 "#,
             c2s = self.c2s_port,
             comp = self.component_port,

@@ -403,7 +403,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         _ => Some(palaver_binary(&args)?),
     };
     eprintln!("loadgen: starting {}", args.server.name());
-    let mut server = Server::start(args.server)?;
+    let mut server = Server::start(args.server, args.connections)?;
     if args.keep {
         eprintln!("loadgen: files in {}", server.dir.path().display());
     }

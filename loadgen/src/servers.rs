@@ -68,7 +68,9 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(kind: Kind) -> Result<Server, String> {
+    /// `connections`: how many component connections palaver will open (ejabberd spreads
+    /// stanzas over them by the destination's bare JID, as README shows).
+    pub fn start(kind: Kind, connections: usize) -> Result<Server, String> {
         let dir = tempfile::Builder::new()
             .prefix("palaver-loadgen-")
             .tempdir()
@@ -86,7 +88,7 @@ impl Server {
         };
         match kind {
             Kind::Prosody => server.start_prosody()?,
-            Kind::Ejabberd => server.start_ejabberd()?,
+            Kind::Ejabberd => server.start_ejabberd(connections)?,
         }
         let up = wait_for_port(c2s_port, Duration::from_secs(30))
             && wait_for_port(component_port, Duration::from_secs(30));
@@ -163,7 +165,7 @@ Component "{MUC_DOMAIN}" "muc"
         Ok(())
     }
 
-    fn start_ejabberd(&mut self) -> Result<(), String> {
+    fn start_ejabberd(&mut self, connections: usize) -> Result<(), String> {
         let dir = self.dir.path();
         let d = dir.display().to_string();
         let node = format!("loadgen{}@localhost", std::process::id());
@@ -198,6 +200,10 @@ modules:
     max_users: 100000
     max_user_conferences: 1000000
     history_size: 20
+domain_balancing:
+  "{PALAVER_DOMAIN}":
+    type: bare_destination
+    component_number: {connections}
 "#,
             c2s = self.c2s_port,
             comp = self.component_port,
@@ -361,7 +367,7 @@ impl Palaver {
             cmd.arg("--connections").arg(connections.to_string());
         }
         let child = cmd
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn,palaver::link=info")
             .env_remove("PALAVER_CONFIG")
             .env_remove("PALAVER_DB")
             .env_remove("PALAVER_ADMINS")

@@ -570,6 +570,11 @@ impl Match {
         super::render::render(self, seat)
     }
 
+    /// Whether some moves of this game are secret (a hidden piece placed, a code set).
+    pub fn has_secret_moves(&self) -> bool {
+        super::hidden::has_secret_moves(&self.rules)
+    }
+
     /// Whether `text` from `seat`, typed where the room would read it, would give away a
     /// secret: a choice in a simultaneous round, or a move that places a hidden piece or sets
     /// the code (or has the shape of one). Such text is withheld and treated as sent privately.

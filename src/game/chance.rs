@@ -25,10 +25,15 @@ pub fn generate(m: &Match, _seat: usize, r: usize, out: &mut Vec<Action>) {
                 }
             }
         }
-        Move::Crack => {
+        Move::SetCode | Move::Crack => {
             let Some(spec) = &m.rules.file.code else {
                 return;
             };
+            // The maker sets the code once; nobody cracks it before.
+            let setting = matches!(m.rules.moves[r].spec, Move::SetCode);
+            if setting != (spec.maker.is_some() && !m.state.code_set) {
+                return;
+            }
             let n = spec.symbols.chars().count() as u32;
             let total = n.saturating_pow(u32::from(spec.length));
             for i in 0..total.min(MAX_CODES) {
@@ -37,6 +42,7 @@ pub fn generate(m: &Match, _seat: usize, r: usize, out: &mut Vec<Action>) {
                 out.push(a);
             }
         }
+        Move::Shoot { .. } => super::hidden::generate_shoot(m, _seat, r, out),
         Move::Roll { .. } => out.push(Action::new(r, NONE, NONE)),
         Move::Hold if m.state.turn_total > 0 => out.push(Action::new(r, NONE, NONE)),
         _ => {}
@@ -75,6 +81,16 @@ pub fn apply(m: &mut Match, seat: usize, a: &Action, events: &mut Vec<String>) -
                 m.state.misses += 1;
                 events.push(format!("'{guess}' is not the word."));
             }
+            true
+        }
+        Move::SetCode => {
+            m.state.code = code_of(&rules, a.n);
+            m.state.code_set = true;
+            events.push(format!("{} has set the code.", m.seat_name(seat)));
+            true
+        }
+        Move::Shoot { .. } => {
+            super::hidden::shoot(m, seat, a, events);
             true
         }
         Move::Crack => {
@@ -236,15 +252,21 @@ pub fn cracked(m: &mut Match) {
         .last()
         .is_some_and(|(_, black, _)| *black as usize == spec.length as usize);
     let code = code_text(&m.rules, &m.state.code);
+    let maker = spec.maker.as_deref().and_then(|s| m.seat_of(s));
     if solved {
         let n = m.state.cracks.len();
         m.finish(Outcome::Win {
-            seats: (0..m.state.players).collect(),
+            seats: (0..m.state.players).filter(|s| Some(*s) != maker).collect(),
             reason: format!("cracked the code {code} in {n}"),
         });
     } else if m.state.cracks.len() as u32 >= spec.max_guesses {
-        m.finish(Outcome::Nobody {
-            reason: format!("the code was {code}"),
+        let reason = format!("the code was {code}");
+        m.finish(match maker {
+            Some(s) => Outcome::Win {
+                seats: vec![s],
+                reason: format!("{reason}; nobody cracked it"),
+            },
+            None => Outcome::Nobody { reason },
         });
     }
 }
@@ -337,7 +359,14 @@ pub fn determinize(m: &Match, seat: usize, rng: &mut Rng) -> Match {
             d.state.word = fits[rng.below(fits.len())].clone();
         }
     }
-    if !m.state.code.is_empty() {
+    let maker = m
+        .rules
+        .file
+        .code
+        .as_ref()
+        .and_then(|c| c.maker.as_deref())
+        .and_then(|s| m.seat_of(s));
+    if !m.state.code.is_empty() && maker != Some(seat) {
         // Any code that would have given the same replies.
         let rules = m.rules.clone();
         let total = rules.file.code.as_ref().map_or(0, |c| {
@@ -356,6 +385,7 @@ pub fn determinize(m: &Match, seat: usize, rng: &mut Rng) -> Match {
             d.state.code = fits[rng.below(fits.len())].clone();
         }
     }
+    super::hidden::determinize(&mut d, seat, rng);
     d.state.rng = Rng::new(rng.next_u64());
     d.state.scripted_rolls.clear();
     d.state.moves.clear();

@@ -338,7 +338,19 @@ fn check_move(m: &Move, rules: &RulesFile, c: &mut Checker, of_piece: bool) {
         );
     }
     match m {
-        Move::Add { piece, to, .. } => {
+        Move::Add {
+            piece,
+            to,
+            rotate,
+            shape,
+            ..
+        } => {
+            if *rotate && shape.is_empty() {
+                c.at(
+                    "rotate",
+                    "Add: rotate turns a shape; give the piece a shape: [(1, 0), (2, 0)].".into(),
+                );
+            }
             if rules.board.is_none() {
                 c.at("Add", "Add needs a board: add board: Square(3, 3).".into());
             }
@@ -528,6 +540,19 @@ fn check_move(m: &Move, rules: &RulesFile, c: &mut Checker, of_piece: bool) {
                         ),
                     );
                 }
+                if let Some(maker) = &code.maker {
+                    if !rules.players.seats.contains(maker) {
+                        c.at(
+                            &format!("\"{maker}\""),
+                            format!("code: the maker '{maker}' is not a seat."),
+                        );
+                    } else if !all_moves(rules).iter().any(|m| matches!(m, Move::SetCode)) {
+                        c.at(
+                            "maker",
+                            "code: a maker sets the code with a SetCode move; add one.".into(),
+                        );
+                    }
+                }
                 if code.max_guesses == 0 {
                     c.at(
                         "max_guesses",
@@ -536,6 +561,34 @@ fn check_move(m: &Move, rules: &RulesFile, c: &mut Checker, of_piece: bool) {
                 }
             }
         },
+        Move::SetCode => match rules.code.as_ref().and_then(|c| c.maker.as_ref()) {
+            None => c.at(
+                "SetCode",
+                "SetCode needs a code with a maker: add maker: Some(\"A\") to code.".into(),
+            ),
+            Some(_) if !all_moves(rules).iter().any(|m| matches!(m, Move::Crack)) => c.at(
+                "SetCode",
+                "SetCode needs Crack moves to guess the code.".into(),
+            ),
+            Some(_) => {}
+        },
+        Move::Shoot { to, miss } => {
+            if grid(rules).is_none() {
+                c.at(
+                    "Shoot",
+                    "Shoot fires at sites: add board: Square(10, 10).".into(),
+                );
+            }
+            if !piece_named(rules, miss) {
+                c.at(
+                    &format!("\"{miss}\""),
+                    format!("Shoot: there is no piece '{miss}' to mark a miss."),
+                );
+            }
+            if let Some(r) = to {
+                check_region(r, rules, c);
+            }
+        }
         Move::Guess if rules.word.is_none() => {
             c.at(
                 "Guess",
@@ -586,10 +639,18 @@ fn check_moves(rules: &RulesFile, c: &mut Checker) {
     }
 }
 
+/// Every move of the file, those inside `Only` included.
 fn all_moves(rules: &RulesFile) -> Vec<&Move> {
     let mut out: Vec<&Move> = rules.moves.iter().collect();
     for p in &rules.pieces {
         out.extend(p.moves.iter());
+    }
+    let mut i = 0;
+    while i < out.len() {
+        if let Move::Only(_, inner) = out[i] {
+            out.push(inner);
+        }
+        i += 1;
     }
     out
 }
@@ -679,6 +740,21 @@ fn check_ends(rules: &RulesFile, c: &mut Checker) {
                         "Cracked is unreachable without Crack moves.".into(),
                     );
                 }
+            }
+            End::AllHit(v) => {
+                if !has(&|m| matches!(m, Move::Shoot { .. })) {
+                    c.at(
+                        "AllHit",
+                        "AllHit is unreachable without Shoot moves.".into(),
+                    );
+                }
+                if !rules.pieces.iter().any(|p| p.hidden != Visibility::Public) {
+                    c.at(
+                        "AllHit",
+                        "AllHit counts hidden pieces: give a piece hidden: Owner.".into(),
+                    );
+                }
+                check_verdict(v, rules, c);
             }
             End::Word => {
                 if !has(&|m| matches!(m, Move::Guess)) {

@@ -147,6 +147,7 @@ fn judge_one(m: &mut Match, mover: usize, e: &End) {
             End::Rounds(n) => chance::rounds_over(m, *n),
             End::Word => chance::word_over(m),
             End::Cracked => chance::cracked(m),
+            End::AllHit(v) => super::hidden::all_hit(m, v),
             End::NoMove(_) | End::Checkmate | End::Blocked(_) => {}
         }
     }

@@ -72,6 +72,7 @@ pub fn move_words(m: &Move) -> String {
             flank,
             shape,
             given,
+            rotate,
             then,
         } => {
             let what = if piece.len() > 1 {
@@ -90,6 +91,9 @@ pub fn move_words(m: &Move) -> String {
                     cover.join(", ")
                 )
             };
+            if *rotate {
+                s += ", across or turned a quarter (name its first and last sites)";
+            }
             if let Some(r) = to {
                 s += &format!(" ({})", region_words(r));
             }
@@ -213,6 +217,16 @@ pub fn move_words(m: &Move) -> String {
         }
         Move::Guess => "guess a letter, or the whole word".into(),
         Move::Crack => "guess the hidden code; the reply tells how many symbols are right and in the right place, and how many are right but misplaced".into(),
+        Move::SetCode => "set the hidden code, in private (once, before anyone guesses)".into(),
+        Move::Shoot { to, miss } => {
+            let mut s = "fire at a site not fired at before".to_owned();
+            if let Some(r) = to {
+                s += &format!(" ({})", region_words(r));
+            }
+            s + &format!(
+                ": the reply is hit (sunk when the last of that piece is hit), or miss (a {miss} marks the site)"
+            )
+        }
         Move::Roll { bust } => {
             let b: Vec<String> = bust.iter().map(u8::to_string).collect();
             format!(
@@ -240,7 +254,25 @@ pub fn syntax(rules: &Rules) -> Vec<String> {
                 let k = rules.kind(&piece[0]).map_or('?', |k| rules.mark(k, 0));
                 format!("{k} {site}")
             }
+            Move::Add {
+                piece,
+                rotate: true,
+                shape,
+                ..
+            } => {
+                let k = piece.first().cloned().unwrap_or_else(|| "piece".into());
+                let (dx, dy) = shape.last().copied().unwrap_or((0, 0));
+                let last = b
+                    .site_at(dx.max(0).into(), dy.max(0).into())
+                    .map_or("?", |s| b.name(s));
+                format!("{k} a1-{last} (first and last site)")
+            }
             Move::Add { .. } => site.into(),
+            Move::Shoot { .. } => format!("{site} (fire)"),
+            Move::SetCode => rules.file.code.as_ref().map_or("?".into(), |c| {
+                let code: String = c.symbols.chars().cycle().take(c.length as usize).collect();
+                format!("{code} (the code, in private)")
+            }),
             Move::Drop { .. } => "c (a column)".into(),
             Move::Step { .. } | Move::Leap { .. } | Move::Count { .. } => {
                 "b1-b2 (x to capture: b1xc2)".into()
@@ -350,7 +382,8 @@ fn end_words(e: &End) -> String {
         End::SideEmpty => "when one row of pits is empty, each player adds the seeds on its side to its store; most in store wins".into(),
         End::Rounds(n) => format!("after {n} rounds, most rounds won wins"),
         End::Word => "the word found: the guessers win; too many misses: nobody does".into(),
-        End::Cracked => "the code cracked: the guessers win; out of guesses: nobody does".into(),
+        End::Cracked => "the code cracked: the guessers win; out of guesses: nobody does (or the code's maker wins)".into(),
+        End::AllHit(v) => format!("when every hidden piece of a player has been hit, {}", verdict_words(v, "that player")),
     }
 }
 

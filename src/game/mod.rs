@@ -14,6 +14,7 @@ pub mod cli;
 pub mod end;
 pub mod examples;
 pub mod explain;
+pub mod hidden;
 pub mod locate;
 pub mod movement;
 pub mod notation;
@@ -54,6 +55,8 @@ pub struct Kind {
     pub supply: Option<u16>,
     pub neutral: bool,
     pub traits: Vec<String>,
+    /// Who sees it on the board.
+    pub hidden: spec::Visibility,
 }
 
 /// A move rule, compiled: its spec, the kind it belongs to, its directions per seat.
@@ -201,6 +204,7 @@ impl Rules {
                 supply: None,
                 neutral: false,
                 traits: Vec::new(),
+                hidden: spec::Visibility::Public,
             }]
         } else {
             file.pieces
@@ -216,6 +220,7 @@ impl Rules {
                     supply: p.supply,
                     neutral: p.neutral,
                     traits: p.traits.clone(),
+                    hidden: p.hidden,
                 })
                 .collect()
         };
@@ -289,7 +294,9 @@ impl Rules {
             })
             .collect();
         let region = match spec {
-            Move::Add { to: Some(r), .. } | Move::Step { from: Some(r), .. } => Some(r.clone()),
+            Move::Add { to: Some(r), .. }
+            | Move::Step { from: Some(r), .. }
+            | Move::Shoot { to: Some(r), .. } => Some(r.clone()),
             _ => None,
         };
         let sites: Vec<Option<Vec<bool>>> = (0..seats)
@@ -299,7 +306,9 @@ impl Rules {
             Move::Add { piece, .. } if piece.is_empty() => vec![kind.unwrap_or(0)],
             Move::Add { piece, .. } => piece.iter().filter_map(|n| self.kind(n)).collect(),
             Move::Drop { piece } => vec![piece.as_deref().and_then(|n| self.kind(n)).unwrap_or(0)],
-            Move::Slide { put: Some(n), .. } => self.kind(n).into_iter().collect(),
+            Move::Slide { put: Some(n), .. } | Move::Shoot { miss: n, .. } => {
+                self.kind(n).into_iter().collect()
+            }
             Move::Give => self
                 .kinds
                 .iter()

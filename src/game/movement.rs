@@ -72,13 +72,19 @@ fn open_blocks(m: &Match) -> Option<Vec<bool>> {
 
 /// The other sites a shaped placement on `s` covers, if they are all on the board.
 pub fn shape_sites(m: &Match, s: Site, shape: &[(i8, i8)]) -> Option<Vec<Site>> {
+    turned_sites(m, s, shape, false)
+}
+
+/// The same, with the shape turned a quarter (its offsets' columns and rows swapped) if `turn`.
+pub fn turned_sites(m: &Match, s: Site, shape: &[(i8, i8)], turn: bool) -> Option<Vec<Site>> {
     let (x, y) = m.rules.board.coords[s as usize];
     shape
         .iter()
-        .map(|(dx, dy)| {
+        .map(|&(dx, dy)| {
+            let (dx, dy) = if turn { (dy, dx) } else { (dx, dy) };
             m.rules
                 .board
-                .site_at(x as i16 + *dx as i16, y as i16 + *dy as i16)
+                .site_at(x as i16 + dx as i16, y as i16 + dy as i16)
         })
         .collect()
 }
@@ -106,6 +112,7 @@ fn seat_rule(m: &Match, seat: usize, r: usize, out: &mut Vec<Action>) {
             flank,
             shape,
             given,
+            rotate,
             ..
         } => {
             let kinds: Vec<u8> = match (given, m.state.given) {
@@ -128,21 +135,35 @@ fn seat_rule(m: &Match, seat: usize, r: usize, out: &mut Vec<Action>) {
                 {
                     continue;
                 }
-                if !shape.is_empty()
-                    && !shape_sites(m, s as Site, shape)
-                        .is_some_and(|v| v.iter().all(|t| m.cell(*t).is_empty()))
-                {
-                    continue;
-                }
                 if *flank && !super::capture::flanks(m, seat, s as Site) {
                     continue;
                 }
-                for &k in &kinds {
-                    if supply_left(m, seat, k) {
-                        let mut a = Action::new(r, NONE, s as Site);
-                        a.kind = k;
-                        a.captures = *flank;
-                        out.push(a);
+                // A turned shape is another placement (`n` 1), unless it is the same one.
+                let turns: &[bool] = if *rotate && shape.iter().any(|(x, y)| x != y) {
+                    &[false, true]
+                } else {
+                    &[false]
+                };
+                for &turn in turns {
+                    let fits = |m: &Match| {
+                        shape.is_empty()
+                            || turned_sites(m, s as Site, shape, turn).is_some_and(|v| {
+                                v.iter().all(|t| {
+                                    m.cell(*t).is_empty() && mask.is_none_or(|mk| mk[*t as usize])
+                                })
+                            })
+                    };
+                    if !fits(m) {
+                        continue;
+                    }
+                    for &k in &kinds {
+                        if supply_left(m, seat, k) {
+                            let mut a = Action::new(r, NONE, s as Site);
+                            a.kind = k;
+                            a.captures = *flank;
+                            a.n = u16::from(turn);
+                            out.push(a);
+                        }
                     }
                 }
             }
@@ -495,7 +516,7 @@ pub fn apply(m: &mut Match, rules: &Rules, seat: usize, a: &Action) -> Applied {
                 m.state.given = None;
             }
             if let Move::Add { shape, .. } = &rule.spec
-                && let Some(more) = shape_sites(m, a.to, shape)
+                && let Some(more) = turned_sites(m, a.to, shape, a.n == 1)
             {
                 for t in more {
                     m.set(t, Cell::piece(owner, a.kind));

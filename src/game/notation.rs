@@ -16,6 +16,16 @@ pub fn write(m: &Match, a: &Action) -> String {
     let name = |s| b.name(s).to_owned();
     match &rule.spec {
         Move::Give => format!("give {}", kind_word(m, a.kind)),
+        Move::Add {
+            rotate: true,
+            shape,
+            ..
+        } if !shape.is_empty() => {
+            let last = super::movement::turned_sites(m, a.to, shape, a.n == 1)
+                .and_then(|v| v.last().copied())
+                .map_or(String::new(), |s| format!("-{}", name(s)));
+            format!("{} {}{last}", kind_word(m, a.kind), name(a.to))
+        }
         Move::Add { given, .. } => {
             if rule.kinds.len() > 1 && !given {
                 format!("{} {}", kind_word(m, a.kind), name(a.to))
@@ -50,7 +60,10 @@ pub fn write(m: &Match, a: &Action) -> String {
             .word
             .clone()
             .unwrap_or_else(|| ((a.n as u8) as char).to_string()),
-        Move::Crack => super::chance::code_text(rules, &super::chance::code_of(rules, a.n)),
+        Move::Crack | Move::SetCode => {
+            super::chance::code_text(rules, &super::chance::code_of(rules, a.n))
+        }
+        Move::Shoot { .. } => name(a.to),
         Move::Roll { .. } => "roll".into(),
         Move::Hold => "hold".into(),
         // Compiled away: the rule holds the inner move.
@@ -182,6 +195,20 @@ fn why_not(m: &Match, seat: usize, t: &str, legal: &[Action]) -> String {
     }
     let rules = &m.rules;
     let has = |f: &dyn Fn(&Move) -> bool| rules.seat_moves.iter().any(|r| f(&rules.moves[*r].spec));
+    if has(&|mv| matches!(mv, Move::Shoot { .. }))
+        && let Some(s) = b.site(t)
+    {
+        let placing = legal
+            .iter()
+            .any(|a| matches!(rules.moves[a.rule as usize].spec, Move::Add { .. }));
+        return if placing {
+            format!("Place your pieces first. {}", hint(m))
+        } else if super::hidden::sees(m, Some(seat), m.cell(s)) && !m.cell(s).is_empty() {
+            format!("{t} was fired at already (or holds your own piece).")
+        } else {
+            format!("You may not fire at {t}: fire at the other side's sites.")
+        };
+    }
     // A site.
     if let Some(s) = b.site(t)
         && (b.is_grid() || b.shape == Shape::Dots || has(&|mv| matches!(mv, Move::Sow { .. })))
@@ -317,6 +344,15 @@ fn looks_like_one(m: &Match, text: &str) -> bool {
     {
         return true;
     }
+    if any(&|mv| matches!(mv, Move::Shoot { .. })) && site(&t) {
+        return true;
+    }
+    if any(&|mv| matches!(mv, Move::Add { rotate: true, .. }))
+        && let Some((_, span)) = t.split_once(' ')
+        && span.split('-').all(site)
+    {
+        return true;
+    }
     if any(&|mv| matches!(mv, Move::Drop { .. }))
         && t.len() == 1
         && t.chars()
@@ -345,7 +381,7 @@ fn looks_like_one(m: &Match, text: &str) -> bool {
                 options.iter().any(|o| o.to_lowercase().starts_with(&t))
             }
             Move::Guess => t.chars().all(|c| c.is_ascii_lowercase()),
-            Move::Crack => super::chance::read_code(rules, &t).is_some(),
+            Move::Crack | Move::SetCode => super::chance::read_code(rules, &t).is_some(),
             _ => false,
         };
         if ok {

@@ -23,6 +23,9 @@ pub struct Cell {
     pub kind: u8,
     pub count: u16,
     pub moved: bool,
+    /// A hidden piece struck by a `Shoot`: everyone sees it now.
+    #[serde(default)]
+    pub hit: bool,
 }
 
 pub const NOBODY: u8 = u8::MAX;
@@ -35,6 +38,7 @@ impl Cell {
         kind: 0,
         count: 0,
         moved: false,
+        hit: false,
     };
 
     pub fn piece(owner: u8, kind: u8) -> Cell {
@@ -43,6 +47,7 @@ impl Cell {
             kind,
             count: 1,
             moved: false,
+            hit: false,
         }
     }
 
@@ -91,6 +96,9 @@ pub struct Played {
     pub text: String,
     /// What followed, in plain sentences (dice rolled, a round's result, passes…).
     pub events: Vec<String>,
+    /// The move's text is for its seat alone (a hidden piece placed, a code set): the room
+    /// learns only that a secret move was made.
+    pub secret: bool,
 }
 
 /// What a timeout did.
@@ -179,6 +187,9 @@ pub struct State {
     pub(super) code: Vec<u8>,
     #[serde(default)]
     pub(super) cracks: Vec<(Vec<u8>, u8, u8)>,
+    /// The code's maker has set it (`SetCode`).
+    #[serde(default)]
+    pub(super) code_set: bool,
     /// Position hashes after each move, when the rules look at repetition.
     pub(super) history: Vec<u64>,
     /// Every accepted move: (seat, canonical text).
@@ -284,6 +295,7 @@ impl Match {
             given: None,
             code,
             cracks: Vec::new(),
+            code_set: false,
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: VecDeque::new(),
@@ -429,6 +441,7 @@ impl Match {
             let mut played = Played {
                 text: String::new(),
                 events: Vec::new(),
+                secret: false,
             };
             let mut texts = Vec::new();
             for (i, part) in parts.iter().enumerate() {
@@ -440,6 +453,7 @@ impl Match {
                 }
                 match self.play_one(seat, part) {
                     Ok(p) => {
+                        played.secret |= p.secret;
                         texts.push(p.text);
                         played.events.extend(p.events);
                     }
@@ -463,6 +477,7 @@ impl Match {
     fn play_one(&mut self, seat: usize, text: &str) -> Result<Played, MoveError> {
         let action = notation::read(self, seat, text)?;
         let canonical = notation::write(self, &action);
+        let secret = super::hidden::is_secret(self, &action);
         let mut events = Vec::new();
         self.apply(seat, &action, &mut events);
         self.state.moves.push((seat, canonical.clone()));
@@ -470,6 +485,7 @@ impl Match {
         Ok(Played {
             text: canonical,
             events,
+            secret,
         })
     }
 
@@ -541,10 +557,49 @@ impl Match {
         super::render::render(self, viewer)
     }
 
-    /// What `seat` alone may see (its secret choice, later its hand): for a private message.
-    /// `None` when the seat has nothing the room does not see.
+    /// What `seat` alone may see (its secret choice, its hidden pieces, the code it set): for a
+    /// private message. `None` when the seat has nothing the room does not see.
     pub fn private_view(&self, seat: usize) -> Option<String> {
         super::render::private(self, seat)
+    }
+
+    /// The view of one seat (`Some(seat)`: the board with what that seat may see) or of the
+    /// room (`None`: the public part only). The stored state keeps every secret; no view shows
+    /// another seat's.
+    pub fn view(&self, seat: Option<usize>) -> String {
+        super::render::render(self, seat)
+    }
+
+    /// Whether some moves of this game are secret (a hidden piece placed, a code set).
+    pub fn has_secret_moves(&self) -> bool {
+        super::hidden::has_secret_moves(&self.rules)
+    }
+
+    /// Whether `text` from `seat`, typed where the room would read it, would give away a
+    /// secret: a choice in a simultaneous round, or a move that places a hidden piece or sets
+    /// the code (or has the shape of one). Such text is withheld and treated as sent privately.
+    pub fn would_reveal(&self, seat: usize, text: &str) -> bool {
+        if !self.looks_like_move(text) {
+            return false;
+        }
+        if self.rules.simultaneous() {
+            return true;
+        }
+        if !super::hidden::has_secret_moves(&self.rules) {
+            return false;
+        }
+        match notation::read(self, seat, text) {
+            Ok(a) => super::hidden::is_secret(self, &a),
+            // Refused: out of turn or while secret moves are due, it might still name where a
+            // secret would go.
+            Err(_) => {
+                !self.to_move().contains(&seat)
+                    || self
+                        .legal(seat)
+                        .iter()
+                        .any(|a| super::hidden::is_secret(self, a))
+            }
+        }
     }
 
     /// One line: who is to move, or how it ended (seat names; callers add nicks).
@@ -598,9 +653,17 @@ impl Match {
         let seat_move = rule.kind.is_none()
             && matches!(
                 rule.spec,
-                Move::Choose { .. } | Move::Guess | Move::Crack | Move::Roll { .. } | Move::Hold
+                Move::Choose { .. }
+                    | Move::Guess
+                    | Move::Crack
+                    | Move::SetCode
+                    | Move::Shoot { .. }
+                    | Move::Roll { .. }
+                    | Move::Hold
             );
         let ends_turn = if seat_move {
+            // A move made is not a pass (a seat that cannot move passes between them).
+            self.state.passes = 0;
             chance::apply(self, seat, action, events)
         } else {
             let rules = self.rules.clone();

@@ -6,17 +6,20 @@ use super::board::Shape;
 use super::play::Match;
 use super::spec::{Count, End, Move, Turns};
 
-/// The mark of a site's piece, `.` when empty.
-fn mark_at(m: &Match, s: u16) -> char {
+/// The mark of a site's piece as `viewer` may see it: `.` when empty or hidden from it, `x`
+/// for a hidden piece that was hit.
+fn mark_at(m: &Match, s: u16, viewer: Option<usize>) -> char {
     let c = m.cell(s);
-    if c.is_empty() {
+    if c.is_empty() || !super::hidden::sees(m, viewer, c) {
         '.'
+    } else if c.hit && !m.is_over() {
+        'x'
     } else {
         m.rules.mark(c.kind, c.owner)
     }
 }
 
-fn grid(m: &Match, out: &mut Vec<String>) {
+fn grid(m: &Match, viewer: Option<usize>, out: &mut Vec<String>) {
     let b = &m.rules.board;
     let (w, h) = (b.width, b.height);
     let hex = b.is_hex();
@@ -34,7 +37,7 @@ fn grid(m: &Match, out: &mut Vec<String>) {
     for y in (0..h).rev() {
         let row: Vec<String> = (0..w)
             .map(|x| match b.site_at(x as i16, y as i16) {
-                Some(s) => mark_at(m, s).to_string(),
+                Some(s) => mark_at(m, s, viewer).to_string(),
                 None => " ".into(),
             })
             .collect();
@@ -134,7 +137,7 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
     let mut out = Vec::new();
     let rules = &m.rules;
     match rules.board.shape {
-        Shape::Grid { .. } => grid(m, &mut out),
+        Shape::Grid { .. } => grid(m, viewer, &mut out),
         Shape::Piles => {
             for (i, c) in m.state.cells.iter().enumerate() {
                 out.push(format!(
@@ -240,7 +243,7 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
                 super::chance::code_text(rules, g)
             ));
         }
-        if m.is_over() {
+        if m.is_over() || (viewer.is_some() && viewer == code_maker(m) && m.state.code_set) {
             out.push(format!(
                 "code: {}",
                 super::chance::code_text(rules, &m.state.code)
@@ -271,11 +274,28 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
     out.join("\n")
 }
 
+/// The seat that sets the code, if a seat does.
+fn code_maker(m: &Match) -> Option<usize> {
+    let maker = m.rules.file.code.as_ref()?.maker.as_deref()?;
+    m.seat_of(maker)
+}
+
 /// What `seat` alone may see, if anything: for a private message.
 pub fn private(m: &Match, seat: usize) -> Option<String> {
-    m.state
-        .pending
-        .get(seat)
-        .and_then(Option::as_ref)
-        .map(|choice| format!("You chose {choice}."))
+    let mut lines = Vec::new();
+    if let Some(choice) = m.state.pending.get(seat).and_then(Option::as_ref) {
+        lines.push(format!("You chose {choice}."));
+    }
+    if code_maker(m) == Some(seat) && m.state.code_set && !m.is_over() {
+        lines.push(format!(
+            "Your code: {}.",
+            super::chance::code_text(&m.rules, &m.state.code)
+        ));
+    }
+    if !m.is_over()
+        && let Some(pieces) = super::hidden::own_pieces(m, seat)
+    {
+        lines.push(pieces);
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }

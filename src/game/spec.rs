@@ -210,6 +210,22 @@ pub struct PieceSpec {
     /// Attributes a line may share (`Line(same: Trait)`): `["tall", "dark"]`.
     #[serde(default)]
     pub traits: Vec<String>,
+    /// Who sees pieces of this kind on the board: `Public` (everyone, the default), `Owner`
+    /// (a secret fleet), `Nobody`. Others see an empty site until a `Shoot` hits the piece or
+    /// the game ends.
+    #[serde(default)]
+    pub hidden: Visibility,
+}
+
+/// Who may see a piece (or a code): shown in that seat's view, never in the public one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Visibility {
+    #[default]
+    Public,
+    /// Only the seat that owns it.
+    Owner,
+    /// No seat (a face-down piece), until revealed.
+    Nobody,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -258,6 +274,10 @@ pub enum Move {
         /// Only the piece the previous seat gave (`Give`).
         #[serde(default)]
         given: bool,
+        /// The `shape` may also be laid turned a quarter (a ship across or down); the move
+        /// then names its first and last sites (`cruiser a1-a3`).
+        #[serde(default)]
+        rotate: bool,
         /// A second part of the same turn.
         #[serde(default)]
         then: Option<Box<Move>>,
@@ -356,6 +376,16 @@ pub enum Move {
     /// Guess the hidden code (`RGBY`); the reply counts symbols in the right place (black)
     /// and right symbols in the wrong place (white).
     Crack,
+    /// Set the hidden code in secret (the `code`'s `maker` seat, once).
+    SetCode,
+    /// Fire at a site (in `to`, read for the shooter) not fired at before: a hidden piece
+    /// there is hit and the reply says `hit`, or `sunk` when every piece of that kind and
+    /// owner is hit; otherwise a `miss` piece marks the site.
+    Shoot {
+        #[serde(default)]
+        to: Option<Region>,
+        miss: String,
+    },
     /// Roll the dice; a `bust` value loses the turn's total and ends the turn.
     Roll {
         bust: Vec<u8>,
@@ -450,6 +480,10 @@ pub struct CodeSpec {
     pub length: u8,
     pub symbols: String,
     pub max_guesses: u32,
+    /// The seat that sets the code in secret (`SetCode`); absent, the game draws it. With a
+    /// maker, the other seats win by cracking it and the maker wins when they run out.
+    #[serde(default)]
+    pub maker: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -537,8 +571,11 @@ pub enum End {
     Rounds(u32),
     /// The hidden word found (guessers win) or `max_misses` reached (nobody wins).
     Word,
-    /// The code cracked (guessers win) or `max_guesses` used (nobody wins).
+    /// The code cracked (guessers win) or `max_guesses` used (nobody wins, or the maker).
     Cracked,
+    /// Every piece of a seat hit by `Shoot` (once it has placed all it must): the verdict
+    /// concerns that seat (`AllHit(Lose)`).
+    AllHit(Verdict),
 }
 
 fn win() -> Verdict {

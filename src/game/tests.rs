@@ -53,6 +53,8 @@ fn every_game_ships_and_every_example_replays() {
         "ultimate-tic-tac-toe",
         "quarto",
         "mastermind",
+        "battleship",
+        "mastermind-duel",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
@@ -422,6 +424,118 @@ fn hidden_information_stays_hidden() {
     .unwrap_or_else(|| panic!("restore"));
     assert!(!back.render(None).contains("RGBY"));
     assert_eq!(back.state.code, m.state.code);
+    // A code set by a seat: a secret move; the maker alone sees it, the breaker's bot samples.
+    let duel = game("mastermind-duel");
+    let mut m = Match::new(duel, 2, 4);
+    let set = m.play(0, "OOWB").unwrap_or_else(|e| panic!("{e}"));
+    assert!(set.secret);
+    assert!(set.events.iter().all(|e| !e.contains("OOWB")), "{set:?}");
+    m.play(1, "RRGG").unwrap_or_else(|e| panic!("{e}"));
+    assert!(!m.render(None).contains("OOWB"));
+    assert!(!m.render(Some(1)).contains("OOWB"));
+    assert!(m.render(Some(0)).contains("code: OOWB"));
+    assert_eq!(m.private_view(0).as_deref(), Some("Your code: OOWB."));
+    assert_eq!(m.private_view(1), None);
+    assert_eq!(m.determinize(0, &mut Rng::new(3)).state.code, m.state.code);
+    let guesses: Vec<Vec<u8>> = (0..20)
+        .map(|seed| m.determinize(1, &mut Rng::new(seed)).state.code)
+        .collect();
+    assert!(guesses.iter().any(|c| *c != m.state.code));
+}
+
+/// The sites holding a piece of `seat` in a seat's (or the room's) view of the board.
+fn marks_in(view: &str, marks: &[char]) -> usize {
+    view.lines()
+        .skip(1)
+        .take(6)
+        .map(|l| l.chars().filter(|c| marks.contains(c)).count())
+        .sum()
+}
+
+#[test]
+fn hidden_pieces_show_only_to_their_owner_and_the_bot_lays_them_again() {
+    let g = game("battleship");
+    let mut m = Match::new(g.clone(), 2, 5);
+    for mv in [
+        "battleship a1-d1",
+        "battleship h6-k6",
+        "cruiser a3-a5",
+        "cruiser m1-m3",
+        "destroyer c3-d3",
+        "destroyer h1-i1",
+    ] {
+        let seat = m.to_move()[0];
+        let played = m.play(seat, mv).unwrap_or_else(|e| panic!("{mv}: {e}"));
+        assert!(played.secret, "{mv}");
+    }
+    let a = ['B', 'C', 'D'];
+    let b = ['b', 'c', 'd'];
+    // The room sees no ship; each seat sees its own 9 cells and none of the other's.
+    let public = m.view(None);
+    assert_eq!(marks_in(&public, &a) + marks_in(&public, &b), 0, "{public}");
+    let seen_by_a = m.view(Some(0));
+    assert_eq!((marks_in(&seen_by_a, &a), marks_in(&seen_by_a, &b)), (9, 0));
+    let seen_by_b = m.view(Some(1));
+    assert_eq!((marks_in(&seen_by_b, &a), marks_in(&seen_by_b, &b)), (0, 9));
+    let private = m.private_view(0).unwrap_or_default();
+    assert!(private.contains("battleship a1 b1 c1 d1"), "{private}");
+    assert!(
+        !private.contains("h6") && !private.contains("m1"),
+        "{private}"
+    );
+    // A hit shows to everyone; a miss leaves a marker.
+    let hit = m.play(0, "h6").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(hit.events, ["A fires at h6: hit."]);
+    assert!(!hit.secret);
+    let miss = m.play(1, "f6").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(miss.events, ["B fires at f6: miss."]);
+    let public = m.view(None);
+    assert_eq!(marks_in(&public, &['x']), 1, "{public}");
+    assert_eq!(marks_in(&public, &['o']), 1, "{public}");
+    // The bot's copy for A keeps A's fleet, keeps the hit, and lays B's fleet anew: still 9
+    // cells of B in B's waters, never on a site A fired at and missed or in A's waters.
+    let truth: Vec<play::Cell> = m.state.cells.clone();
+    let mut moved = false;
+    for seed in 0..20 {
+        let d = m.determinize(0, &mut Rng::new(seed));
+        let of = |owner: u8| {
+            d.state
+                .cells
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !c.is_empty() && c.owner == owner)
+                .map(|(s, _)| s)
+                .collect::<Vec<_>>()
+        };
+        let mine: Vec<usize> = truth
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.is_empty() && c.owner == 0)
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(of(0), mine);
+        let theirs = of(1);
+        assert_eq!(theirs.len(), 9);
+        let h6 = g.board.site("h6").unwrap_or(0) as usize;
+        assert!(theirs.contains(&h6) && d.state.cells[h6].hit);
+        assert!(theirs.iter().all(|s| {
+            g.board
+                .name(*s as u16)
+                .starts_with(['h', 'i', 'j', 'k', 'l', 'm'])
+        }));
+        moved |= d.state.cells != truth;
+    }
+    assert!(moved, "the enemy fleet is never laid anew");
+    // Stored, the fleet is kept; restored, it is still shown to nobody else.
+    let stored = ron::to_string(&m.state).unwrap_or_default();
+    let back = Match::restore(
+        m.rules.clone(),
+        ron::from_str(&stored).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|| panic!("restore"));
+    assert_eq!(back.state.cells, m.state.cells);
+    assert_eq!(back.view(None), m.view(None));
+    assert_eq!(marks_in(&back.view(Some(1)), &a), 0);
 }
 
 #[test]

@@ -242,6 +242,7 @@ impl super::play::State {
             given: self.given,
             code: self.code.clone(),
             cracks: self.cracks.clone(),
+            code_set: self.code_set,
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: Default::default(),

@@ -38,6 +38,7 @@ game NAME — (owners) play NAME in this room; player NICK — (admins) let NICK
 sit [SEAT] — take a seat; sit bot [SEAT] — seat the computer; stand — leave your seat
 start — begin with the seated players; rematch — play again, seats rotated (once all agree)
 move MOVE — play (or just type the move on your turn); board — see the board and clocks
+hand — what only you see (your hidden pieces, the code you set), sent privately
 resign — give up; draw — offer or accept a draw; takeback — ask to take your last move back
 accept, decline — answer an offer; abort — end the game before its second move, no result
 clock [CONTROL] — the clock (owners set it: 30s/move, 5+3, 10 byo 5x30, default)
@@ -45,7 +46,7 @@ rated [on|off] — whether games here count for ratings (owners set it)
 rating [NICK] — ratings; top [GAME] — the best rated players; score — games won here
 history [NICK] — recent games; replay ID [N], next, prev — step through one; export ID — as text
 games running — games in progress in the service's public rooms
-Commands and secret choices (e.g. rock) may also go in {private}; only you see the answer."
+Commands and secret moves (e.g. rock, a ship's place, a code) may also go in {private}; only you see the answer."
     )
 }
 
@@ -107,17 +108,31 @@ fn carries_secret(ctx: &Ctx, room: Entity, me: &OccupantInfo, body: &str) -> boo
     let Some(game) = table.live() else {
         return false;
     };
-    if !table.rules.simultaneous() || game.seat_of(&me.jid.to_bare()).is_none() {
+    let Some(seat) = game.seat_of(&me.jid.to_bare()) else {
+        return false;
+    };
+    let secrets = table.rules.simultaneous() || game.play.has_secret_moves();
+    if !secrets {
         return false;
     }
     let prefix = prefix_of(ctx, room);
-    match body.strip_prefix(prefix.as_str()) {
+    let text = match body.strip_prefix(prefix.as_str()) {
         Some(command) => {
-            let word = command.split_whitespace().next().unwrap_or_default();
-            word.eq_ignore_ascii_case("move") || word.eq_ignore_ascii_case("m")
+            let (word, args) = command
+                .trim()
+                .split_once(char::is_whitespace)
+                .unwrap_or((command.trim(), ""));
+            if !(word.eq_ignore_ascii_case("move") || word.eq_ignore_ascii_case("m")) {
+                return false;
+            }
+            if table.rules.simultaneous() {
+                return true;
+            }
+            args.trim()
         }
-        None => body.chars().count() <= MAX_MOVE_CHARS && game.play.looks_like_move(body),
-    }
+        None => body,
+    };
+    text.chars().count() <= MAX_MOVE_CHARS && game.play.would_reveal(seat, text)
 }
 
 fn prefix_of(ctx: &Ctx, room: Entity) -> String {
@@ -215,7 +230,12 @@ pub fn chat_commands(mut inbound: MessageReader<MessageIn>, mut ctx: Ctx) {
         };
         if let Some(mut text) = answer {
             if withheld {
-                text.push_str(" Your message was kept from the room: choices are secret.");
+                let simultaneous = ctx.tables.get(room).is_ok_and(|t| t.rules.simultaneous());
+                text.push_str(if simultaneous {
+                    " Your message was kept from the room: choices are secret."
+                } else {
+                    " Your message was kept from the room: this move is secret."
+                });
             }
             ctx.tell(room, &reply_to, &text, !private || withheld);
         }
@@ -380,10 +400,35 @@ fn run(
             }
             let confirm = table.rules.simultaneous();
             match ctx.play(room, seat, args) {
-                Ok(played) if confirm => Some(format!("You chose {played}.")),
+                Ok((played, _)) if confirm => Some(format!("You chose {played}.")),
+                Ok((played, true)) => Some(format!("You played {played}.")),
                 Ok(_) => None,
                 Err(e) => Some(shorten_echo(&e, args)),
             }
+        }
+        "hand" | "secret" => {
+            let Ok(table) = ctx.tables.get(room) else {
+                return Some("This room hosts no game.".into());
+            };
+            let Some(game) = table.live() else {
+                return Some("No game is running.".into());
+            };
+            let Some(seat) = game.seat_of(&jid) else {
+                return Some(
+                    "You are not playing: the board (!board) is all there is to see.".into(),
+                );
+            };
+            let Some(view) = game.play.private_view(seat) else {
+                return Some("You hold nothing the others cannot see.".into());
+            };
+            // Sent as the table's private view, so a later change is noticed against it.
+            if let Ok(mut t) = ctx.tables.get_mut(room)
+                && let Some(g) = t.game.as_mut()
+            {
+                g.sent_views.resize(g.players.len(), None);
+                g.sent_views[seat] = Some(view.clone());
+            }
+            Some(view)
         }
         "board" => {
             let Ok(table) = ctx.tables.get(room) else {

@@ -97,6 +97,63 @@ impl Ctx<'_, '_> {
         self.out.send(message);
     }
 
+    /// A private message from the game's table to every session of `jid` in the room.
+    pub fn tell_user(&mut self, room: Entity, jid: &BareJid, body: &str) {
+        let sessions: Vec<FullJid> = self
+            .rooms
+            .occupants_of(room)
+            .into_iter()
+            .filter(|o| o.jid.to_bare() == *jid)
+            .flat_map(|o| {
+                let mut all: Vec<FullJid> = o.sessions.iter().map(|s| s.jid.clone()).collect();
+                if all.is_empty() {
+                    all.push(o.jid.clone());
+                }
+                all
+            })
+            .collect();
+        for to in sessions {
+            self.tell(room, &to.into(), body, false);
+        }
+    }
+
+    /// Sends each seated person what only that seat may see (its hidden pieces, the code it
+    /// set), when that changed since it was last sent — or to `again` whatever it is.
+    pub fn send_private_views(&mut self, room: Entity, again: Option<usize>) {
+        let Ok(mut table) = self.tables.get_mut(room) else {
+            return;
+        };
+        let Some(game) = table.game.as_mut() else {
+            return;
+        };
+        let over = game.play.is_over();
+        // A secret choice is confirmed by the answer to the move itself.
+        let confirmed = game.play.rules.simultaneous() && again.is_none();
+        let mut due: Vec<(BareJid, String)> = Vec::new();
+        game.sent_views.resize(game.players.len(), None);
+        for seat in 0..game.players.len() {
+            let Some(jid) = game.players[seat].jid.clone() else {
+                continue;
+            };
+            let view = if over {
+                None
+            } else {
+                game.play.private_view(seat)
+            };
+            if view != game.sent_views[seat] || (again == Some(seat) && view.is_some()) {
+                if let Some(v) = &view
+                    && !confirmed
+                {
+                    due.push((jid, v.clone()));
+                }
+                game.sent_views[seat] = view;
+            }
+        }
+        for (jid, view) in due {
+            self.tell_user(room, &jid, &view);
+        }
+    }
+
     /// The room's subject shows the game and whose turn it is.
     pub fn set_subject(&mut self, room: Entity, text: String) {
         let to: Vec<FullJid> = self.rooms.real_jids(room).cloned().collect();
@@ -170,6 +227,7 @@ impl Ctx<'_, '_> {
         let timers = table.timers(now);
         let body = format!("{header}\n```\n{board}\n```\n{status}");
         self.say_all(room, &body);
+        self.send_private_views(room, None);
         self.set_subject(room, status);
         if over {
             self.finish(room);
@@ -295,9 +353,14 @@ impl Ctx<'_, '_> {
         Ok(())
     }
 
-    /// Plays `text` for `seat` and announces it; the move's canonical spelling, or the reason it
-    /// was refused.
-    pub fn play(&mut self, room: Entity, seat: usize, text: &str) -> Result<String, String> {
+    /// Plays `text` for `seat` and announces it; the move's canonical spelling and whether it
+    /// was secret, or the reason it was refused.
+    pub fn play(
+        &mut self,
+        room: Entity,
+        seat: usize,
+        text: &str,
+    ) -> Result<(String, bool), String> {
         let now = self.now.0;
         let Ok(mut table) = self.tables.get_mut(room) else {
             return Err("This room hosts no game.".into());
@@ -340,6 +403,9 @@ impl Ctx<'_, '_> {
         let mut header = if simultaneous {
             // A secret choice stays secret until the round is resolved.
             format!("{label} has chosen.")
+        } else if played.secret {
+            // Its text is for the mover alone (a hidden piece, a code).
+            format!("{label} moved in secret.")
         } else {
             format!("{label} plays {}.", played.text)
         };
@@ -348,7 +414,7 @@ impl Ctx<'_, '_> {
             header.push_str(&name_seats(event, &nicks));
         }
         self.after_move(room, &header);
-        Ok(played.text)
+        Ok((played.text, played.secret))
     }
 
     /// `seat` loses without a move: it resigned, stood up, ran out of time or did not come

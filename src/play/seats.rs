@@ -81,6 +81,8 @@ pub fn sync_seats(mut ctx: Ctx, rooms_with_tables: Query<Entity, With<Table>>) {
                         if let Ok(label) = label {
                             ctx.say_all(room, &format!("{label} is back."));
                         }
+                        // What only this seat may see, again: its client may have lost it.
+                        ctx.send_private_views(room, Some(seat));
                     }
                     let want = Some(names[seat].clone());
                     if o.player.as_ref().and_then(|p| p.seat.clone()) != want {

@@ -99,6 +99,9 @@ pub struct Game {
     pub undo: VecDeque<Snapshot>,
     /// Ended by `!abort`: no result, no record, no rating.
     pub aborted: bool,
+    /// The private view last sent to each seat (what only it may see): sent again only when
+    /// it changes, on `!hand` and after a rejoin. Not stored: a restored game sends it anew.
+    pub sent_views: Vec<Option<String>>,
 }
 
 impl Game {
@@ -113,6 +116,7 @@ impl Game {
             offer: None,
             undo: VecDeque::new(),
             aborted: false,
+            sent_views: Vec::new(),
         }
     }
 

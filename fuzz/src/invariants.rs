@@ -188,7 +188,7 @@ pub fn check(world: &mut World, admins: &[BareJid]) {
                 "an occupant's JID is not in its room"
             );
             assert_eq!(
-                roster.by_nick.get(nick.name()),
+                roster.nick(nick.name()).as_ref(),
                 Some(&o.entity),
                 "{jid}: the nick index does not find {}",
                 nick.0

@@ -78,6 +78,7 @@ fn a_wrong_example_is_reported() {
         word: None,
         code: None,
         rolls: Vec::new(),
+        deck: Vec::new(),
         moves: vec![
             "a1".into(),
             "b1".into(),

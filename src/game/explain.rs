@@ -454,7 +454,7 @@ fn end_words(e: &End) -> String {
         End::Emptied(z, v) => format!("a player with no {z} left: {}", verdict_words(v, "that player")),
         End::Filled(v) => format!("when every category is filled: {}", verdict_words(v, "the last to move")),
         End::Finish => "the first pawn on the last square wins".into(),
-        End::Showdown(z, limit) => format!("a {z} worth more than {limit} busts; when everyone has stood or bust, the house plays, and each player whose {z} beats the house's (or whose house busts) wins"),
+        End::Showdown(z, limit) => format!("a {z} worth more than {limit} busts; when everyone has stood or bust, the house plays, and each player whose {z} beats the house's (or who has not bust when the house busts) wins"),
     }
 }
 

@@ -350,7 +350,18 @@ impl Match {
     }
 
     /// Restores a stored game; `None` if the state belongs to other rules or does not fit them.
-    pub fn restore(rules: Arc<Rules>, state: State) -> Option<Match> {
+    pub fn restore(rules: Arc<Rules>, mut state: State) -> Option<Match> {
+        // Stored before zones existed: these were absent, and are empty for such games.
+        if state.done.is_empty() {
+            state.done = vec![false; state.players];
+        }
+        if state.positions.is_empty() {
+            state.positions = vec![0; state.players];
+        }
+        if state.sheet.is_empty() {
+            let n = rules.file.sheet.as_ref().map_or(0, |s| s.categories.len());
+            state.sheet = vec![vec![None; n]; state.players];
+        }
         let fits =
             state.rules_id == rules.id()
                 && state.cells.len() == rules.board.len()

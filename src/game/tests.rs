@@ -766,3 +766,25 @@ fn zone_mistakes_are_placed_in_the_file() {
         "{shown:?}"
     );
 }
+
+#[test]
+fn a_game_stored_before_zones_restores() {
+    let g = game("connect-four");
+    let mut m = Match::new(g.clone(), 2, 7);
+    m.play(0, "d").unwrap_or_else(|e| panic!("{e}"));
+    // The fields zones brought are absent from an older record.
+    let mut old = m.state.clone();
+    old.done = Vec::new();
+    old.positions = Vec::new();
+    old.sheet = Vec::new();
+    let mut back = Match::restore(g, old).unwrap_or_else(|| panic!("restore"));
+    assert!(back.play(1, "d").is_ok());
+    // A card game keeps its hands through a store.
+    let g = game("crazy-eights");
+    let m = Match::new(g.clone(), 2, 7);
+    let text = ron::to_string(&m.state).unwrap_or_else(|e| panic!("{e}"));
+    let state: play::State = ron::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let back = Match::restore(g, state).unwrap_or_else(|| panic!("restore"));
+    assert_eq!(back.private_view(0), m.private_view(0));
+    assert_eq!(back.render(None), m.render(None));
+}

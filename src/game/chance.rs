@@ -45,6 +45,12 @@ pub fn generate(m: &Match, _seat: usize, r: usize, out: &mut Vec<Action>) {
         Move::Shoot { .. } => super::hidden::generate_shoot(m, _seat, r, out),
         Move::Roll { .. } => out.push(Action::new(r, NONE, NONE)),
         Move::Hold if m.state.turn_total > 0 => out.push(Action::new(r, NONE, NONE)),
+        Move::PlayCard { .. } | Move::Draw { .. } | Move::Stand => {
+            super::zones::generate(m, _seat, r, out);
+        }
+        Move::Throw { .. } | Move::Fill | Move::Bid { .. } | Move::Challenge | Move::Advance => {
+            super::pool::generate(m, _seat, r, out);
+        }
         _ => {}
     }
 }
@@ -138,6 +144,12 @@ pub fn apply(m: &mut Match, seat: usize, a: &Action, events: &mut Vec<String>) -
             ));
             m.state.turn_total = 0;
             true
+        }
+        Move::PlayCard { .. } | Move::Draw { .. } | Move::Stand => {
+            super::zones::apply(m, seat, a, events)
+        }
+        Move::Throw { .. } | Move::Fill | Move::Bid { .. } | Move::Challenge | Move::Advance => {
+            super::pool::apply(m, seat, a, events)
         }
         _ => true,
     }
@@ -386,6 +398,7 @@ pub fn determinize(m: &Match, seat: usize, rng: &mut Rng) -> Match {
         }
     }
     super::hidden::determinize(&mut d, seat, rng);
+    super::zones::determinize(&mut d, seat, rng);
     d.state.rng = Rng::new(rng.next_u64());
     d.state.scripted_rolls.clear();
     d.state.moves.clear();

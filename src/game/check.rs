@@ -17,6 +17,7 @@ pub fn check(rules: &RulesFile, c: &mut Checker) {
     check_moves(rules, c);
     check_ends(rules, c);
     check_setup(&rules.setup, rules, c, &[]);
+    super::check_zones::check(rules, c);
     if let Some(clock) = &rules.clock
         && clock.per_move_secs == 0
     {
@@ -846,6 +847,8 @@ fn check_ends(rules: &RulesFile, c: &mut Checker) {
                 );
             }
             End::NoMove(_) | End::Fewer { .. } => {}
+            // Checked with the zones.
+            End::Emptied(..) | End::Filled(_) | End::Finish | End::Showdown(..) => {}
         }
     }
 }

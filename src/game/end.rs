@@ -148,6 +148,10 @@ fn judge_one(m: &mut Match, mover: usize, e: &End) {
             End::Word => chance::word_over(m),
             End::Cracked => chance::cracked(m),
             End::AllHit(v) => super::hidden::all_hit(m, v),
+            End::Emptied(zone, v) => super::zones::emptied(m, zone, v),
+            End::Showdown(zone, limit) => super::zones::showdown(m, zone, *limit),
+            End::Filled(v) => super::pool::filled(m, v, mover),
+            End::Finish => super::pool::finish(m),
             End::NoMove(_) | End::Checkmate | End::Blocked(_) => {}
         }
     }

@@ -54,6 +54,9 @@ pub fn run_example(rules: &Arc<Rules>, ex: &Example) -> Result<(), String> {
         return Err(format!("'{code}' is not a code of this game"));
     }
     m.script_rolls(&ex.rolls);
+    if !ex.deck.is_empty() {
+        m.stack_deck(&ex.deck)?;
+    }
     if let Expect::Perft(counts) = &ex.expect {
         for (i, want) in counts.iter().enumerate() {
             let got = perft(&m, i + 1);

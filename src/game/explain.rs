@@ -235,6 +235,53 @@ pub fn move_words(m: &Move) -> String {
             )
         }
         Move::Hold => "hold: bank the turn's total and end the turn".into(),
+        Move::PlayCard { from, to, matching, wild } => {
+            let mut s = format!("play a card from your {from} onto the {to}");
+            if !matching.is_empty() {
+                let k: Vec<&str> = matching
+                    .iter()
+                    .map(|k| match k {
+                        Matching::Suit => "suit",
+                        Matching::Rank => "rank",
+                    })
+                    .collect();
+                s += &format!(", matching the top card's {}", k.join(" or "));
+            }
+            if !wild.is_empty() {
+                s += &format!(
+                    "; a {} is wild: play it on anything and name the suit to follow",
+                    wild.join(" or ")
+                );
+            }
+            s
+        }
+        Move::Draw { from, to, stuck, again, word, refill } => {
+            let w = word.as_deref().unwrap_or("draw");
+            let mut s = format!("{w}: take the top card of the {from} into your {to}");
+            if *stuck {
+                s += ", only when you cannot play";
+            }
+            if let Some(r) = refill {
+                s += &format!(" (an empty {from} is refilled from the {r})");
+            }
+            s += if *again { "; you may go on" } else { "; your turn ends" };
+            s
+        }
+        Move::Stand => "stand: you are done for this game".into(),
+        Move::Throw { zone, times } => format!(
+            "roll your {zone}, then up to {} more times keep some and roll the others again (keep 6 6)",
+            times.saturating_sub(1)
+        ),
+        Move::Fill => "score your dice in a category you have not filled (score NAME); your turn ends".into(),
+        Move::Bid { wild, .. } => {
+            let mut s = "bid that at least so many dice of a face show among everyone's dice (bid 3 5s): more dice than the last bid, or as many of a higher face".to_owned();
+            if let Some(w) = wild {
+                s += &format!("; {w}s are wild");
+            }
+            s
+        }
+        Move::Challenge => "challenge the last bid: every die is shown; if the bid is short its bidder loses a die, otherwise you do; everyone rolls again and the loser starts".into(),
+        Move::Advance => "roll the die and move your pawn that many squares along the track".into(),
         Move::Only(seat, m) => format!("{seat} only: {}", move_words(m)),
     }
 }
@@ -297,6 +344,25 @@ pub fn syntax(rules: &Rules) -> Vec<String> {
             }),
             Move::Roll { .. } => "roll".into(),
             Move::Hold => "hold".into(),
+            Move::PlayCard { wild, .. } => {
+                let mut s = "7h (a card: rank then suit)".to_owned();
+                if let Some(w) = wild.first() {
+                    s += &format!("; {w}c h (a wild card, then the suit to follow)");
+                }
+                s
+            }
+            Move::Draw { word, .. } => word.clone().unwrap_or_else(|| "draw".into()),
+            Move::Stand => "stand".into(),
+            Move::Throw { .. } => "roll; keep 6 6".into(),
+            Move::Fill => rules
+                .file
+                .sheet
+                .as_ref()
+                .and_then(|s| s.categories.first())
+                .map_or("score ?".into(), |c| format!("score {}", c.name)),
+            Move::Bid { .. } => "bid 3 5s".into(),
+            Move::Challenge => "challenge".into(),
+            Move::Advance => "roll".into(),
             Move::Only(..) => continue,
         };
         if !out.contains(&s) {
@@ -384,6 +450,11 @@ fn end_words(e: &End) -> String {
         End::Word => "the word found: the guessers win; too many misses: nobody does".into(),
         End::Cracked => "the code cracked: the guessers win; out of guesses: nobody does (or the code's maker wins)".into(),
         End::AllHit(v) => format!("when every hidden piece of a player has been hit, {}", verdict_words(v, "that player")),
+        End::Emptied(z, Verdict::Lose) => format!("a player with no {z} left is out; the last one left wins"),
+        End::Emptied(z, v) => format!("a player with no {z} left: {}", verdict_words(v, "that player")),
+        End::Filled(v) => format!("when every category is filled: {}", verdict_words(v, "the last to move")),
+        End::Finish => "the first pawn on the last square wins".into(),
+        End::Showdown(z, limit) => format!("a {z} worth more than {limit} busts; when everyone has stood or bust, the house plays, and each player whose {z} beats the house's (or who has not bust when the house busts) wins"),
     }
 }
 
@@ -487,6 +558,7 @@ pub fn explain(rules: &Rules) -> String {
     for (seat, b) in &f.bonus {
         lines.push(format!("{seat} gets {b} extra at the count."));
     }
+    lines.extend(super::zones::explain(f));
     let ends: Vec<String> = f.end.iter().map(end_words).collect();
     lines.push(format!("End: {}.", ends.join("; ")));
     lines.push(format!("Type moves like: {}.", syntax(rules).join("; ")));

@@ -10,6 +10,7 @@ pub mod bot;
 pub mod capture;
 pub mod chance;
 pub mod check;
+pub mod check_zones;
 pub mod cli;
 pub mod end;
 pub mod examples;
@@ -19,11 +20,13 @@ pub mod locate;
 pub mod movement;
 pub mod notation;
 pub mod play;
+pub mod pool;
 pub mod render;
 pub mod rng;
 pub mod setup;
 pub mod spec;
 pub mod turn;
+pub mod zones;
 
 /// The format's types under their former module name, for callers that named them so.
 pub mod rules {
@@ -97,6 +100,8 @@ pub struct Rules {
     pub forward: Vec<u8>,
     /// Bonus per seat (komi).
     pub bonus: Vec<f64>,
+    /// The zones and the deck.
+    pub layout: zones::Layout,
 }
 
 impl Rules {
@@ -234,6 +239,7 @@ impl Rules {
             seat_moves: Vec::new(),
             forward,
             bonus: vec![0.0; seats],
+            layout: zones::Layout::build(&file),
         };
         for (name, b) in &file.bonus {
             if let Some(s) = rules.seat_index(name) {

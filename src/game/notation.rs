@@ -66,6 +66,18 @@ pub fn write(m: &Match, a: &Action) -> String {
         Move::Shoot { .. } => name(a.to),
         Move::Roll { .. } => "roll".into(),
         Move::Hold => "hold".into(),
+        Move::PlayCard { .. } => {
+            let card = super::zones::card_name(rules, a.n);
+            match rules.layout.suits.get(a.kind as usize) {
+                Some(s) if a.kind != NOBODY => format!("{card} {s}"),
+                _ => card,
+            }
+        }
+        Move::Draw { word, .. } => word.clone().unwrap_or_else(|| "draw".into()),
+        Move::Stand => "stand".into(),
+        Move::Throw { .. } | Move::Fill | Move::Bid { .. } | Move::Challenge | Move::Advance => {
+            super::pool::write(m, a)
+        }
         // Compiled away: the rule holds the inner move.
         Move::Only(..) => String::new(),
     }
@@ -192,6 +204,11 @@ fn why_not(m: &Match, seat: usize, t: &str, legal: &[Action]) -> String {
             "{t} is not a legal second part; finish your move with one of {}.",
             sample(m, legal)
         );
+    }
+    if let Some(why) =
+        super::zones::why_not(m, seat, t).or_else(|| super::pool::why_not(m, seat, t))
+    {
+        return why;
     }
     let rules = &m.rules;
     let has = |f: &dyn Fn(&Move) -> bool| rules.seat_moves.iter().any(|r| f(&rules.moves[*r].spec));
@@ -329,6 +346,9 @@ fn looks_like_one(m: &Match, text: &str) -> bool {
     let t = norm(text);
     if t.is_empty() {
         return false;
+    }
+    if super::zones::looks_like(m, &t) || super::pool::looks_like(m, &t) {
+        return true;
     }
     let rules = &m.rules;
     let b = &rules.board;

@@ -190,6 +190,27 @@ pub struct State {
     /// The code's maker has set it (`SetCode`).
     #[serde(default)]
     pub(super) code_set: bool,
+    /// What each zone holds (card ids, die faces), slot by slot ([`super::zones::slot`]).
+    #[serde(default)]
+    pub zones: Vec<Vec<u16>>,
+    /// The suit named with the last wild card played.
+    #[serde(default)]
+    pub(super) declared: Option<u8>,
+    /// Seats done for the game (stood, bust, out of dice): skipped in turn.
+    #[serde(default)]
+    pub(super) done: Vec<bool>,
+    /// Rolls made this turn (`Throw`).
+    #[serde(default)]
+    pub(super) throws: u8,
+    /// Each seat's score sheet: the points of each category filled.
+    #[serde(default)]
+    pub(super) sheet: Vec<Vec<Option<i64>>>,
+    /// The standing bid: quantity, face, bidder.
+    #[serde(default)]
+    pub(super) bid: Option<(u16, u8, usize)>,
+    /// Each seat's square on the track (0: not yet on it).
+    #[serde(default)]
+    pub(super) positions: Vec<u16>,
     /// Position hashes after each move, when the rules look at repetition.
     pub(super) history: Vec<u64>,
     /// Every accepted move: (seat, canonical text).
@@ -296,6 +317,16 @@ impl Match {
             code,
             cracks: Vec::new(),
             code_set: false,
+            zones: Vec::new(),
+            declared: None,
+            done: vec![false; players],
+            throws: 0,
+            sheet: vec![
+                vec![None; rules.file.sheet.as_ref().map_or(0, |s| s.categories.len())];
+                players
+            ],
+            bid: None,
+            positions: vec![0; players],
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: VecDeque::new(),
@@ -308,6 +339,7 @@ impl Match {
             cache: None,
             ended_by: None,
         };
+        super::zones::start(&mut m, &[]);
         if turn::tracks_history(&m.rules) {
             let h = turn::position_hash(&m);
             m.state.history.push(h);
@@ -318,26 +350,46 @@ impl Match {
     }
 
     /// Restores a stored game; `None` if the state belongs to other rules or does not fit them.
-    pub fn restore(rules: Arc<Rules>, state: State) -> Option<Match> {
-        let fits = state.rules_id == rules.id()
-            && state.cells.len() == rules.board.len()
-            && state.players >= rules.min_players()
-            && state.players <= rules.max_players()
-            && state.to_move < state.players
-            && state.scores.len() == state.players
-            && state.captured.len() == state.players
-            && state.pending.len() == state.players
-            && state.round_wins.len() == state.players
-            && state.supply.len() == state.players
-            && state.supply.iter().all(|s| s.len() == rules.kinds.len())
-            && state.cells.iter().all(|c| {
-                c.is_empty()
-                    || ((c.kind as usize) < rules.kinds.len()
-                        && (c.owner == NOBODY || (c.owner as usize) < state.players))
-            })
-            && state.part.is_none_or(|(r, s)| {
-                (r as usize) < rules.moves.len() && (s as usize) < rules.board.len()
-            });
+    pub fn restore(rules: Arc<Rules>, mut state: State) -> Option<Match> {
+        // Stored before zones existed: these were absent, and are empty for such games.
+        if state.done.is_empty() {
+            state.done = vec![false; state.players];
+        }
+        if state.positions.is_empty() {
+            state.positions = vec![0; state.players];
+        }
+        if state.sheet.is_empty() {
+            let n = rules.file.sheet.as_ref().map_or(0, |s| s.categories.len());
+            state.sheet = vec![vec![None; n]; state.players];
+        }
+        let fits =
+            state.rules_id == rules.id()
+                && state.cells.len() == rules.board.len()
+                && state.players >= rules.min_players()
+                && state.players <= rules.max_players()
+                && state.to_move < state.players
+                && state.scores.len() == state.players
+                && state.captured.len() == state.players
+                && state.pending.len() == state.players
+                && state.round_wins.len() == state.players
+                && state.supply.len() == state.players
+                && state.supply.iter().all(|s| s.len() == rules.kinds.len())
+                && state.cells.iter().all(|c| {
+                    c.is_empty()
+                        || ((c.kind as usize) < rules.kinds.len()
+                            && (c.owner == NOBODY || (c.owner as usize) < state.players))
+                })
+                && state.part.is_none_or(|(r, s)| {
+                    (r as usize) < rules.moves.len() && (s as usize) < rules.board.len()
+                })
+                && state.zones.len() == rules.layout.slots
+                && state.zones.iter().flatten().all(|c| {
+                    rules.layout.cards.is_empty() || (*c as usize) < rules.layout.cards.len()
+                })
+                && state.done.len() == state.players
+                && state.positions.len() == state.players
+                && state.sheet.len() == state.players
+                && state.bid.is_none_or(|(_, _, by)| by < state.players);
         fits.then(|| {
             let mut m = Match {
                 rules,
@@ -366,9 +418,27 @@ impl Match {
         }
     }
 
-    /// Fixes the next dice values (examples and tests).
+    /// Fixes the next dice values (examples and tests). Before the first move, dice that the
+    /// game rolled at the start are rolled again from them.
     pub fn script_rolls(&mut self, rolls: &[u8]) {
         self.state.scripted_rolls = rolls.iter().copied().collect();
+        let rolled_at_start =
+            (0..self.rules.file.zones.len()).any(|z| super::zones::rolled_at_start(&self.rules, z));
+        if rolled_at_start && self.state.moves.is_empty() {
+            let _ = self.stack_deck(&[]);
+        }
+    }
+
+    /// Deals again with these cards on top of the deck (examples and tests); `Err` names a
+    /// card the deck does not have. Only before the first move.
+    pub fn stack_deck(&mut self, cards: &[String]) -> Result<(), String> {
+        if !self.state.moves.is_empty() {
+            return Err("the game has begun".into());
+        }
+        super::zones::stack(self, cards)?;
+        let mut events = Vec::new();
+        self.settle(&mut events);
+        Ok(())
     }
 
     pub fn seat_name(&self, seat: usize) -> &str {
@@ -660,6 +730,14 @@ impl Match {
                     | Move::Shoot { .. }
                     | Move::Roll { .. }
                     | Move::Hold
+                    | Move::PlayCard { .. }
+                    | Move::Draw { .. }
+                    | Move::Stand
+                    | Move::Throw { .. }
+                    | Move::Fill
+                    | Move::Bid { .. }
+                    | Move::Challenge
+                    | Move::Advance
             );
         let ends_turn = if seat_move {
             // A move made is not a pass (a seat that cannot move passes between them).
@@ -692,7 +770,16 @@ impl Match {
 
     pub(super) fn advance(&mut self) {
         self.cache = None;
-        self.state.to_move = (self.state.to_move + 1) % self.state.players.max(1);
+        let n = self.state.players.max(1);
+        let mut next = (self.state.to_move + 1) % n;
+        // Seats done for the game are skipped (unless every seat is).
+        for _ in 0..n {
+            if !self.state.done.get(next).copied().unwrap_or(false) {
+                break;
+            }
+            next = (next + 1) % n;
+        }
+        self.state.to_move = next;
     }
 
     /// After a move: the seat to move must be able to move; apply the no-move rule until one

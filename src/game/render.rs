@@ -250,6 +250,8 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
             ));
         }
     }
+    super::zones::lines(m, viewer, &mut out);
+    super::pool::lines(m, &mut out);
     if rules.file.turns == Turns::Simultaneous {
         let (round, wins) = m.round_info();
         let tally: Vec<String> = (0..m.state.players)
@@ -296,6 +298,9 @@ pub fn private(m: &Match, seat: usize) -> Option<String> {
         && let Some(pieces) = super::hidden::own_pieces(m, seat)
     {
         lines.push(pieces);
+    }
+    if let Some(zones) = super::zones::own(m, seat) {
+        lines.push(zones);
     }
     (!lines.is_empty()).then(|| lines.join("\n"))
 }

@@ -29,6 +29,24 @@ pub struct RulesFile {
     /// A hidden code drawn by the game's generator, to be cracked with `Crack` guesses.
     #[serde(default)]
     pub code: Option<CodeSpec>,
+    /// The cards: `(deck: Standard52)` or `(deck: Deck(suits: "rgby", ranks: ["1", "2"], copies: 2))`.
+    #[serde(default)]
+    pub cards: Option<CardSpec>,
+    /// Ordered lists of cards or dice beside the board (hands, a deck, piles, dice pools).
+    #[serde(default)]
+    pub zones: Vec<ZoneSpec>,
+    /// Cards dealt at the start, in order: `("deck", "hand", 7)` (to each seat for a seat's zone).
+    #[serde(default)]
+    pub deal: Vec<(String, String, u16)>,
+    /// Scoring categories each seat fills once (`Fill`), with bonuses.
+    #[serde(default)]
+    pub sheet: Option<SheetSpec>,
+    /// A numbered track with one pawn per seat, moved by the dice (`Advance`).
+    #[serde(default)]
+    pub track: Option<TrackSpec>,
+    /// A house that plays by a rule once every seat is done (a blackjack dealer).
+    #[serde(default)]
+    pub house: Option<HouseSpec>,
     #[serde(default)]
     pub turns: Turns,
     /// Moves any seat may make, beside its pieces' own moves.
@@ -392,6 +410,55 @@ pub enum Move {
     },
     /// Bank the turn's total.
     Hold,
+    /// Play a card from one's `from` zone onto `to` (`7h`); it must match the top card by one
+    /// of `matching`; `wild` ranks match anything and name the suit to follow (`8c h`).
+    PlayCard {
+        from: String,
+        to: String,
+        #[serde(default)]
+        matching: Vec<Matching>,
+        #[serde(default)]
+        wild: Vec<String>,
+    },
+    /// Take the top card of `from` into one's `to` (`draw`, or `word`). An empty `from` is
+    /// refilled from `refill` (all but its top card, shuffled). `stuck`: only when no card can
+    /// be played. `again`: the turn goes on.
+    Draw {
+        from: String,
+        to: String,
+        #[serde(default)]
+        refill: Option<String>,
+        #[serde(default)]
+        stuck: bool,
+        #[serde(default)]
+        again: bool,
+        #[serde(default)]
+        word: Option<String>,
+    },
+    /// Done for this game (`stand`): the seat is skipped from now on.
+    Stand,
+    /// Roll one's dice in `zone` (`roll`), then keep some and roll the others again
+    /// (`keep 6 6`), up to `times` rolls a turn.
+    Throw {
+        zone: String,
+        #[serde(default = "three")]
+        times: u8,
+    },
+    /// Score the dice in an unfilled category of the sheet (`score fours`); the turn passes.
+    Fill,
+    /// Claim that at least a quantity of a face shows among every seat's dice in `zone`
+    /// (`bid 3 5s`): more dice than the last bid, or as many of a higher face. `wild`: that
+    /// face counts as any other.
+    Bid {
+        zone: String,
+        #[serde(default)]
+        wild: Option<u8>,
+    },
+    /// Call the last bid (`challenge`): every die is shown; if the bid was short its bidder
+    /// loses a die, else the challenger does; all dice are rolled again and the loser starts.
+    Challenge,
+    /// Roll the dice and move one's pawn that many squares along the track (`roll`).
+    Advance,
     /// A move only this seat may make: `Only("fox", Hop(…))`.
     Only(String, Box<Move>),
 }
@@ -407,6 +474,9 @@ fn one() -> u16 {
 }
 fn two() -> u8 {
     2
+}
+fn three() -> u8 {
+    3
 }
 
 /// Captures that follow a move.
@@ -457,6 +527,133 @@ pub enum Setup {
     Fill(String, Region),
     /// Rows from the top, `/` between, pieces by mark, digits for empty runs.
     Fen(String),
+}
+
+/// The cards of a game.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "cards")]
+pub struct CardSpec {
+    #[serde(default)]
+    pub deck: DeckKind,
+    /// Points per rank, in rank order (default: 1 for the first rank, 2 for the next…).
+    #[serde(default)]
+    pub values: Vec<i64>,
+    /// One card of the first rank counts this much more when the total stays within the
+    /// limit (a soft ace: 10).
+    #[serde(default)]
+    pub soft: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub enum DeckKind {
+    /// Ranks A 2 … 10 J Q K in suits s h d c.
+    #[default]
+    Standard52,
+    /// `copies` of every rank in every suit (one character each), and `jokers`.
+    Deck {
+        suits: String,
+        ranks: Vec<String>,
+        #[serde(default = "one")]
+        copies: u16,
+        #[serde(default)]
+        jokers: u16,
+    },
+}
+
+/// A zone: an ordered list of cards or dice, one per seat or one shared.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "zone")]
+pub struct ZoneSpec {
+    pub name: String,
+    /// One per seat (a hand); otherwise one shared by all (a deck, a pile).
+    #[serde(default)]
+    pub per_seat: bool,
+    /// Who sees what it holds: `Public`, `Owner` (its seat), `Nobody`; all is shown at the end.
+    #[serde(default)]
+    pub visible: Visibility,
+    /// Only the top card is shown (a discard pile); the others are counted.
+    #[serde(default)]
+    pub top: bool,
+    /// It starts with every card, shuffled.
+    #[serde(default)]
+    pub deck: bool,
+    /// It holds dice: (how many, sides), rolled at the start.
+    #[serde(default)]
+    pub dice: Option<(u8, u8)>,
+}
+
+/// A score sheet: categories each seat fills once, and bonuses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "sheet")]
+pub struct SheetSpec {
+    /// The dice zone the categories score.
+    pub zone: String,
+    pub categories: Vec<CategorySpec>,
+    /// `(["ones", "twos"], 63, 35)`: those categories totalling at least 63 earn 35 more.
+    #[serde(default)]
+    pub bonus: Vec<(Vec<String>, i64, i64)>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "category")]
+pub struct CategorySpec {
+    pub name: String,
+    /// What the dice must show to score (otherwise 0).
+    #[serde(default)]
+    pub when: Pattern,
+    pub points: Points,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Pattern {
+    #[default]
+    Any,
+    /// At least n dice show the same face.
+    OfAKind(u8),
+    /// Three of one face and two of another.
+    FullHouse,
+    /// n faces in a row.
+    Straight(u8),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Points {
+    /// The sum of all the dice.
+    Sum,
+    /// The sum of the dice showing this face.
+    Face(u8),
+    Fixed(i64),
+}
+
+/// A track of squares 1..=length; `links` move a pawn that lands on the first to the second.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "track")]
+pub struct TrackSpec {
+    pub length: u16,
+    #[serde(default)]
+    pub links: Vec<(u16, u16)>,
+    /// A roll past the end leaves the pawn where it is (otherwise it stops on the last square).
+    #[serde(default)]
+    pub exact: bool,
+}
+
+/// The house: once every seat is done, it reveals `reveal` into `hand` and draws from `draw`
+/// while its total is below `until`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "house")]
+pub struct HouseSpec {
+    pub hand: String,
+    #[serde(default)]
+    pub reveal: Vec<String>,
+    pub draw: String,
+    pub until: i64,
+}
+
+/// What a played card must match on the top of the pile it goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Matching {
+    Suit,
+    Rank,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -573,6 +770,16 @@ pub enum End {
     Word,
     /// The code cracked (guessers win) or `max_guesses` used (nobody wins, or the maker).
     Cracked,
+    /// A seat's zone is empty (after the deal): `Win`, or `Lose` (the seat is out; the last
+    /// seat left wins).
+    Emptied(String, Verdict),
+    /// Every seat has filled every category of the sheet.
+    Filled(Verdict),
+    /// A pawn reaches the last square of the track: its seat wins.
+    Finish,
+    /// Card totals in `zone`: a seat over `limit` busts (out); when every seat is done, the
+    /// house plays and each seat above the house (or with the house bust) wins.
+    Showdown(String, i64),
     /// Every piece of a seat hit by `Shoot` (once it has placed all it must): the verdict
     /// concerns that seat (`AllHit(Lose)`).
     AllHit(Verdict),
@@ -670,6 +877,9 @@ pub struct Example {
     pub code: Option<String>,
     #[serde(default)]
     pub rolls: Vec<u8>,
+    /// Cards from the top of the deck, before the deal (`["7h", "Qs"]`); the rest follow shuffled.
+    #[serde(default)]
+    pub deck: Vec<String>,
     pub moves: Vec<String>,
     pub expect: Expect,
 }

@@ -78,6 +78,7 @@ fn a_wrong_example_is_reported() {
         word: None,
         code: None,
         rolls: Vec::new(),
+        deck: Vec::new(),
         moves: vec![
             "a1".into(),
             "b1".into(),
@@ -678,4 +679,112 @@ fn chess_matches_the_standard_perft_counts() {
     let m = Match::with_setup(chess, 2, 1, &kiwipete, None);
     let counts: Vec<u64> = (1..=3).map(|d| examples::perft(&m, d)).collect();
     assert_eq!(counts, [48, 2_039, 97_862]);
+}
+
+#[test]
+fn the_bot_samples_only_what_its_seat_may_see_of_the_zones() {
+    let g = game("crazy-eights");
+    let m = Match::new(g.clone(), 2, 7);
+    let z = |name: &str| super::zones::zone(&g, name).unwrap_or(0);
+    let slot = |name: &str, seat: usize| super::zones::slot(&g, z(name), seat);
+    let mut rng = super::rng::Rng::new(3);
+    let mut differs = false;
+    for _ in 0..10 {
+        let d = m.determinize(0, &mut rng);
+        // Its own hand and the public pile are as they are.
+        assert_eq!(
+            d.state.zones[slot("hand", 0)],
+            m.state.zones[slot("hand", 0)]
+        );
+        assert_eq!(
+            d.state.zones[slot("discard", 0)],
+            m.state.zones[slot("discard", 0)]
+        );
+        // The other hand and the stock keep their sizes and, together, the same cards.
+        let unseen = |m: &Match| {
+            let mut v: Vec<u16> = [slot("hand", 1), slot("stock", 0)]
+                .iter()
+                .flat_map(|s| m.state.zones[*s].clone())
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(unseen(&d), unseen(&m));
+        assert_eq!(
+            d.state.zones[slot("hand", 1)].len(),
+            m.state.zones[slot("hand", 1)].len()
+        );
+        differs |= d.state.zones[slot("hand", 1)] != m.state.zones[slot("hand", 1)];
+    }
+    assert!(differs, "the other hand is never resampled");
+    // Liar's dice: another seat's dice are rolled again, one's own kept.
+    let g = game("liars-dice");
+    let m = Match::new(g.clone(), 2, 5);
+    let dz = super::zones::zone(&g, "dice").unwrap_or(0);
+    let (mine, theirs) = (super::zones::slot(&g, dz, 1), super::zones::slot(&g, dz, 0));
+    let mut differs = false;
+    for _ in 0..10 {
+        let d = m.determinize(1, &mut rng);
+        assert_eq!(d.state.zones[mine], m.state.zones[mine]);
+        differs |= d.state.zones[theirs] != m.state.zones[theirs];
+    }
+    assert!(differs);
+}
+
+#[test]
+fn zone_mistakes_are_placed_in_the_file() {
+    let text = r#"(
+    id: "bad",
+    name: "Bad",
+    description: "d",
+    players: (min: 2, max: 2, seats: ["A", "B"]),
+    cards: (deck: Standard52),
+    zones: [(name: "stock", visible: Nobody, deck: true), (name: "pile", visible: Owner)],
+    moves: [PlayCard(from: "hand", to: "pile", wild: ["11"])],
+    end: [Emptied("hand", Win)],
+)"#;
+    let errors = load_str(Path::new("bad.ron"), text, Path::new("assets"))
+        .err()
+        .unwrap_or_default();
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(
+        shown
+            .iter()
+            .any(|e| e.starts_with("bad.ron:7:") && e.contains("only a zone per seat")),
+        "{shown:?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|e| e.starts_with("bad.ron:8:") && e.contains("there is no zone 'hand'")),
+        "{shown:?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|e| e.contains("'11' is not a rank of the deck")),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn a_game_stored_before_zones_restores() {
+    let g = game("connect-four");
+    let mut m = Match::new(g.clone(), 2, 7);
+    m.play(0, "d").unwrap_or_else(|e| panic!("{e}"));
+    // The fields zones brought are absent from an older record.
+    let mut old = m.state.clone();
+    old.done = Vec::new();
+    old.positions = Vec::new();
+    old.sheet = Vec::new();
+    let mut back = Match::restore(g, old).unwrap_or_else(|| panic!("restore"));
+    assert!(back.play(1, "d").is_ok());
+    // A card game keeps its hands through a store.
+    let g = game("crazy-eights");
+    let m = Match::new(g.clone(), 2, 7);
+    let text = ron::to_string(&m.state).unwrap_or_else(|e| panic!("{e}"));
+    let state: play::State = ron::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let back = Match::restore(g, state).unwrap_or_else(|| panic!("restore"));
+    assert_eq!(back.private_view(0), m.private_view(0));
+    assert_eq!(back.render(None), m.render(None));
 }

@@ -229,6 +229,8 @@ fn game_field(options: &'static [(&'static str, &'static str)]) -> FieldSpec {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_cards;
+#[cfg(test)]
 mod tests_hidden;
 #[cfg(test)]
 mod tests_house;

@@ -134,6 +134,9 @@ fn every_shipped_game_plays_its_examples_in_a_room() {
                         g.play.set_code(c);
                     }
                     g.play.script_rolls(&ex.rolls);
+                    if !ex.deck.is_empty() {
+                        let _ = g.play.stack_deck(&ex.deck);
+                    }
                 }
             });
             let mut last = Vec::new();

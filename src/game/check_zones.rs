@@ -1,0 +1,318 @@
+//! Checking zones, cards, dice pools, the score sheet, the track and the house: every name a
+//! move or an end gives must be a zone of the right kind, and every end must be reachable.
+
+use std::collections::BTreeSet;
+
+use super::check::Checker;
+use super::spec::*;
+
+fn zone<'a>(rules: &'a RulesFile, name: &str) -> Option<&'a ZoneSpec> {
+    rules.zones.iter().find(|z| z.name == name)
+}
+
+/// Every move of the file, pieces' moves and second parts included.
+fn moves(rules: &RulesFile) -> Vec<&Move> {
+    fn walk<'a>(m: &'a Move, out: &mut Vec<&'a Move>) {
+        out.push(m);
+        match m {
+            Move::Only(_, inner) => walk(inner, out),
+            Move::Add { then: Some(t), .. }
+            | Move::Step { then: Some(t), .. }
+            | Move::Slide { then: Some(t), .. } => walk(t, out),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for m in rules
+        .moves
+        .iter()
+        .chain(rules.pieces.iter().flat_map(|p| &p.moves))
+    {
+        walk(m, &mut out);
+    }
+    out
+}
+
+/// A zone named by a move or an end: it must exist, hold cards or dice as the use needs, and
+/// (when `own`) be one per seat.
+fn need(rules: &RulesFile, c: &mut Checker, name: &str, what: &str, dice: Option<bool>, own: bool) {
+    let Some(z) = zone(rules, name) else {
+        let known: Vec<&str> = rules.zones.iter().map(|z| z.name.as_str()).collect();
+        c.at(
+            &format!("\"{name}\""),
+            format!(
+                "{what}: there is no zone '{name}' (zones: {}).",
+                if known.is_empty() {
+                    "none; add zones: [(name: \"hand\", per_seat: true)]".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        );
+        return;
+    };
+    match dice {
+        Some(true) if z.dice.is_none() => c.at(
+            &format!("\"{name}\""),
+            format!("{what}: the zone '{name}' holds no dice; give it dice: Some((5, 6))."),
+        ),
+        Some(false) if z.dice.is_some() => c.at(
+            &format!("\"{name}\""),
+            format!("{what}: the zone '{name}' holds dice, not cards."),
+        ),
+        _ => {}
+    }
+    if own && !z.per_seat {
+        c.at(
+            &format!("\"{name}\""),
+            format!("{what}: the zone '{name}' must be one per seat (per_seat: true)."),
+        );
+    }
+}
+
+pub fn check(rules: &RulesFile, c: &mut Checker) {
+    let mut names = BTreeSet::new();
+    for z in &rules.zones {
+        if !names.insert(z.name.as_str()) || z.name.trim().is_empty() {
+            c.at(
+                &format!("\"{}\"", z.name),
+                format!("zones: the name '{}' is empty or used twice.", z.name),
+            );
+        }
+        if z.visible == Visibility::Owner && !z.per_seat {
+            c.at(
+                &format!("\"{}\"", z.name),
+                format!(
+                    "zone '{}': only a zone per seat has an owner to see it; use Nobody or per_seat: true.",
+                    z.name
+                ),
+            );
+        }
+        if z.deck && rules.cards.is_none() {
+            c.at(
+                "deck",
+                format!(
+                    "zone '{}' starts with the deck, but there are no cards: add cards: (deck: Standard52).",
+                    z.name
+                ),
+            );
+        }
+        if let Some((n, sides)) = z.dice
+            && (n == 0 || n > 15 || sides < 2)
+        {
+            c.at(
+                "dice",
+                format!("zone '{}': from 1 to 15 dice of at least 2 sides.", z.name),
+            );
+        }
+    }
+    if rules.zones.iter().filter(|z| z.deck).count() > 1 {
+        c.at("deck", "zones: only one zone starts with the deck.".into());
+    }
+    if let Some(cards) = &rules.cards
+        && let DeckKind::Deck {
+            suits,
+            ranks,
+            copies,
+            ..
+        } = &cards.deck
+    {
+        let distinct: BTreeSet<char> = suits.to_lowercase().chars().collect();
+        if suits.is_empty() || distinct.len() != suits.chars().count() || suits.len() > 16 {
+            c.at(
+                "suits",
+                "cards: suits are 1 to 16 different characters (\"shdc\").".into(),
+            );
+        }
+        let rs: BTreeSet<String> = ranks.iter().map(|r| r.to_lowercase()).collect();
+        if ranks.is_empty() || rs.len() != ranks.len() || ranks.len() > 60 {
+            c.at(
+                "ranks",
+                "cards: ranks are 1 to 60 different names ([\"A\", \"2\"]).".into(),
+            );
+        }
+        if *copies == 0 || *copies > 16 {
+            c.at("copies", "cards: copies must be 1 to 16.".into());
+        }
+    }
+    let cards = rules.cards.is_some();
+    for (from, to, _) in &rules.deal {
+        need(rules, c, from, "deal", Some(false), false);
+        need(rules, c, to, "deal", Some(false), false);
+    }
+    for m in moves(rules) {
+        match m {
+            Move::PlayCard { from, to, wild, .. } => {
+                need(rules, c, from, "PlayCard", Some(false), true);
+                need(rules, c, to, "PlayCard", Some(false), false);
+                if !cards {
+                    c.at(
+                        "PlayCard",
+                        "PlayCard needs cards: add cards: (deck: Standard52).".into(),
+                    );
+                }
+                for w in wild {
+                    if !rank_exists(rules, w) {
+                        c.at(
+                            &format!("\"{w}\""),
+                            format!("PlayCard: '{w}' is not a rank of the deck."),
+                        );
+                    }
+                }
+            }
+            Move::Draw {
+                from, to, refill, ..
+            } => {
+                need(rules, c, from, "Draw", Some(false), false);
+                need(rules, c, to, "Draw", Some(false), true);
+                if let Some(r) = refill {
+                    need(rules, c, r, "Draw", Some(false), false);
+                }
+            }
+            Move::Throw { zone: z, times } => {
+                need(rules, c, z, "Throw", Some(true), true);
+                if *times == 0 {
+                    c.at("times", "Throw: times must be at least 1.".into());
+                }
+            }
+            Move::Bid { zone: z, wild } => {
+                need(rules, c, z, "Bid", Some(true), true);
+                if wild.is_some_and(|w| {
+                    zone(rules, z)
+                        .and_then(|z| z.dice)
+                        .is_some_and(|(_, s)| w == 0 || w > s)
+                }) {
+                    c.at("wild", "Bid: the wild face is not on the dice.".into());
+                }
+            }
+            Move::Challenge if !moves(rules).iter().any(|m| matches!(m, Move::Bid { .. })) => {
+                c.at(
+                    "Challenge",
+                    "Challenge needs Bid moves to challenge.".into(),
+                );
+            }
+            Move::Fill if rules.sheet.is_none() => c.at(
+                "Fill",
+                "Fill needs a score sheet: add sheet: (zone: \"dice\", categories: [...]).".into(),
+            ),
+            Move::Advance => {
+                if rules.track.is_none() {
+                    c.at(
+                        "Advance",
+                        "Advance needs a track: add track: (length: 100).".into(),
+                    );
+                }
+                if rules.dice.is_none() {
+                    c.at(
+                        "Advance",
+                        "Advance needs dice: add dice: (sides: 6).".into(),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    let has = |f: &dyn Fn(&Move) -> bool| moves(rules).iter().any(|m| f(m));
+    if let Some(sheet) = &rules.sheet {
+        need(rules, c, &sheet.zone, "sheet", Some(true), true);
+        if sheet.categories.is_empty() {
+            c.at("categories", "sheet: give at least one category.".into());
+        }
+        let mut seen = BTreeSet::new();
+        for cat in &sheet.categories {
+            if !seen.insert(cat.name.to_lowercase()) || cat.name.trim().is_empty() {
+                c.at(
+                    &format!("\"{}\"", cat.name),
+                    format!(
+                        "sheet: the category '{}' is empty or named twice.",
+                        cat.name
+                    ),
+                );
+            }
+        }
+        for (cats, _, _) in &sheet.bonus {
+            for n in cats {
+                if !sheet.categories.iter().any(|k| &k.name == n) {
+                    c.at_after(
+                        &["bonus"],
+                        &format!("\"{n}\""),
+                        format!("sheet: the bonus names '{n}', which is not a category."),
+                    );
+                }
+            }
+        }
+        if !has(&|m| matches!(m, Move::Fill)) {
+            c.at(
+                "sheet",
+                "sheet: categories are filled by a Fill move; add one.".into(),
+            );
+        }
+    }
+    if let Some(t) = &rules.track {
+        if t.length < 2 {
+            c.at("length", "track: the length must be at least 2.".into());
+        }
+        for (a, b) in &t.links {
+            if *a == 0 || *b == 0 || *a >= t.length || *b > t.length || a == b {
+                c.at(
+                    "links",
+                    format!(
+                        "track: the link ({a}, {b}) must join two different squares from 1 to {}, starting before the last.",
+                        t.length
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(h) = &rules.house {
+        need(rules, c, &h.hand, "house", Some(false), false);
+        need(rules, c, &h.draw, "house", Some(false), false);
+        for r in &h.reveal {
+            need(rules, c, r, "house", Some(false), false);
+        }
+        if !rules.end.iter().any(|e| matches!(e, End::Showdown(..))) {
+            c.at(
+                "house",
+                "house: the house plays for a Showdown; add one to end.".into(),
+            );
+        }
+    }
+    for e in &rules.end {
+        match e {
+            End::Emptied(z, v) => {
+                need(rules, c, z, "Emptied", None, true);
+                if !matches!(v, Verdict::Win | Verdict::Lose) {
+                    c.at("Emptied", "Emptied: the verdict is Win or Lose.".into());
+                }
+            }
+            End::Filled(_) if rules.sheet.is_none() => c.at(
+                "Filled",
+                "Filled is unreachable without a score sheet.".into(),
+            ),
+            End::Finish if rules.track.is_none() || !has(&|m| matches!(m, Move::Advance)) => {
+                c.at("Finish", "Finish needs a track and Advance moves.".into())
+            }
+            End::Showdown(z, _) => {
+                need(rules, c, z, "Showdown", Some(false), true);
+                if !has(&|m| matches!(m, Move::Stand)) {
+                    c.at(
+                        "Showdown",
+                        "Showdown waits for every seat to be done: add a Stand move.".into(),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn rank_exists(rules: &RulesFile, name: &str) -> bool {
+    match rules.cards.as_ref().map(|c| &c.deck) {
+        Some(DeckKind::Standard52) => [
+            "a", "2", "3", "4", "5", "6", "7", "8", "9", "10", "j", "q", "k",
+        ]
+        .contains(&name.to_lowercase().as_str()),
+        Some(DeckKind::Deck { ranks, .. }) => ranks.iter().any(|r| r.eq_ignore_ascii_case(name)),
+        None => false,
+    }
+}

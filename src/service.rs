@@ -191,6 +191,7 @@ pub async fn serve(
                     link.handle.submit(crate::store::Batch {
                         changes: vec![crate::store::Change::ClearOccupants],
                         ticket: held.next_ticket,
+                        ..Default::default()
                     });
                     // Let the store commit what it holds, then release what waited on it.
                     drop(link.handle);
@@ -326,7 +327,11 @@ async fn tick(
         Some(link) if !changes.is_empty() => {
             held.next_ticket += 1;
             let ticket = held.next_ticket;
-            if !link.handle.submit(crate::store::Batch { changes, ticket }) {
+            if !link.handle.submit(crate::store::Batch {
+                changes,
+                ticket,
+                ..Default::default()
+            }) {
                 warn!("the store task is gone; changes are not saved");
                 held.committed = held.committed.max(ticket);
             }

@@ -38,7 +38,7 @@ async fn stores(name: &str) -> Vec<(String, Store, Option<tempfile::TempDir>)> {
 }
 
 /// Creates (or recreates) database `palaver_test_NAME` on the server of `url`.
-async fn fresh_postgres_db(url: &str, name: &str) -> String {
+pub(crate) async fn fresh_postgres_db(url: &str, name: &str) -> String {
     install_default_drivers();
     let db = format!("palaver_test_{name}");
     let pool = AnyPoolOptions::new()

@@ -119,6 +119,10 @@ pub struct RunArgs {
     /// [env: PALAVER_CONNECTIONS] (default: 1)
     #[arg(long, value_name = "N")]
     pub connections: Option<String>,
+    /// Run as this instance of several sharing one PostgreSQL database under one domain
+    /// (letters, digits, '.', '_', '-'; unique per instance) [env: PALAVER_INSTANCE]
+    #[arg(long, value_name = "ID")]
+    pub instance: Option<String>,
 }
 
 /// The configuration file. Unknown fields are refused so that a typo does not go unnoticed.
@@ -139,6 +143,7 @@ pub struct FileConfig {
     pub assets: Option<String>,
     pub db: Option<String>,
     pub connections: Option<usize>,
+    pub instance: Option<String>,
     pub limits: Option<FileLimits>,
 }
 
@@ -192,6 +197,8 @@ pub struct Config {
     pub allowances: crate::muc::limits::Allowances,
     /// How many connections to open to the server.
     pub connections: usize,
+    /// Cluster mode: this instance's id among several sharing the database.
+    pub instance: Option<String>,
 }
 
 /// A configuration mistake; its `Display` is the one line printed after `palaver: `.
@@ -530,6 +537,35 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     let db = pick(args.db, "--db", env, "PALAVER_DB", file.db, path, "db")
         .map(|(v, _)| v)
         .unwrap_or_else(|| default_db(env));
+    let instance = match pick(
+        args.instance,
+        "--instance",
+        env,
+        "PALAVER_INSTANCE",
+        file.instance,
+        path,
+        "instance",
+    ) {
+        None => None,
+        Some((id, origin)) => {
+            let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+            if id.is_empty() || id.len() > 64 || !id.chars().all(fine) {
+                return Err(invalid(
+                    origin,
+                    &id,
+                    "must be 1 to 64 letters, digits, '.', '_' or '-'",
+                ));
+            }
+            if !(db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+                return Err(invalid(
+                    origin,
+                    &id,
+                    "several instances share one PostgreSQL database: set --db postgres://…",
+                ));
+            }
+            Some(id)
+        }
+    };
     Ok(Config {
         settings,
         server,
@@ -541,6 +577,7 @@ pub fn resolve(args: RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         max_outbound_stanza_bytes,
         allowances,
         connections,
+        instance,
     })
 }
 
@@ -795,6 +832,32 @@ mod tests {
         let c = resolve(args(&["--admin", "x@y"]), &e).expect("valid");
         assert_eq!(c.secret, "file");
         assert_eq!(c.settings.admins[0].to_string(), "x@y");
+    }
+
+    #[test]
+    fn an_instance_id_needs_postgres() {
+        assert_eq!(
+            resolve(args(FULL), &no_env()).expect("valid").instance,
+            None
+        );
+        let mut argv = FULL.to_vec();
+        argv.extend_from_slice(&["--instance", "a", "--db", "postgres://u@h/palaver"]);
+        let c = resolve(args(&argv), &no_env()).expect("valid");
+        assert_eq!(c.instance.as_deref(), Some("a"));
+        let e = env(&[("PALAVER_INSTANCE", "node-1")]);
+        let err = resolve(args(FULL), &e).expect_err("sqlite");
+        assert_eq!(
+            err.to_string(),
+            "PALAVER_INSTANCE=\"node-1\": several instances share one PostgreSQL database: \
+             set --db postgres://…"
+        );
+        let mut argv = FULL.to_vec();
+        argv.extend_from_slice(&["--instance", "a b", "--db", "postgres://u@h/palaver"]);
+        let err = resolve(args(&argv), &no_env()).expect_err("space");
+        assert_eq!(
+            err.to_string(),
+            "--instance \"a b\": must be 1 to 64 letters, digits, '.', '_' or '-'"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! ([`muc`]) → [`engine::Outbox`] → [`link`].
 
 pub mod adhoc;
+pub mod cluster;
 pub mod config;
 pub mod engine;
 pub mod game;

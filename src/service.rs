@@ -25,6 +25,8 @@ pub enum Error {
 pub struct StoreLink {
     pub handle: crate::store::StoreHandle,
     pub committed: mpsc::UnboundedReceiver<crate::store::Committed>,
+    /// Cluster mode: the rooms this instance holds, claimed as their stanzas come.
+    pub cluster: Option<crate::cluster::Cluster>,
 }
 
 /// Runs the service until ctrl-c or SIGTERM.
@@ -50,9 +52,18 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
         "games loaded: {}",
         games.iter().map(|g| g.id()).collect::<Vec<_>>().join(", ")
     );
-    // Every persistent room is in the World before the component connects.
-    let store = crate::store::Store::open(&config.db).await?;
-    let stored = store.load_all().await?;
+    // Every persistent room is in the World before the component connects; in cluster mode
+    // rooms are loaded as their stanzas come, by the instance the server sends them to.
+    let mut store = crate::store::Store::open(&config.db).await?;
+    if let Some(id) = &config.instance {
+        store = store.with_instance(id);
+        info!(instance = %id, "cluster mode: rooms are claimed as their stanzas come");
+    }
+    let stored = if config.instance.is_some() {
+        Vec::new()
+    } else {
+        store.load_all().await?
+    };
     let played = store
         .load_games(&settings.domain.to_string(), crate::play::records::RECENT)
         .await?;
@@ -75,9 +86,17 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     });
     let rooms = crate::store::capture::restore(&mut engine, stored, chrono::Utc::now());
     info!(rooms, db = %config.db, "persistent rooms loaded");
+    let cluster = config
+        .instance
+        .is_some()
+        .then(|| crate::cluster::Cluster::new(store.clone()));
     let (handle, committed, store_task) = crate::store::spawn(store);
     let link = link::spawn(link_config);
-    let store_link = StoreLink { handle, committed };
+    let store_link = StoreLink {
+        handle,
+        committed,
+        cluster,
+    };
     let result = serve(
         engine,
         Inputs {
@@ -153,6 +172,12 @@ pub async fn serve(
         mut link_up,
     } = inputs;
     let mut held = Held::default();
+    let mut cluster_events = store
+        .as_mut()
+        .and_then(|s| s.cluster.as_mut())
+        .and_then(|c| c.events());
+    let mut poll = tokio::time::interval(crate::cluster::POLL_EVERY);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // A first tick arms the timers of restored rooms (game clocks) before any stanza arrives.
     tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
     let mut hangup = hangup_signal();
@@ -176,6 +201,22 @@ pub async fn serve(
                 info!("SIGHUP: reloading the games");
                 crate::adhoc::reload_rules(&mut engine);
             }
+            Some(event) = async {
+                match cluster_events.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if let Some(cluster) = store.as_mut().and_then(|s| s.cluster.as_mut()) {
+                    cluster.on_event(&mut engine, event);
+                }
+                tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
+            }
+            _ = poll.tick(), if cluster_events.is_some() => {
+                if let Some(cluster) = store.as_mut().and_then(|s| s.cluster.as_mut()) {
+                    cluster.poll();
+                }
+            }
             _ = trim.tick() => {
                 if std::mem::take(&mut busy) {
                     give_back_memory();
@@ -191,6 +232,7 @@ pub async fn serve(
                     link.handle.submit(crate::store::Batch {
                         changes: vec![crate::store::Change::ClearOccupants],
                         ticket: held.next_ticket,
+                        ..Default::default()
                     });
                     // Let the store commit what it holds, then release what waited on it.
                     drop(link.handle);
@@ -199,6 +241,9 @@ pub async fn serve(
                     }
                     held.committed = u64::MAX;
                     let _ = held.release(outbound).await;
+                    if let Some(cluster) = &link.cluster {
+                        cluster.release_all().await;
+                    }
                 }
                 for stanza in farewells {
                     // The link may be gone already; farewells are best effort.
@@ -212,7 +257,11 @@ pub async fn serve(
                     None => std::future::pending().await,
                 }
             } => {
-                committed(&mut held, c);
+                let lost = committed(&mut held, c);
+                if !lost.is_empty() {
+                    drop_lost(&mut engine, store.as_mut(), &lost);
+                    tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
+                }
                 held.release(outbound).await?;
             }
             first = inbound.recv() => {
@@ -220,9 +269,9 @@ pub async fn serve(
                     return Err(Error::LinkStopped);
                 };
                 busy = true;
-                engine.push(first, SystemTime::now());
+                take_in(&mut engine, store.as_mut(), first, SystemTime::now());
                 settle_if_late(&engine).await;
-                drain(&mut engine, &mut inbound);
+                drain(&mut engine, &mut inbound, store.as_mut());
                 // A tick takes at most max_batch stanzas. Between ticks, what arrived meanwhile
                 // joins its sender's queue (so a flood in the channel does not stand in front of
                 // everyone else) and commits are taken in; after a few ticks the loop comes back
@@ -232,10 +281,14 @@ pub async fn serve(
                         break;
                     }
                     tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
-                    drain(&mut engine, &mut inbound);
+                    drain(&mut engine, &mut inbound, store.as_mut());
                     if let Some(link) = store.as_mut() {
+                        let mut lost = Vec::new();
                         while let Ok(c) = link.committed.try_recv() {
-                            committed(&mut held, c);
+                            lost.extend(committed(&mut held, c));
+                        }
+                        if !lost.is_empty() {
+                            drop_lost(&mut engine, Some(link), &lost);
                         }
                         held.release(outbound).await?;
                     }
@@ -243,7 +296,7 @@ pub async fn serve(
             }
             () = sleep, if deadline.is_some() => {
                 settle_if_late(&engine).await;
-                drain(&mut engine, &mut inbound);
+                drain(&mut engine, &mut inbound, store.as_mut());
                 tick(&mut engine, outbound, &mut held, store.as_ref()).await?;
             }
         }
@@ -269,13 +322,33 @@ const TICKS_PER_TURN: usize = 8;
 const DRAIN_MAX: usize = 4096;
 
 /// Moves what the link has read into the engine's per-sender queues.
-fn drain(engine: &mut Engine, inbound: &mut mpsc::Receiver<Inbound>) {
+fn drain(
+    engine: &mut Engine,
+    inbound: &mut mpsc::Receiver<Inbound>,
+    mut store: Option<&mut StoreLink>,
+) {
     let now = SystemTime::now();
     for _ in 0..DRAIN_MAX {
         match inbound.try_recv() {
-            Ok(more) => engine.push(more, now),
+            Ok(more) => take_in(engine, store.as_deref_mut(), more, now),
             Err(_) => break,
         }
+    }
+}
+
+/// One inbound stanza into the engine; in cluster mode one for a room not held here first
+/// waits for the room's claim.
+fn take_in(engine: &mut Engine, store: Option<&mut StoreLink>, inbound: Inbound, now: SystemTime) {
+    match store.and_then(|s| s.cluster.as_mut()) {
+        Some(cluster) => cluster.take_in(engine, inbound, now),
+        None => engine.push(inbound, now),
+    }
+}
+
+/// Rooms whose writes were refused because another instance claimed them are dropped here.
+fn drop_lost(engine: &mut Engine, store: Option<&mut StoreLink>, lost: &[(String, i64)]) {
+    if let Some(cluster) = store.and_then(|s| s.cluster.as_mut()) {
+        cluster.lost(engine, lost);
     }
 }
 
@@ -297,7 +370,9 @@ async fn settle_if_late(engine: &Engine) {
     }
 }
 
-fn committed(held: &mut Held, c: crate::store::Committed) {
+/// Takes a commit report in; returns the rooms it says another instance holds now, after
+/// taking out of the held stanzas what those rooms said: their changes were not stored.
+fn committed(held: &mut Held, c: crate::store::Committed) -> Vec<(String, i64)> {
     if !c.ok {
         warn!(
             ticket = c.ticket,
@@ -305,6 +380,16 @@ fn committed(held: &mut Held, c: crate::store::Committed) {
         );
     }
     held.committed = held.committed.max(c.ticket);
+    if !c.lost.is_empty() {
+        for (_, stanzas) in held.queue.iter_mut().filter(|(t, _)| *t <= c.ticket) {
+            stanzas.retain(|stanza| {
+                let (from, _) = crate::stanza::stanza_addresses(stanza);
+                let room = from.as_deref().map(|f| f.split('/').next().unwrap_or(f));
+                !c.lost.iter().any(|(lost, _)| Some(lost.as_str()) == room)
+            });
+        }
+    }
+    c.lost
 }
 
 /// Runs one tick. Its stanzas go out at once, unless it changed persistent state (or earlier
@@ -326,7 +411,16 @@ async fn tick(
         Some(link) if !changes.is_empty() => {
             held.next_ticket += 1;
             let ticket = held.next_ticket;
-            if !link.handle.submit(crate::store::Batch { changes, ticket }) {
+            let epochs = link
+                .cluster
+                .as_ref()
+                .map(|c| c.epochs(&changes))
+                .unwrap_or_default();
+            if !link.handle.submit(crate::store::Batch {
+                changes,
+                ticket,
+                epochs,
+            }) {
                 warn!("the store task is gone; changes are not saved");
                 held.committed = held.committed.max(ticket);
             }
@@ -410,6 +504,42 @@ async fn shutdown_signal() -> Result<&'static str, Error> {
 mod tests {
     use super::*;
     use xmpp_parsers::iq::Iq;
+
+    /// Cluster mode: a commit that reports a room lost takes that room's held stanzas out (its
+    /// changes were not stored) and leaves the others.
+    #[test]
+    fn stanzas_of_a_lost_room_are_not_released() {
+        let message = |from: &str| {
+            let xml = format!(
+                "<message xmlns='jabber:component:accept' type='groupchat' from='{from}' \
+                 to='u@localhost/r'><body>hi</body></message>"
+            );
+            let e: xmpp_parsers::minidom::Element = xml.parse().expect("xml");
+            Stanza::try_from(e).expect("a message")
+        };
+        let mut held = Held::default();
+        held.queue.push_back((
+            1,
+            vec![
+                message("lost@conference.localhost/A"),
+                message("kept@conference.localhost/B"),
+            ],
+        ));
+        held.queue
+            .push_back((2, vec![message("lost@conference.localhost/A")]));
+        let lost = committed(
+            &mut held,
+            crate::store::Committed {
+                ticket: 1,
+                ok: true,
+                lost: vec![("lost@conference.localhost".into(), 3)],
+            },
+        );
+        assert_eq!(lost, [("lost@conference.localhost".to_owned(), 3)]);
+        let left: Vec<(u64, usize)> = held.queue.iter().map(|(t, s)| (*t, s.len())).collect();
+        // Ticket 2 is not committed yet: its own report will say.
+        assert_eq!(left, [(1, 1), (2, 1)]);
+    }
 
     /// An IQ nobody handles gets its error through the loop, in order, without a server.
     #[tokio::test]

@@ -304,6 +304,13 @@ impl Engine {
         self.queue.push(sender, inbound, &mut leaves);
     }
 
+    /// Refuses `inbound` with `error` without queueing it; the refusal goes with the next tick.
+    pub fn refuse(&mut self, inbound: &Inbound, error: StanzaError) {
+        if let Some(reply) = crate::stanza::refusal(inbound, error) {
+            self.refused.push(reply);
+        }
+    }
+
     fn admit(
         &mut self,
         sender: &str,

@@ -47,6 +47,11 @@ pub struct StoredSession {
 #[derive(Resource, Debug, Default)]
 pub struct Restorable(pub Vec<StoredSession>);
 
+/// Rooms were loaded while the link is up (an instance of several claimed them): their stored
+/// sessions are asked about now, the live ones are not.
+#[derive(Message, Debug, Clone, Copy)]
+pub struct AskStored;
+
 #[derive(Debug, Clone)]
 enum Asked {
     /// A current occupant's session.
@@ -77,6 +82,7 @@ impl Feature for LivenessPlugin {
     fn build(&self, engine: &mut EngineBuilder) {
         engine.world.init_resource::<Probes>();
         engine.world.init_resource::<Restorable>();
+        engine.add_message::<AskStored>();
         engine.add_systems(
             (ask_everyone, judge_answers)
                 .chain()
@@ -97,7 +103,7 @@ fn probe(id: &str, room: &BareJid, to: &FullJid) -> Iq {
 
 /// On a link coming up, asks every session (current and stored) whether it is there.
 fn ask_everyone(
-    mut ups: MessageReader<LinkUp>,
+    (mut ups, mut stored_only): (MessageReader<LinkUp>, MessageReader<AskStored>),
     mut probes: ResMut<Probes>,
     mut restorable: ResMut<Restorable>,
     sessions: Query<(Entity, &Sessions, &InRoom)>,
@@ -105,7 +111,8 @@ fn ask_everyone(
     now: Res<Now>,
     mut out: ResMut<Outbox>,
 ) {
-    if ups.read().count() == 0 {
+    let up = ups.read().count() > 0;
+    if !up && stored_only.read().count() == 0 {
         return;
     }
     // Several links coming up together ask each session once.
@@ -115,7 +122,7 @@ fn ask_everyone(
         probes.gone.clear();
     }
     let mut asks: Vec<(BareJid, FullJid, Asked)> = Vec::new();
-    for (occupant, sessions, in_room) in &sessions {
+    for (occupant, sessions, in_room) in sessions.iter().filter(|_| up) {
         let Ok(room) = rooms.get(in_room.0) else {
             continue;
         };
@@ -323,7 +330,12 @@ fn restore(rooms: &mut Rooms, stored: StoredSession, gone: &[(String, BareJid)],
 }
 
 /// `from` left because of a technical problem (333), told to `to` (110 when it is `to` itself).
-fn left_with_333(from: &FullJid, occupant_id: &str, to: &FullJid, itself: bool) -> Presence {
+pub(crate) fn left_with_333(
+    from: &FullJid,
+    occupant_id: &str,
+    to: &FullJid,
+    itself: bool,
+) -> Presence {
     let mut p = Presence::new(PresenceType::Unavailable);
     p.from = Some(from.clone().into());
     p.to = Some(to.clone().into());

@@ -8,6 +8,7 @@
 //! acknowledged to a client before it is on disk.
 
 pub mod capture;
+pub mod claims;
 
 use std::time::Duration;
 
@@ -15,6 +16,10 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
 use tokio::sync::mpsc;
 use tracing::{debug, error};
+
+/// The `rooms` columns a stored room is read from.
+const ROOM_COLUMNS: &str = "SELECT jid, config, subject, subject_by, subject_occupant_id, \
+     subject_stamp_ms, game FROM rooms";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -237,9 +242,13 @@ pub enum Change {
     },
 }
 
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     url: String,
+    /// This instance's id in cluster mode (several instances, one PostgreSQL): room writes are
+    /// then checked against the room's claim. `None`: the only instance, nothing is checked.
+    instance: Option<String>,
 }
 
 /// `palaver.db`, `sqlite:palaver.db`, `sqlite:///var/lib/palaver/palaver.db` or
@@ -292,6 +301,7 @@ impl Store {
         Ok(Store {
             pool,
             url: shown(url),
+            instance: None,
         })
     }
 
@@ -302,147 +312,163 @@ impl Store {
     /// Every stored room with its lists, subject, history and game.
     pub async fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError> {
         let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
-        let rows = sqlx::query(
-            "SELECT jid, config, subject, subject_by, subject_occupant_id, subject_stamp_ms, \
-             game FROM rooms ORDER BY jid",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(q)?;
+        let rows = sqlx::query(&format!("{ROOM_COLUMNS} ORDER BY jid"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q)?;
         let mut rooms = Vec::new();
         for row in rows {
-            let jid: String = row.try_get("jid").map_err(q)?;
-            let subject: Option<String> = row.try_get("subject").map_err(q)?;
-            let by: Option<String> = row.try_get("subject_by").map_err(q)?;
-            let occupant_id: Option<String> = row.try_get("subject_occupant_id").map_err(q)?;
-            let stamp_ms: Option<i64> = row.try_get("subject_stamp_ms").map_err(q)?;
-            let affiliations = sqlx::query(
-                "SELECT jid, affiliation, nick, reason FROM affiliations WHERE room = $1 ORDER BY jid",
-            )
-            .bind(jid.clone())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(q)?
-            .into_iter()
-            .map(|r| {
-                Ok(StoredAffiliation {
-                    jid: r.try_get("jid")?,
-                    affiliation: r.try_get("affiliation")?,
-                    nick: r.try_get("nick")?,
-                    reason: r.try_get("reason")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(q)?;
-            let history = sqlx::query(
-                "SELECT seq, stamp_ms, spectator, xml FROM history WHERE room = $1 ORDER BY seq",
-            )
-            .bind(jid.clone())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(q)?
-            .into_iter()
-            .map(|r| {
-                Ok(StoredMessage {
-                    seq: r.try_get("seq")?,
-                    stamp_ms: r.try_get("stamp_ms")?,
-                    spectator: r.try_get::<i32, _>("spectator")? != 0,
-                    xml: r.try_get("xml")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(q)?;
-            let requests = sqlx::query(
-                "SELECT jid, nick, form FROM registration_requests WHERE room = $1 ORDER BY jid",
-            )
-            .bind(jid.clone())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(q)?
-            .into_iter()
-            .map(|r| {
-                Ok(StoredRequest {
-                    jid: r.try_get("jid")?,
-                    nick: r.try_get("nick")?,
-                    form: r.try_get("form")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(q)?;
-            let invitations = sqlx::query(
-                "SELECT invitee, inviter FROM invitations WHERE room = $1 ORDER BY seq",
-            )
-            .bind(jid.clone())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(q)?
-            .into_iter()
-            .map(|r| {
-                Ok(StoredInvitation {
-                    invitee: r.try_get("invitee")?,
-                    inviter: r.try_get("inviter")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(q)?;
-            let occupants =
-                sqlx::query("SELECT jid, nick, role FROM occupants WHERE room = $1 ORDER BY jid")
-                    .bind(jid.clone())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(q)?
-                    .into_iter()
-                    .map(|r| {
-                        Ok(StoredOccupant {
-                            jid: r.try_get("jid")?,
-                            nick: r.try_get("nick")?,
-                            role: r.try_get("role")?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-                    .map_err(q)?;
-            let archive = sqlx::query(
-                "SELECT seq, id, stamp_ms, publisher, occupant_id, spectator, retracted, xml \
-                 FROM archive WHERE room = $1 ORDER BY seq",
-            )
-            .bind(jid.clone())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(q)?
-            .into_iter()
-            .map(|r| {
-                Ok(StoredArchived {
-                    seq: r.try_get("seq")?,
-                    id: r.try_get("id")?,
-                    stamp_ms: r.try_get("stamp_ms")?,
-                    publisher: r.try_get("publisher")?,
-                    occupant_id: r.try_get("occupant_id")?,
-                    spectator: r.try_get::<i32, _>("spectator")? != 0,
-                    retracted: r.try_get::<i32, _>("retracted")? != 0,
-                    xml: r.try_get("xml")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(q)?;
-            rooms.push(StoredRoom {
-                config: row.try_get("config").map_err(q)?,
-                subject: subject.map(|text| StoredSubject {
-                    text,
-                    by,
-                    occupant_id,
-                    stamp_ms,
-                }),
-                game: row.try_get("game").map_err(q)?,
-                jid,
-                affiliations,
-                history,
-                requests,
-                invitations,
-                occupants,
-                archive,
-            });
+            rooms.push(self.load_room(row).await?);
         }
         Ok(rooms)
+    }
+
+    /// One stored room, if the store holds it.
+    pub async fn load_one(&self, jid: &str) -> Result<Option<StoredRoom>, StoreError> {
+        let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
+        let row = sqlx::query(&format!("{ROOM_COLUMNS} WHERE jid = $1"))
+            .bind(jid.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(q)?;
+        match row {
+            Some(row) => Ok(Some(self.load_room(row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The room of a `rooms` row, with its lists, history and archive.
+    async fn load_room(&self, row: sqlx::any::AnyRow) -> Result<StoredRoom, StoreError> {
+        let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
+        let jid: String = row.try_get("jid").map_err(q)?;
+        let subject: Option<String> = row.try_get("subject").map_err(q)?;
+        let by: Option<String> = row.try_get("subject_by").map_err(q)?;
+        let occupant_id: Option<String> = row.try_get("subject_occupant_id").map_err(q)?;
+        let stamp_ms: Option<i64> = row.try_get("subject_stamp_ms").map_err(q)?;
+        let affiliations = sqlx::query(
+            "SELECT jid, affiliation, nick, reason FROM affiliations WHERE room = $1 ORDER BY jid",
+        )
+        .bind(jid.clone())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(q)?
+        .into_iter()
+        .map(|r| {
+            Ok(StoredAffiliation {
+                jid: r.try_get("jid")?,
+                affiliation: r.try_get("affiliation")?,
+                nick: r.try_get("nick")?,
+                reason: r.try_get("reason")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(q)?;
+        let history = sqlx::query(
+            "SELECT seq, stamp_ms, spectator, xml FROM history WHERE room = $1 ORDER BY seq",
+        )
+        .bind(jid.clone())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(q)?
+        .into_iter()
+        .map(|r| {
+            Ok(StoredMessage {
+                seq: r.try_get("seq")?,
+                stamp_ms: r.try_get("stamp_ms")?,
+                spectator: r.try_get::<i32, _>("spectator")? != 0,
+                xml: r.try_get("xml")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(q)?;
+        let requests = sqlx::query(
+            "SELECT jid, nick, form FROM registration_requests WHERE room = $1 ORDER BY jid",
+        )
+        .bind(jid.clone())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(q)?
+        .into_iter()
+        .map(|r| {
+            Ok(StoredRequest {
+                jid: r.try_get("jid")?,
+                nick: r.try_get("nick")?,
+                form: r.try_get("form")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(q)?;
+        let invitations =
+            sqlx::query("SELECT invitee, inviter FROM invitations WHERE room = $1 ORDER BY seq")
+                .bind(jid.clone())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(q)?
+                .into_iter()
+                .map(|r| {
+                    Ok(StoredInvitation {
+                        invitee: r.try_get("invitee")?,
+                        inviter: r.try_get("inviter")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(q)?;
+        let occupants =
+            sqlx::query("SELECT jid, nick, role FROM occupants WHERE room = $1 ORDER BY jid")
+                .bind(jid.clone())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(q)?
+                .into_iter()
+                .map(|r| {
+                    Ok(StoredOccupant {
+                        jid: r.try_get("jid")?,
+                        nick: r.try_get("nick")?,
+                        role: r.try_get("role")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(q)?;
+        let archive = sqlx::query(
+            "SELECT seq, id, stamp_ms, publisher, occupant_id, spectator, retracted, xml \
+             FROM archive WHERE room = $1 ORDER BY seq",
+        )
+        .bind(jid.clone())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(q)?
+        .into_iter()
+        .map(|r| {
+            Ok(StoredArchived {
+                seq: r.try_get("seq")?,
+                id: r.try_get("id")?,
+                stamp_ms: r.try_get("stamp_ms")?,
+                publisher: r.try_get("publisher")?,
+                occupant_id: r.try_get("occupant_id")?,
+                spectator: r.try_get::<i32, _>("spectator")? != 0,
+                retracted: r.try_get::<i32, _>("retracted")? != 0,
+                xml: r.try_get("xml")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(q)?;
+        Ok(StoredRoom {
+            config: row.try_get("config").map_err(q)?,
+            subject: subject.map(|text| StoredSubject {
+                text,
+                by,
+                occupant_id,
+                stamp_ms,
+            }),
+            game: row.try_get("game").map_err(q)?,
+            jid,
+            affiliations,
+            history,
+            requests,
+            invitations,
+            occupants,
+            archive,
+        })
     }
 
     /// The game rooms' service-wide state of `service`: every rating and the `recent` latest
@@ -533,9 +559,30 @@ impl Store {
 
     /// Applies `changes` in one transaction: all or nothing.
     pub async fn apply(&self, changes: &[Change]) -> Result<(), StoreError> {
+        self.apply_fenced(changes, &Epochs::new()).await.map(|_| ())
+    }
+
+    /// Applies `changes` in one transaction. In cluster mode each room's changes are written
+    /// only if this instance still holds the room at the epoch `epochs` gives: the rooms it no
+    /// longer holds are returned (with the epoch it thought it had), their changes left out.
+    pub async fn apply_fenced(
+        &self,
+        changes: &[Change],
+        epochs: &Epochs,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
         let q = |e: sqlx::Error| StoreError::Query(one_line(&e.to_string()));
         let mut tx = self.pool.begin().await.map_err(q)?;
+        let stale = match &self.instance {
+            Some(me) => claims::fence(&mut tx, me, changes, epochs).await?,
+            None => Vec::new(),
+        };
         for change in changes {
+            if change
+                .room()
+                .is_some_and(|room| stale.iter().any(|(r, _)| r == room))
+            {
+                continue;
+            }
             match change {
                 Change::PutRoom { jid, config } => {
                     sqlx::query(
@@ -747,12 +794,25 @@ impl Store {
                         .await
                         .map_err(q)?;
                 }
-                Change::ClearOccupants => {
-                    sqlx::query("DELETE FROM occupants")
+                Change::ClearOccupants => match &self.instance {
+                    // Only the rooms this instance holds: the others' occupants are theirs.
+                    Some(me) => {
+                        sqlx::query(
+                            "DELETE FROM occupants WHERE room IN \
+                             (SELECT room FROM claims WHERE owner = $1)",
+                        )
+                        .bind(me.clone())
                         .execute(&mut *tx)
                         .await
                         .map_err(q)?;
-                }
+                    }
+                    None => {
+                        sqlx::query("DELETE FROM occupants")
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(q)?;
+                    }
+                },
                 Change::PutRecord(r) => {
                     sqlx::query(
                         "INSERT INTO game_records \
@@ -812,7 +872,32 @@ impl Store {
                 }
             }
         }
-        tx.commit().await.map_err(q)
+        tx.commit().await.map_err(q)?;
+        Ok(stale)
+    }
+}
+
+/// The epoch at which the service holds each room it writes (cluster mode).
+pub type Epochs = std::collections::HashMap<String, i64>;
+
+impl Change {
+    /// The room this change is to, if it is to one room.
+    pub fn room(&self) -> Option<&str> {
+        match self {
+            Change::PutRoom { jid, .. } | Change::DeleteRoom { jid } => Some(jid),
+            Change::SetAffiliations { room, .. }
+            | Change::SetSubject { room, .. }
+            | Change::AppendHistory { room, .. }
+            | Change::SetGame { room, .. }
+            | Change::SetRequests { room, .. }
+            | Change::SetInvitations { room, .. }
+            | Change::PutOccupant { room, .. }
+            | Change::DeleteOccupant { room, .. }
+            | Change::AppendArchive { room, .. }
+            | Change::RetractArchived { room, .. }
+            | Change::ReplaceHistory { room, .. } => Some(room),
+            Change::ClearOccupants | Change::PutRecord(_) | Change::PutRating(_) => None,
+        }
     }
 }
 
@@ -830,17 +915,22 @@ fn unhex(s: &str) -> Option<[u8; 32]> {
 }
 
 /// A tick's changes and the ticket its held stanzas wait on.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Batch {
     pub changes: Vec<Change>,
     pub ticket: u64,
+    /// Cluster mode: the epoch at which the service holds each room the changes touch.
+    pub epochs: Epochs,
 }
 
 /// The store task's report: every ticket up to `ticket` is done (`ok` false: it failed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committed {
     pub ticket: u64,
     pub ok: bool,
+    /// Cluster mode: rooms whose changes were refused because another instance claimed them
+    /// (with the epoch this instance held them at).
+    pub lost: Vec<(String, i64)>,
 }
 
 /// The engine's side of the store task.
@@ -859,6 +949,14 @@ impl StoreHandle {
 /// How long the store task waits before each new attempt at a batch that failed alone.
 const RETRY_DELAYS_MS: [u64; 3] = [50, 250, 1000];
 
+/// Whether `batch` may join a transaction holding `epochs`: no room at two epochs in one.
+fn agrees(epochs: &Epochs, batch: &Batch) -> bool {
+    batch
+        .epochs
+        .iter()
+        .all(|(room, e)| epochs.get(room).is_none_or(|mine| mine == e))
+}
+
 /// Starts the store task. Dropping every handle lets it commit what is queued and end.
 pub fn spawn(
     store: Store,
@@ -870,13 +968,29 @@ pub fn spawn(
     let (tx, mut rx) = mpsc::unbounded_channel::<Batch>();
     let (done_tx, done_rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(async move {
-        while let Some(first) = rx.recv().await {
+        let mut next: Option<Batch> = None;
+        loop {
+            let first = match next.take() {
+                Some(b) => b,
+                None => match rx.recv().await {
+                    Some(b) => b,
+                    None => break,
+                },
+            };
+            let mut epochs = first.epochs.clone();
             let mut batches = vec![first];
             while let Ok(more) = rx.try_recv() {
+                if !agrees(&epochs, &more) {
+                    // A room claimed again since: its older changes go in a transaction of
+                    // their own, so each is checked against the epoch it was made under.
+                    next = Some(more);
+                    break;
+                }
+                epochs.extend(more.epochs.iter().map(|(r, e)| (r.clone(), *e)));
                 batches.push(more);
             }
             let changes: Vec<Change> = batches.iter().flat_map(|b| b.changes.clone()).collect();
-            if store.apply(&changes).await.is_ok() {
+            if let Ok(lost) = store.apply_fenced(&changes, &epochs).await {
                 debug!(
                     changes = changes.len(),
                     batches = batches.len(),
@@ -886,6 +1000,7 @@ pub fn spawn(
                 let _ = done_tx.send(Committed {
                     ticket: last,
                     ok: true,
+                    lost,
                 });
                 continue;
             }
@@ -893,13 +1008,13 @@ pub fn spawn(
             // few times (a lost connection or a busy database passes), since a batch given up
             // releases stanzas that tell clients of changes the store does not hold.
             for batch in batches {
-                let mut result = store.apply(&batch.changes).await;
+                let mut result = store.apply_fenced(&batch.changes, &batch.epochs).await;
                 for delay in RETRY_DELAYS_MS {
                     if result.is_ok() {
                         break;
                     }
                     tokio::time::sleep(Duration::from_millis(delay)).await;
-                    result = store.apply(&batch.changes).await;
+                    result = store.apply_fenced(&batch.changes, &batch.epochs).await;
                 }
                 if let Err(e) = &result {
                     error!(
@@ -910,6 +1025,7 @@ pub fn spawn(
                 let _ = done_tx.send(Committed {
                     ticket: batch.ticket,
                     ok: result.is_ok(),
+                    lost: result.unwrap_or_default(),
                 });
             }
         }
@@ -918,4 +1034,4 @@ pub fn spawn(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

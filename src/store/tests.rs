@@ -38,7 +38,7 @@ async fn stores(name: &str) -> Vec<(String, Store, Option<tempfile::TempDir>)> {
 }
 
 /// Creates (or recreates) database `palaver_test_NAME` on the server of `url`.
-async fn fresh_postgres_db(url: &str, name: &str) -> String {
+pub(crate) async fn fresh_postgres_db(url: &str, name: &str) -> String {
     install_default_drivers();
     let db = format!("palaver_test_{name}");
     let pool = AnyPoolOptions::new()
@@ -329,6 +329,7 @@ fn one_bad_batch_does_not_sink_the_others() {
             handle.submit(Batch {
                 changes: vec![room("a@c.localhost")],
                 ticket: 1,
+                ..Default::default()
             });
             handle.submit(Batch {
                 changes: vec![Change::SetAffiliations {
@@ -336,10 +337,12 @@ fn one_bad_batch_does_not_sink_the_others() {
                     list: vec![twice.clone(), twice],
                 }],
                 ticket: 2,
+                ..Default::default()
             });
             handle.submit(Batch {
                 changes: vec![room("b@c.localhost")],
                 ticket: 3,
+                ..Default::default()
             });
             let mut results = Vec::new();
             while results.last().map(|c: &Committed| c.ticket) != Some(3) {
@@ -366,6 +369,7 @@ fn the_task_commits_batches_and_acknowledges_tickets_in_order() {
                 assert!(handle.submit(Batch {
                     changes: vec![room(&format!("r{t}@c.localhost"))],
                     ticket: t,
+                    ..Default::default()
                 }));
             }
             let mut last = 0;
@@ -589,5 +593,216 @@ fn records_and_ratings_survive_a_restart() {
             assert_eq!(other.records, ["not ours"], "{kind}");
             assert_eq!(other.next_id, 41, "{kind}");
         }
+    });
+}
+
+/// Two instances on one PostgreSQL (skipped without one: cluster mode needs it).
+async fn two_instances(name: &str) -> Option<(Store, Store)> {
+    let url = std::env::var("PALAVER_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let db = fresh_postgres_db(&url, name).await;
+    let a = Store::open(&db).await.unwrap_or_else(|e| panic!("{e}"));
+    let b = Store::open(&db).await.unwrap_or_else(|e| panic!("{e}"));
+    Some((a.with_instance("a"), b.with_instance("b")))
+}
+
+fn epochs(list: &[(&str, i64)]) -> Epochs {
+    list.iter().map(|(r, e)| ((*r).to_owned(), *e)).collect()
+}
+
+/// A claim raises the epoch; the previous holder's writes to that room are refused (and named),
+/// its writes to rooms it still holds go through in the same transaction.
+#[test]
+fn a_write_with_a_stale_epoch_is_refused() {
+    block(async {
+        let Some((a, b)) = two_instances("claims_stale").await else {
+            return;
+        };
+        let (ea, stored) = a
+            .claim("r@c.localhost")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((ea, stored), (1, None));
+        let (eo, _) = a
+            .claim("o@c.localhost")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let lost = a
+            .apply_fenced(&[room("r@c.localhost")], &epochs(&[("r@c.localhost", ea)]))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(lost.is_empty(), "{lost:?}");
+        // b takes the room and finds what a stored.
+        let (eb, stored) = b
+            .claim("r@c.localhost")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(eb, 2);
+        assert_eq!(stored.map(|s| s.jid), Some("r@c.localhost".to_owned()));
+        let subject = |text: &str| Change::SetSubject {
+            room: "r@c.localhost".into(),
+            subject: Some(StoredSubject {
+                text: text.into(),
+                by: None,
+                occupant_id: None,
+                stamp_ms: None,
+            }),
+        };
+        let lost = a
+            .apply_fenced(
+                &[subject("from a"), room("o@c.localhost")],
+                &epochs(&[("r@c.localhost", ea), ("o@c.localhost", eo)]),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lost, [("r@c.localhost".to_owned(), ea)]);
+        let lost = b
+            .apply_fenced(&[subject("from b")], &epochs(&[("r@c.localhost", eb)]))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(lost.is_empty(), "{lost:?}");
+        let rooms = b.load_all().await.unwrap_or_else(|e| panic!("{e}"));
+        let text = |jid: &str| {
+            rooms
+                .iter()
+                .find(|r| r.jid == jid)
+                .map(|r| r.subject.as_ref().map(|s| s.text.clone()))
+        };
+        assert_eq!(text("r@c.localhost"), Some(Some("from b".to_owned())));
+        assert_eq!(
+            text("o@c.localhost"),
+            Some(None),
+            "a's other room was written"
+        );
+        // A room never claimed is never written.
+        let lost = a
+            .apply_fenced(&[room("x@c.localhost")], &Epochs::new())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lost, [("x@c.localhost".to_owned(), 0)]);
+        assert_eq!(b.load_one("x@c.localhost").await.ok(), Some(None));
+        // Who holds what, as each sees it; a release only undoes one's own claim.
+        let held_a = a.held().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(held_a, epochs(&[("o@c.localhost", eo)]));
+        a.release("r@c.localhost", ea)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let owners = b.owners().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(owners.get("r@c.localhost"), Some(&("b".to_owned(), eb)));
+        a.release_all().await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(a.held().await.is_ok_and(|h| h.is_empty()));
+    });
+}
+
+/// Claims racing writes: however they interleave, the store never takes a write from an
+/// instance after another claimed the room, so the last subject written is the claimant's.
+#[test]
+fn claims_and_writes_racing_never_interleave() {
+    block(async {
+        let Some((a, b)) = two_instances("claims_race").await else {
+            return;
+        };
+        let jid = "race@c.localhost";
+        let (mut ea, _) = a.claim(jid).await.unwrap_or_else(|e| panic!("{e}"));
+        a.apply_fenced(&[room(jid)], &epochs(&[(jid, ea)]))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        for round in 0..20 {
+            let set = |who: &str| Change::SetSubject {
+                room: jid.into(),
+                subject: Some(StoredSubject {
+                    text: format!("{who} {round}"),
+                    by: None,
+                    occupant_id: None,
+                    stamp_ms: None,
+                }),
+            };
+            let writes = {
+                let a = a.clone();
+                let e = epochs(&[(jid, ea)]);
+                let change = set("a");
+                tokio::spawn(async move {
+                    let mut refused = false;
+                    for _ in 0..5 {
+                        let lost = a.apply_fenced(std::slice::from_ref(&change), &e).await;
+                        refused |= lost.is_ok_and(|l| !l.is_empty());
+                    }
+                    refused
+                })
+            };
+            let (eb, _) = b.claim(jid).await.unwrap_or_else(|e| panic!("{e}"));
+            let refused = writes.await.unwrap_or_else(|e| panic!("{e}"));
+            let stored = b.load_one(jid).await.unwrap_or_else(|e| panic!("{e}"));
+            let text = stored.and_then(|s| s.subject).map(|s| s.text);
+            // Either a's writes all landed before the claim, or the later ones were refused
+            // and nothing of a's came after it.
+            b.apply_fenced(&[set("b")], &epochs(&[(jid, eb)]))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let after = a
+                .apply_fenced(&[set("a late")], &epochs(&[(jid, ea)]))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                after.len(),
+                1,
+                "round {round}: a wrote after losing the room"
+            );
+            let last = b
+                .load_one(jid)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .and_then(|s| s.subject)
+                .map(|s| s.text);
+            assert_eq!(last, Some(format!("b {round}")), "round {round}");
+            assert!(
+                refused || text == Some(format!("a {round}")),
+                "round {round}: {text:?}"
+            );
+            // a takes it back for the next round.
+            (ea, _) = a.claim(jid).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+    });
+}
+
+/// In cluster mode the shutdown's ClearOccupants clears only the rooms this instance holds.
+#[test]
+fn clearing_occupants_keeps_the_other_instances() {
+    block(async {
+        let Some((a, b)) = two_instances("claims_clear").await else {
+            return;
+        };
+        let occupant = |room: &str| Change::PutOccupant {
+            room: room.into(),
+            occupant: StoredOccupant {
+                jid: "u@localhost/r".into(),
+                nick: "u".into(),
+                role: "participant".into(),
+            },
+        };
+        for (store, jid) in [(&a, "ra@c.localhost"), (&b, "rb@c.localhost")] {
+            let (e, _) = store.claim(jid).await.unwrap_or_else(|e| panic!("{e}"));
+            let lost = store
+                .apply_fenced(&[room(jid), occupant(jid)], &epochs(&[(jid, e)]))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(lost.is_empty());
+        }
+        a.apply(&[Change::ClearOccupants])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let rooms = a.load_all().await.unwrap_or_else(|e| panic!("{e}"));
+        let count: Vec<(String, usize)> = rooms
+            .iter()
+            .map(|r| (r.jid.clone(), r.occupants.len()))
+            .collect();
+        assert_eq!(
+            count,
+            [
+                ("ra@c.localhost".to_owned(), 0),
+                ("rb@c.localhost".to_owned(), 1)
+            ]
+        );
     });
 }

@@ -9,7 +9,7 @@
 
 #![allow(dead_code)] // not every test file uses every helper
 
-mod servers;
+pub mod servers;
 
 use std::fmt::Write as _;
 use std::net::TcpListener;

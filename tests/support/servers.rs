@@ -279,6 +279,13 @@ pub struct Ejabberd {
 
 impl Ejabberd {
     pub fn start() -> Ejabberd {
+        Ejabberd::start_balanced(None)
+    }
+
+    /// An ejabberd whose router spreads palaver's domain over `slots` connections by the bare
+    /// destination (`domain_balancing` with `component_number`): each room on one connection.
+    #[allow(dead_code)] // the cluster test's
+    pub fn start_balanced(slots: Option<usize>) -> Ejabberd {
         assert!(
             installed("ejabberdctl"),
             "ejabberd is not installed: the end-to-end tests also run behind a real ejabberd \
@@ -290,7 +297,7 @@ impl Ejabberd {
         let mut attempt = 0;
         let ejabberd = loop {
             attempt += 1;
-            let mut ejabberd = Ejabberd::prepare();
+            let mut ejabberd = Ejabberd::prepare(slots);
             match ejabberd.try_launch() {
                 Ok(()) => break ejabberd,
                 Err(why) if attempt < 3 => {
@@ -335,7 +342,7 @@ impl Ejabberd {
     }
 
     /// A fresh directory, ports, configuration and node name.
-    fn prepare() -> Ejabberd {
+    fn prepare(slots: Option<usize>) -> Ejabberd {
         let dir = tempfile::Builder::new()
             .prefix("palaver-e2e-ejabberd-")
             .tempdir()
@@ -348,7 +355,8 @@ impl Ejabberd {
         std::fs::create_dir_all(d.join("logs")).expect("logs dir");
         std::fs::write(
             d.join("ejabberd.yml"),
-            ejabberd_config(c2s_port, component_port, DOMAIN, SECRET),
+            ejabberd_config(c2s_port, component_port, DOMAIN, SECRET)
+                + &slots.map(|n| balancing(DOMAIN, n)).unwrap_or_default(),
         )
         .expect("write ejabberd.yml");
         std::fs::write(
@@ -510,6 +518,19 @@ modules:
   mod_disco: {{}}
   mod_ping: {{}}
   mod_roster: {{}}
+"#
+    )
+}
+
+/// Several connections for the domain (several palaver instances): every stanza for one room
+/// (its bare JID) goes down one of `slots`; a slot whose connection is gone gets nothing (the
+/// sender gets an error) until a connection takes it again.
+pub fn balancing(domain: &str, slots: usize) -> String {
+    format!(
+        r#"domain_balancing:
+  "{domain}":
+    type: bare_destination
+    component_number: {slots}
 "#
     )
 }

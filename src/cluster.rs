@@ -1,0 +1,344 @@
+//! Several instances, one domain: palaver processes that share one PostgreSQL and connect to the
+//! server under the same component domain, the server's router (ejabberd's `domain_balancing`
+//! with `type: bare_destination`) sending every stanza for one room to one of them.
+//!
+//! Each instance's World holds only the rooms it has claimed (`store::claims`). A stanza for a
+//! room this instance does not hold waits here while the room is claimed and its stored state
+//! loaded (the store's `restore` path, its stored sessions then asked whether they are still
+//! there, as after a restart); then it and those that queued behind it go to the engine in
+//! order. An instance that finds it lost a room (its write was refused, or the claims table
+//! names another holder) drops its copy without writing anything and tells every occupant it
+//! was removed (110 + 333), so that their clients rejoin — and land on the new holder.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, SystemTime};
+
+use bevy_ecs::prelude::*;
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+use xmpp_parsers::jid::{BareJid, Jid};
+use xmpp_parsers::stanza::Stanza;
+
+use crate::engine::{Engine, Outbox, Service};
+use crate::muc::room::{RoomIndex, Rooms};
+use crate::stanza::Inbound;
+use crate::store::{Change, Epochs, Store, StoreError, StoredRoom};
+
+/// How often an instance compares the rooms it holds with the claims table.
+pub const POLL_EVERY: Duration = Duration::from_secs(1);
+/// The most stanzas that may wait for one room's claim.
+const MAX_WAITING_PER_ROOM: usize = 256;
+/// The most rooms being claimed at once.
+const MAX_CLAIMING: usize = 1024;
+
+/// A room this instance holds.
+#[derive(Debug, Clone, Copy)]
+struct Hold {
+    epoch: i64,
+    /// The claim's number among this instance's claims: a poll started before it says nothing
+    /// about it.
+    seq: u64,
+}
+
+/// What the claim and poll tasks report to the loop.
+pub enum Event {
+    Claimed {
+        room: BareJid,
+        result: Box<Result<(i64, Option<StoredRoom>), StoreError>>,
+    },
+    Polled {
+        seq: u64,
+        result: Result<HashMap<String, i64>, StoreError>,
+    },
+}
+
+/// The service's side of cluster mode.
+pub struct Cluster {
+    store: Store,
+    held: HashMap<BareJid, Hold>,
+    claiming: HashMap<BareJid, VecDeque<(Inbound, SystemTime)>>,
+    claims: u64,
+    polling: bool,
+    tx: mpsc::UnboundedSender<Event>,
+    rx: Option<mpsc::UnboundedReceiver<Event>>,
+}
+
+impl Cluster {
+    /// `store` must have an instance id (`Store::with_instance`).
+    pub fn new(store: Store) -> Cluster {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Cluster {
+            store,
+            held: HashMap::new(),
+            claiming: HashMap::new(),
+            claims: 0,
+            polling: false,
+            tx,
+            rx: Some(rx),
+        }
+    }
+
+    /// The claim and poll results, for the loop to wait on (taken once).
+    pub fn events(&mut self) -> Option<mpsc::UnboundedReceiver<Event>> {
+        self.rx.take()
+    }
+
+    /// Whether this instance holds `room` now.
+    pub fn holds(&self, room: &BareJid) -> bool {
+        self.held.contains_key(room)
+    }
+
+    /// Takes one inbound stanza: to the engine at once, unless it is for a room this instance
+    /// does not hold; then it waits for the room's claim.
+    pub fn take_in(&mut self, engine: &mut Engine, inbound: Inbound, now: SystemTime) {
+        let Some(room) = room_of(engine, &inbound) else {
+            engine.push(inbound, now);
+            return;
+        };
+        if self.held.contains_key(&room) {
+            engine.push(inbound, now);
+            return;
+        }
+        let by = engine.world().resource::<Service>().jid.clone();
+        if let Some(waiting) = self.claiming.get_mut(&room) {
+            if waiting.len() >= MAX_WAITING_PER_ROOM {
+                let text = "The room is being loaded; too many stanzas wait for it.";
+                engine.refuse(
+                    &inbound,
+                    crate::stanza::errors::resource_constraint(&by, Some(text)),
+                );
+            } else {
+                waiting.push_back((inbound, now));
+            }
+            return;
+        }
+        if !claims(&inbound) {
+            // An answer or an error to a room held nowhere here: nothing to load it for.
+            engine.push(inbound, now);
+            return;
+        }
+        if self.claiming.len() >= MAX_CLAIMING {
+            let text = "Too many rooms are being loaded; try again shortly.";
+            engine.refuse(
+                &inbound,
+                crate::stanza::errors::resource_constraint(&by, Some(text)),
+            );
+            return;
+        }
+        debug!(%room, "claiming");
+        self.claiming
+            .insert(room.clone(), VecDeque::from([(inbound, now)]));
+        let store = self.store.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let result = Box::new(store.claim(room.as_str()).await);
+            let _ = tx.send(Event::Claimed { room, result });
+        });
+    }
+
+    /// Asks the store which rooms it says this instance holds (one question at a time).
+    pub fn poll(&mut self) {
+        if self.polling {
+            return;
+        }
+        self.polling = true;
+        let seq = self.claims;
+        let store = self.store.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let result = store.held().await;
+            let _ = tx.send(Event::Polled { seq, result });
+        });
+    }
+
+    /// Acts on a claim or poll result; the loop ticks afterwards.
+    pub fn on_event(&mut self, engine: &mut Engine, event: Event) {
+        match event {
+            Event::Claimed { room, result } => self.claimed(engine, room, *result),
+            Event::Polled { seq, result } => {
+                self.polling = false;
+                match result {
+                    Ok(store_says) => self.compare(engine, seq, &store_says),
+                    Err(e) => warn!("cannot read the room claims: {e}"),
+                }
+            }
+        }
+    }
+
+    fn claimed(
+        &mut self,
+        engine: &mut Engine,
+        room: BareJid,
+        result: Result<(i64, Option<StoredRoom>), StoreError>,
+    ) {
+        let waiting = self.claiming.remove(&room).unwrap_or_default();
+        match result {
+            Ok((epoch, stored)) => {
+                self.claims += 1;
+                self.held.insert(
+                    room.clone(),
+                    Hold {
+                        epoch,
+                        seq: self.claims,
+                    },
+                );
+                let in_world = engine.world().resource::<RoomIndex>().0.contains_key(&room);
+                match stored {
+                    Some(stored) if !in_world => {
+                        let sessions = !stored.occupants.is_empty();
+                        let loaded = crate::store::capture::restore(
+                            engine,
+                            vec![stored],
+                            chrono::Utc::now(),
+                        );
+                        info!(%room, epoch, loaded, "room claimed and loaded");
+                        if sessions {
+                            engine
+                                .world_mut()
+                                .write_message(crate::muc::liveness::AskStored);
+                        }
+                    }
+                    _ => debug!(%room, epoch, "room claimed"),
+                }
+                for (inbound, at) in waiting {
+                    engine.push(inbound, at);
+                }
+            }
+            Err(e) => {
+                warn!(%room, "cannot claim the room: {e}");
+                let by = engine.world().resource::<Service>().jid.clone();
+                for (inbound, _) in waiting {
+                    let text = "The room cannot be loaded now; try again shortly.";
+                    engine.refuse(
+                        &inbound,
+                        crate::stanza::errors::internal_server_error(&by, Some(text)),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Compares what this instance holds with what the store says: rooms claimed by others are
+    /// dropped; rooms gone from the World (emptied, destroyed, never made) are given up.
+    fn compare(&mut self, engine: &mut Engine, seq: u64, store_says: &HashMap<String, i64>) {
+        let lost: Vec<(String, i64)> = self
+            .held
+            .iter()
+            .filter(|(room, hold)| {
+                hold.seq <= seq && store_says.get(room.as_str()) != Some(&hold.epoch)
+            })
+            .map(|(room, hold)| (room.to_string(), hold.epoch))
+            .collect();
+        self.lost(engine, &lost);
+        // Only when nothing waits in the engine: a queued join may be about to make the room.
+        if engine.pending() > 0 {
+            return;
+        }
+        let index = &engine.world().resource::<RoomIndex>().0;
+        let gone: Vec<(BareJid, i64)> = self
+            .held
+            .iter()
+            .filter(|(room, _)| !index.contains_key(*room))
+            .map(|(room, hold)| (room.clone(), hold.epoch))
+            .collect();
+        for (room, epoch) in gone {
+            self.held.remove(&room);
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.release(room.as_str(), epoch).await {
+                    warn!(%room, "cannot give the room up: {e}");
+                }
+            });
+        }
+    }
+
+    /// Rooms another instance took (at the epochs this one held them): dropped here, their
+    /// occupants told they were removed (333). A room claimed again since is kept.
+    pub fn lost(&mut self, engine: &mut Engine, lost: &[(String, i64)]) {
+        let mut drop = Vec::new();
+        for (room, epoch) in lost {
+            let Ok(jid) = room.parse::<BareJid>() else {
+                continue;
+            };
+            if self.held.get(&jid).is_some_and(|h| h.epoch == *epoch) {
+                self.held.remove(&jid);
+                info!(room = %jid, epoch, "another instance holds the room now; dropping it");
+                drop.push(jid);
+            }
+        }
+        if !drop.is_empty()
+            && let Err(e) = engine.world_mut().run_system_cached_with(hand_over, drop)
+        {
+            warn!("cannot drop rooms: {e}");
+        }
+    }
+
+    /// The epochs at which this instance holds the rooms `changes` touch.
+    pub fn epochs(&self, changes: &[Change]) -> Epochs {
+        changes
+            .iter()
+            .filter_map(Change::room)
+            .filter_map(|room| {
+                let jid = room.parse::<BareJid>().ok()?;
+                self.held.get(&jid).map(|h| (room.to_owned(), h.epoch))
+            })
+            .collect()
+    }
+
+    /// Gives up every room (the instance stops).
+    pub async fn release_all(&self) {
+        if let Err(e) = self.store.release_all().await {
+            warn!("cannot give up the rooms: {e}");
+        }
+    }
+}
+
+/// The room an inbound stanza is addressed to, if it is one of this service's.
+fn room_of(engine: &Engine, inbound: &Inbound) -> Option<BareJid> {
+    let (_, to) = inbound.addresses();
+    let to: Jid = to?.parse().ok()?;
+    let service = engine.world().resource::<Service>();
+    (to.node().is_some() && to.domain() == service.settings.domain.domain()).then(|| to.to_bare())
+}
+
+/// Whether a stanza to a room not held here is worth claiming the room for: requests, messages
+/// and presences are; answers and errors are not.
+fn claims(inbound: &Inbound) -> bool {
+    use xmpp_parsers::iq::Iq;
+    use xmpp_parsers::message::MessageType;
+    use xmpp_parsers::presence::Type;
+    match inbound {
+        Inbound::Invalid(_) => false,
+        Inbound::Stanza(s) => match s.as_ref() {
+            Stanza::Iq(iq) => matches!(iq, Iq::Get { .. } | Iq::Set { .. }),
+            Stanza::Message(m) => m.type_ != MessageType::Error,
+            Stanza::Presence(p) => p.type_ != Type::Error,
+        },
+    }
+}
+
+/// Drops rooms without touching the store: every occupant's sessions are told they were removed
+/// (110 + 333, §11.1's technical removal), then the room and its occupants are despawned.
+fn hand_over(In(jids): In<Vec<BareJid>>, mut rooms: Rooms, mut out: ResMut<Outbox>) {
+    for jid in jids {
+        let Some(room) = rooms.find(&jid) else {
+            continue;
+        };
+        for occupant in rooms.occupants_of(room) {
+            let id = occupant.occupant_id.clone();
+            for session in occupant.session_jids() {
+                out.send(crate::muc::liveness::left_with_333(
+                    &occupant.occupant_jid,
+                    &id,
+                    session,
+                    true,
+                ));
+            }
+            rooms.remove_occupant(room, &occupant);
+        }
+        rooms.destroy_room(room);
+    }
+}
+
+#[cfg(test)]
+mod tests;

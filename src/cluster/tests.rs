@@ -1,0 +1,193 @@
+//! Two instances in one process, each its own service loop, sharing one PostgreSQL (skipped
+//! without `PALAVER_TEST_POSTGRES`: cluster mode needs it).
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use xmpp_parsers::minidom::Element;
+
+use super::*;
+use crate::service::{Inputs, StoreLink, serve};
+
+const ROOM: &str = "keep@conference.localhost";
+const ALICE: &str = "alice@localhost/pc";
+const BOB: &str = "bob@localhost/m";
+
+/// One instance: its inbound channel and what it writes.
+struct Node {
+    to: mpsc::Sender<Inbound>,
+    from: crate::link::wire::OutboundReceiver,
+    store: Store,
+}
+
+impl Node {
+    async fn start(url: &str, id: &str) -> Node {
+        let store = Store::open(url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_instance(id);
+        let settings = crate::engine::Settings::new(crate::testing::DOMAIN.parse().expect("jid"));
+        let mut engine = Engine::new(settings);
+        engine
+            .world_mut()
+            .insert_resource(crate::muc::occupant_id::ServiceKey(crate::testing::KEY));
+        let (handle, committed, _task) = crate::store::spawn(store.clone());
+        let link = StoreLink {
+            handle,
+            committed,
+            cluster: Some(Cluster::new(store.clone())),
+        };
+        let (in_tx, in_rx) = mpsc::channel(64);
+        let (out_tx, out_rx) = crate::link::wire::channel(1 << 20, 1 << 16);
+        let (_up_tx, up_rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let _keep = _up_tx;
+            let inputs = Inputs {
+                inbound: in_rx,
+                link_up: up_rx,
+            };
+            let _ = serve(engine, inputs, &out_tx, std::future::pending(), Some(link)).await;
+        });
+        Node {
+            to: in_tx,
+            from: out_rx,
+            store,
+        }
+    }
+
+    async fn send(&self, xml: &str) {
+        let inbound = Inbound::from_element(crate::testing::parse(xml));
+        self.to.send(inbound).await.expect("loop running");
+    }
+
+    /// The first stanza written that `wanted` accepts (others are passed over).
+    async fn expect(&mut self, what: &str, wanted: impl Fn(&Element) -> bool) -> Element {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let wire = tokio::time::timeout_at(deadline, self.from.rx.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no {what} within 10s"))
+                .unwrap_or_else(|| panic!("the loop stopped before {what}"));
+            let e: Element = std::str::from_utf8(&wire.bytes)
+                .expect("utf8")
+                .parse()
+                .expect("xml");
+            if wanted(&e) {
+                return e;
+            }
+        }
+    }
+}
+
+fn attr<'a>(e: &'a Element, name: &'a str) -> Option<&'a str> {
+    e.attr(name)
+}
+
+fn statuses(e: &Element) -> Vec<String> {
+    e.get_child("x", "http://jabber.org/protocol/muc#user")
+        .map(|x| {
+            x.children()
+                .filter(|c| c.is("status", "http://jabber.org/protocol/muc#user"))
+                .filter_map(|c| c.attr("code").map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A persistent room held by one instance moves to the other when a stanza for it reaches the
+/// other: the other claims it and loads what was stored (the subject), asks the stored session
+/// whether it is still there, and the first instance, finding the claim gone, drops its copy and
+/// tells its occupant it was removed (110 + 333) so that the client rejoins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_moves_to_the_instance_its_stanzas_reach() {
+    let Some(url) = std::env::var("PALAVER_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        return;
+    };
+    let db = crate::store::tests::fresh_postgres_db(&url, "cluster_move").await;
+    let mut a = Node::start(&db, "a").await;
+    let mut b = Node::start(&db, "b").await;
+
+    a.send(&format!(
+        "<presence from='{ALICE}' to='{ROOM}/Alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+    ))
+    .await;
+    a.expect("Alice's own presence", |e| {
+        e.name() == "presence" && statuses(e).contains(&"110".to_owned())
+    })
+    .await;
+    a.send(&format!(
+        "<iq type='set' id='cfg' from='{ALICE}' to='{ROOM}'>\
+         <query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>\
+         <field var='muc#roomconfig_persistentroom'><value>1</value></field></x></query></iq>"
+    ))
+    .await;
+    a.expect("the configuration result", |e| {
+        attr(e, "id") == Some("cfg") && attr(e, "type") == Some("result")
+    })
+    .await;
+    a.send(&format!(
+        "<message type='groupchat' from='{ALICE}' to='{ROOM}'><subject>kept</subject></message>"
+    ))
+    .await;
+    a.expect("the subject's echo", |e| {
+        e.name() == "message" && e.get_child("subject", "jabber:component:accept").is_some()
+    })
+    .await;
+    let owners = a.store.owners().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(owners.get(ROOM).map(|o| o.0.as_str()), Some("a"));
+
+    // The router now sends the room's stanzas to b.
+    b.send(&format!(
+        "<presence from='{BOB}' to='{ROOM}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+    ))
+    .await;
+    let probe = b
+        .expect("a probe of Alice's stored session", |e| {
+            e.name() == "iq" && attr(e, "to") == Some(ALICE)
+        })
+        .await;
+    assert_eq!(attr(&probe, "from"), Some(ROOM));
+    let subject = b
+        .expect("the stored subject, told to Bob", |e| {
+            e.name() == "message" && attr(e, "to") == Some(BOB)
+        })
+        .await;
+    assert_eq!(
+        subject
+            .get_child("subject", "jabber:component:accept")
+            .map(Element::text),
+        Some("kept".to_owned())
+    );
+    let owners = b.store.owners().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        owners.get(ROOM).map(|o| (o.0.as_str(), o.1)),
+        Some(("b", 2))
+    );
+
+    // a learns it lost the room: Alice is told she was removed, and must rejoin.
+    let removed = a
+        .expect("Alice's removal", |e| {
+            e.name() == "presence" && attr(e, "to") == Some(ALICE)
+        })
+        .await;
+    assert_eq!(attr(&removed, "type"), Some("unavailable"));
+    assert_eq!(attr(&removed, "from"), Some(&*format!("{ROOM}/Alice")));
+    assert_eq!(statuses(&removed), ["110", "333"]);
+
+    // Alice answers the probe: b puts her back; her rejoin lands on b too.
+    b.send(&format!(
+        "<iq type='result' id='{}' from='{ALICE}' to='{ROOM}'>\
+         <query xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+        attr(&probe, "id").unwrap_or_default()
+    ))
+    .await;
+    b.expect("Alice back, told to Bob", |e| {
+        e.name() == "presence"
+            && attr(e, "from") == Some(&*format!("{ROOM}/Alice"))
+            && attr(e, "to") == Some(BOB)
+    })
+    .await;
+}

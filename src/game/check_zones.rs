@@ -281,8 +281,11 @@ pub fn check(rules: &RulesFile, c: &mut Checker) {
         match e {
             End::Emptied(z, v) => {
                 need(rules, c, z, "Emptied", None, true);
-                if !matches!(v, Verdict::Win | Verdict::Lose) {
-                    c.at("Emptied", "Emptied: the verdict is Win or Lose.".into());
+                if !matches!(v, Verdict::Win | Verdict::Lose | Verdict::Most(_)) {
+                    c.at(
+                        "Emptied",
+                        "Emptied: the verdict is Win, Lose or Most(…).".into(),
+                    );
                 }
             }
             End::Filled(_) if rules.sheet.is_none() => c.at(
@@ -303,6 +306,80 @@ pub fn check(rules: &RulesFile, c: &mut Checker) {
             }
             _ => {}
         }
+    }
+    check_trick(rules, c);
+}
+
+/// The trick: a shared card zone, a trump the deck has, a per-seat zone for won tricks; and
+/// what needs a trick (`follow`, `Most(Tricks)`) has one.
+fn check_trick(rules: &RulesFile, c: &mut Checker) {
+    let follows = moves(rules)
+        .iter()
+        .any(|m| matches!(m, Move::PlayCard { follow: true, .. }));
+    let counts_tricks = rules.end.iter().any(|e| {
+        matches!(
+            e,
+            End::Emptied(_, Verdict::Most(Count::Tricks))
+                | End::Filled(Verdict::Most(Count::Tricks))
+                | End::Blocked(Verdict::Most(Count::Tricks))
+                | End::Passes(_, Verdict::Most(Count::Tricks))
+                | End::Full(Verdict::Most(Count::Tricks))
+        )
+    });
+    let Some(t) = &rules.trick else {
+        if follows {
+            c.at(
+                "follow",
+                "PlayCard: follow needs a trick: add trick: (zone: \"trick\").".into(),
+            );
+        }
+        if counts_tricks {
+            c.at(
+                "Tricks",
+                "Most(Tricks) needs a trick: add trick: (zone: \"trick\").".into(),
+            );
+        }
+        return;
+    };
+    need(rules, c, &t.zone, "trick", Some(false), false);
+    if zone(rules, &t.zone).is_some_and(|z| z.per_seat) {
+        c.at(
+            &format!("\"{}\"", t.zone),
+            format!(
+                "trick: the zone '{}' must be shared (not per_seat).",
+                t.zone
+            ),
+        );
+    }
+    if let Some(w) = &t.won {
+        need(rules, c, w, "trick", Some(false), true);
+    }
+    if let Some(trump) = &t.trump {
+        let suits: Vec<char> = match rules.cards.as_ref().map(|c| &c.deck) {
+            Some(DeckKind::Standard52) => vec!['s', 'h', 'd', 'c'],
+            Some(DeckKind::Deck { suits, .. }) => suits.to_lowercase().chars().collect(),
+            None => Vec::new(),
+        };
+        let t = trump.to_lowercase();
+        if t.chars().count() != 1 || !t.chars().all(|ch| suits.contains(&ch)) {
+            let known: String = suits.iter().collect();
+            c.at(
+                &format!("\"{trump}\""),
+                format!("trick: the trump '{trump}' is not a suit of the deck ({known})."),
+            );
+        }
+    }
+    let plays_to = moves(rules)
+        .iter()
+        .any(|m| matches!(m, Move::PlayCard { to, .. } if *to == t.zone));
+    if !plays_to {
+        c.at(
+            "trick",
+            format!(
+                "trick: no PlayCard puts cards in '{}'; add PlayCard(from: \"hand\", to: \"{}\", follow: true).",
+                t.zone, t.zone
+            ),
+        );
     }
 }
 

@@ -266,6 +266,7 @@ pub fn decide(m: &mut Match, v: &Verdict, concerned: usize, reason: String) {
             let what = match count {
                 Count::Pieces => "pieces",
                 Count::Score => "points",
+                Count::Tricks => "tricks",
                 Count::Area => "area",
             };
             let tally: Vec<String> = counts
@@ -294,6 +295,7 @@ pub fn counts(m: &Match, count: Count) -> Vec<f64> {
     let mut out: Vec<f64> = match count {
         Count::Pieces => (0..n).map(|s| m.pieces_of(s) as f64).collect(),
         Count::Score => m.state.scores.iter().map(|s| *s as f64).collect(),
+        Count::Tricks => m.state.tricks.iter().map(|t| f64::from(*t)).collect(),
         Count::Area => area(m),
     };
     for (s, c) in out.iter_mut().enumerate() {

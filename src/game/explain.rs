@@ -235,8 +235,11 @@ pub fn move_words(m: &Move) -> String {
             )
         }
         Move::Hold => "hold: bank the turn's total and end the turn".into(),
-        Move::PlayCard { from, to, matching, wild } => {
+        Move::PlayCard { from, to, matching, wild, follow } => {
             let mut s = format!("play a card from your {from} onto the {to}");
+            if *follow {
+                s += ", following the suit led if you can";
+            }
             if !matching.is_empty() {
                 let k: Vec<&str> = matching
                     .iter()
@@ -390,6 +393,7 @@ fn verdict_words(v: &Verdict, concerned: &str) -> String {
             match c {
                 Count::Pieces => "pieces on the board",
                 Count::Score => "points",
+                Count::Tricks => "tricks won",
                 Count::Area => "area (stones and the empty sites they alone surround)",
             }
         ),
@@ -451,6 +455,7 @@ fn end_words(e: &End) -> String {
         End::Cracked => "the code cracked: the guessers win; out of guesses: nobody does (or the code's maker wins)".into(),
         End::AllHit(v) => format!("when every hidden piece of a player has been hit, {}", verdict_words(v, "that player")),
         End::Emptied(z, Verdict::Lose) => format!("a player with no {z} left is out; the last one left wins"),
+        End::Emptied(z, v @ Verdict::Most(_)) => format!("when every player's {z} is empty: {}", verdict_words(v, "the last to move")),
         End::Emptied(z, v) => format!("a player with no {z} left: {}", verdict_words(v, "that player")),
         End::Filled(v) => format!("when every category is filled: {}", verdict_words(v, "the last to move")),
         End::Finish => "the first pawn on the last square wins".into(),
@@ -559,6 +564,7 @@ pub fn explain(rules: &Rules) -> String {
         lines.push(format!("{seat} gets {b} extra at the count."));
     }
     lines.extend(super::zones::explain(f));
+    lines.extend(super::tricks::explain(f));
     let ends: Vec<String> = f.end.iter().map(end_words).collect();
     lines.push(format!("End: {}.", ends.join("; ")));
     lines.push(format!("Type moves like: {}.", syntax(rules).join("; ")));

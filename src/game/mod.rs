@@ -25,6 +25,7 @@ pub mod render;
 pub mod rng;
 pub mod setup;
 pub mod spec;
+pub mod tricks;
 pub mod turn;
 pub mod zones;
 
@@ -486,3 +487,5 @@ pub fn run_examples(rules: &Arc<Rules>) -> Vec<ExampleFailure> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_tricks;

@@ -211,6 +211,12 @@ pub struct State {
     /// Each seat's square on the track (0: not yet on it).
     #[serde(default)]
     pub(super) positions: Vec<u16>,
+    /// Tricks each seat has won (`trick`).
+    #[serde(default)]
+    pub(super) tricks: Vec<u16>,
+    /// The seat that led the trick in play.
+    #[serde(default)]
+    pub(super) leader: usize,
     /// Position hashes after each move, when the rules look at repetition.
     pub(super) history: Vec<u64>,
     /// Every accepted move: (seat, canonical text).
@@ -327,6 +333,8 @@ impl Match {
             ],
             bid: None,
             positions: vec![0; players],
+            tricks: vec![0; players],
+            leader: 0,
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: VecDeque::new(),
@@ -358,6 +366,9 @@ impl Match {
         if state.positions.is_empty() {
             state.positions = vec![0; state.players];
         }
+        if state.tricks.is_empty() {
+            state.tricks = vec![0; state.players];
+        }
         if state.sheet.is_empty() {
             let n = rules.file.sheet.as_ref().map_or(0, |s| s.categories.len());
             state.sheet = vec![vec![None; n]; state.players];
@@ -388,6 +399,8 @@ impl Match {
                 })
                 && state.done.len() == state.players
                 && state.positions.len() == state.players
+                && state.tricks.len() == state.players
+                && state.leader < state.players
                 && state.sheet.len() == state.players
                 && state.bid.is_none_or(|(_, _, by)| by < state.players);
         fits.then(|| {

@@ -47,6 +47,10 @@ pub struct RulesFile {
     /// A house that plays by a rule once every seat is done (a blackjack dealer).
     #[serde(default)]
     pub house: Option<HouseSpec>,
+    /// Trick-taking: the shared zone the cards of a trick go to, the trump suit, where won
+    /// tricks go.
+    #[serde(default)]
+    pub trick: Option<TrickSpec>,
     #[serde(default)]
     pub turns: Turns,
     /// Moves any seat may make, beside its pieces' own moves.
@@ -419,6 +423,9 @@ pub enum Move {
         matching: Vec<Matching>,
         #[serde(default)]
         wild: Vec<String>,
+        /// A trick is being played: a seat holding a card of the led suit must play one.
+        #[serde(default)]
+        follow: bool,
     },
     /// Take the top card of `from` into one's `to` (`draw`, or `word`). An empty `from` is
     /// refilled from `refill` (all but its top card, shuffled). `stuck`: only when no card can
@@ -637,6 +644,23 @@ pub struct TrackSpec {
     pub exact: bool,
 }
 
+/// A trick: once every seat still playing has put a card in `zone`, the highest card of the
+/// led suit wins it, unless a `trump` was played (then the highest trump); its winner counts
+/// it, takes its cards into `won` (one per seat) or sets them aside, and leads the next.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "trick")]
+pub struct TrickSpec {
+    pub zone: String,
+    /// The trump suit (one suit character of the deck), if any.
+    #[serde(default)]
+    pub trump: Option<String>,
+    #[serde(default)]
+    pub won: Option<String>,
+    /// Each trick won adds its cards' values (`cards.values`) to its winner's score.
+    #[serde(default)]
+    pub points: bool,
+}
+
 /// The house: once every seat is done, it reveals `reveal` into `hand` and draws from `draw`
 /// while its total is below `until`.
 #[derive(Debug, Clone, Deserialize)]
@@ -708,6 +732,8 @@ pub enum Verdict {
 pub enum Count {
     Pieces,
     Score,
+    /// Tricks won (`trick`).
+    Tricks,
     /// Stones plus empty regions reached only by them, plus `bonus`.
     Area,
 }
@@ -771,7 +797,7 @@ pub enum End {
     /// The code cracked (guessers win) or `max_guesses` used (nobody wins, or the maker).
     Cracked,
     /// A seat's zone is empty (after the deal): `Win`, or `Lose` (the seat is out; the last
-    /// seat left wins).
+    /// seat left wins); with `Most(count)`, once every seat's zone is empty the count decides.
     Emptied(String, Verdict),
     /// Every seat has filled every category of the sheet.
     Filled(Verdict),

@@ -55,6 +55,7 @@ fn every_game_ships_and_every_example_replays() {
         "mastermind",
         "battleship",
         "mastermind-duel",
+        "whist",
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }

@@ -250,6 +250,8 @@ impl super::play::State {
             sheet: self.sheet.clone(),
             bid: self.bid,
             positions: self.positions.clone(),
+            tricks: self.tricks.clone(),
+            leader: self.leader,
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: Default::default(),

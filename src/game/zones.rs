@@ -326,6 +326,7 @@ pub fn lines(m: &Match, viewer: Option<usize>, out: &mut Vec<String>) {
     if let Some((q, f, by)) = m.state.bid {
         out.push(format!("bid: {q} {f}s by {}", m.seat_name(by)));
     }
+    super::tricks::lines(m, out);
 }
 
 /// What `seat` alone sees in the zones: for a private message.
@@ -395,16 +396,21 @@ pub fn generate(m: &Match, seat: usize, r: usize, out: &mut Vec<Action>) {
             to,
             matching,
             wild,
+            follow,
         } => {
             let (Some(f), Some(t)) = (slot_of(m, from, seat), zone(&m.rules, to)) else {
                 return;
             };
             let mut seen: Vec<Card> = Vec::new();
-            for &id in m.state.zones.get(f).map_or(&[][..], Vec::as_slice) {
+            let held = m.state.zones.get(f).map_or(&[][..], Vec::as_slice);
+            for &id in held {
                 let Some(card) = m.rules.layout.cards.get(id as usize).copied() else {
                     continue;
                 };
-                if seen.contains(&card) || !fits(m, card, t, matching, wild) {
+                if seen.contains(&card)
+                    || !fits(m, card, t, matching, wild)
+                    || (*follow && !super::tricks::follows(m, held, id))
+                {
                     continue;
                 }
                 seen.push(card);
@@ -482,7 +488,15 @@ pub fn apply(m: &mut Match, seat: usize, a: &Action, events: &mut Vec<String>) -
             {
                 events.push(format!("{} names {c} as the suit.", m.seat_name(seat)));
             }
-            true
+            let tz = zone(&rules, to).unwrap_or(0);
+            match super::tricks::after_play(m, seat, tz, events) {
+                // The winner leads: the turn goes to it rather than round.
+                Some(winner) => {
+                    m.state.to_move = winner;
+                    false
+                }
+                None => true,
+            }
         }
         Move::Draw {
             from,
@@ -624,6 +638,15 @@ pub fn emptied(m: &mut Match, name: &str, v: &Verdict) {
     let Some(z) = zone(&m.rules, name) else {
         return;
     };
+    if let Verdict::Most(_) = v {
+        let all =
+            (0..m.state.players).all(|seat| m.state.zones[slot(&m.rules, z, seat)].is_empty());
+        if all {
+            let mover = m.state.last_mover.unwrap_or(0);
+            end::decide(m, v, mover, format!("every {name} is empty"));
+        }
+        return;
+    }
     for seat in 0..m.state.players {
         let s = slot(&m.rules, z, seat);
         if m.state.done[seat] || !m.state.zones[s].is_empty() {
@@ -718,6 +741,7 @@ pub fn why_not(m: &Match, seat: usize, t: &str) -> Option<String> {
             to,
             matching,
             wild,
+            follow,
         } = &m.rules.moves[r].spec
         {
             let f = slot_of(m, from, seat)?;
@@ -729,6 +753,9 @@ pub fn why_not(m: &Match, seat: usize, t: &str) -> Option<String> {
                 .any(|c| m.rules.layout.cards.get(*c as usize) == Some(&card))
             {
                 return Some(format!("You hold no {name}."));
+            }
+            if *follow && !super::tricks::follows(m, held, id) {
+                return Some(super::tricks::must_follow(m));
             }
             let t = zone(&m.rules, to)?;
             if !fits(m, card, t, matching, wild) {

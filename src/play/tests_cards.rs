@@ -153,3 +153,79 @@ fn the_score_sheet_is_on_the_board() {
     assert!(board.contains("sixes"), "{board}");
     assert!(board.contains("18"), "{board}");
 }
+
+/// The cards of a shared zone (the stock) now, by name.
+fn pile(h: &mut crate::testing::Harness, name: &str) -> Vec<String> {
+    with_table(h, |t| {
+        let g = t.game.as_ref().map(|g| &g.play);
+        g.map_or(Vec::new(), |m| {
+            let z = crate::game::zones::zone(&m.rules, name).unwrap_or(0);
+            let s = crate::game::zones::slot(&m.rules, z, 0);
+            m.state.zones[s]
+                .iter()
+                .map(|c| crate::game::zones::card_name(&m.rules, *c))
+                .collect()
+        })
+    })
+}
+
+#[test]
+fn a_trick_game_shows_only_the_cards_played() {
+    let mut h = table("whist", 3);
+    h.join(SPECTATOR, &format!("{ROOM}/Sam"));
+    let mut all = say(&mut h, &player(0), "!start");
+    let undealt = pile(&mut h, "stock");
+    assert_eq!(undealt.len(), 13);
+    // Three tricks, each card the first legal one of the seat to move, typed in the room.
+    for _ in 0..9 {
+        let (seat, mv) = with_table(&mut h, |t| {
+            let m = &t
+                .game
+                .as_ref()
+                .map(|g| &g.play)
+                .unwrap_or_else(|| panic!("no game"));
+            let s = m.to_move()[0];
+            (s, m.legal_moves(s)[0].clone())
+        });
+        all.extend(say(&mut h, &player(seat), &format!("!move {mv}")));
+    }
+    let room = all
+        .iter()
+        .filter(|e| e.attr("to") == Some(SPECTATOR))
+        .filter_map(|e| e.get_child("body", xmpp_parsers::ns::DEFAULT_NS))
+        .map(Element::text)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(room.matches("wins the trick").count(), 3, "{room}");
+    all.extend(say(&mut h, SPECTATOR, "!board"));
+    all.extend(say(&mut h, &player(2), "!board"));
+    all.extend(whisper(&mut h, &player(0), "!hand"));
+    all.extend(h.join("late@localhost/l", &format!("{ROOM}/Late")));
+    let held: Vec<(usize, Vec<String>)> = (0..3).map(|s| (s, hand(&mut h, s))).collect();
+    for (seat, cards) in &held {
+        assert_eq!(cards.len(), 10);
+        for body in bodies_not_to(&all, &player(*seat)) {
+            for t in tokens(&body) {
+                assert!(
+                    !cards.iter().any(|c| c == t),
+                    "{t} of seat {seat} leaked: {body}"
+                );
+            }
+        }
+    }
+    // The undealt cards are seen by nobody at all.
+    for e in &all {
+        if let Some(b) = e.get_child("body", xmpp_parsers::ns::DEFAULT_NS) {
+            let body = b.text();
+            for t in tokens(&body) {
+                assert!(
+                    !undealt.iter().any(|c| c == t),
+                    "{t} undealt leaked: {body}"
+                );
+            }
+        }
+    }
+    let board = answers(&say(&mut h, SPECTATOR, "!board"), SPECTATOR).join("\n");
+    assert!(board.contains("A hand: 10 cards"), "{board}");
+    assert!(board.contains("tricks: A "), "{board}");
+}

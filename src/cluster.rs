@@ -26,6 +26,8 @@ use crate::store::{Change, Epochs, Store, StoreError, StoredRoom};
 
 /// How often an instance compares the rooms it holds with the claims table.
 pub const POLL_EVERY: Duration = Duration::from_secs(1);
+/// An instance whose heartbeat is older than this is dead: a live one takes its slots over.
+pub const DEAD_AFTER: Duration = Duration::from_secs(5);
 /// The most stanzas that may wait for one room's claim.
 const MAX_WAITING_PER_ROOM: usize = 256;
 /// The most rooms being claimed at once.
@@ -50,6 +52,8 @@ pub enum Event {
         seq: u64,
         result: Result<HashMap<String, i64>, StoreError>,
     },
+    /// Dead instances this one takes over, with how many connections each had.
+    TookOver(Result<Vec<(String, i64)>, StoreError>),
 }
 
 /// The service's side of cluster mode.
@@ -61,6 +65,10 @@ pub struct Cluster {
     polling: bool,
     tx: mpsc::UnboundedSender<Event>,
     rx: Option<mpsc::UnboundedReceiver<Event>>,
+    /// How many connections this instance has to the server (said in its heartbeat).
+    links: usize,
+    /// Opens one spare connection per message (`link::Link::spare`).
+    spare: Option<mpsc::UnboundedSender<()>>,
 }
 
 impl Cluster {
@@ -75,7 +83,17 @@ impl Cluster {
             polling: false,
             tx,
             rx: Some(rx),
+            links: 1,
+            spare: None,
         }
+    }
+
+    /// Connections to the server: `links` at the start, and `spare` to open more when this
+    /// instance takes over a dead one's slots.
+    pub fn with_links(mut self, links: usize, spare: mpsc::UnboundedSender<()>) -> Cluster {
+        self.links = links.max(1);
+        self.spare = Some(spare);
+        self
     }
 
     /// The claim and poll results, for the loop to wait on (taken once).
@@ -136,7 +154,8 @@ impl Cluster {
         });
     }
 
-    /// Asks the store which rooms it says this instance holds (one question at a time).
+    /// Asks the store which rooms it says this instance holds (one question at a time), and says
+    /// this instance is alive.
     pub fn poll(&mut self) {
         if self.polling {
             return;
@@ -145,9 +164,11 @@ impl Cluster {
         let seq = self.claims;
         let store = self.store.clone();
         let tx = self.tx.clone();
+        let links = self.links;
         tokio::spawn(async move {
             let result = store.held().await;
             let _ = tx.send(Event::Polled { seq, result });
+            let _ = tx.send(Event::TookOver(store.beat(links, DEAD_AFTER).await));
         });
     }
 
@@ -155,6 +176,12 @@ impl Cluster {
     pub fn on_event(&mut self, engine: &mut Engine, event: Event) {
         match event {
             Event::Claimed { room, result } => self.claimed(engine, room, *result),
+            Event::TookOver(Ok(taken)) => {
+                for (dead, links) in taken {
+                    self.take_over(&dead, links)
+                }
+            }
+            Event::TookOver(Err(e)) => warn!("cannot say this instance is alive: {e}"),
             Event::Polled { seq, result } => {
                 self.polling = false;
                 match result {
@@ -163,6 +190,28 @@ impl Cluster {
                 }
             }
         }
+    }
+
+    /// ejabberd keeps a dead connection's slot (`component_number`) free until a new connection
+    /// comes, and drops what it routes there meanwhile: this instance opens as many new
+    /// connections as the dead one had, which take its slots (those that find none free stay
+    /// idle). Its rooms are then claimed here at their next stanza.
+    fn take_over(&mut self, dead: &str, links: i64) {
+        let Some(spare) = &self.spare else {
+            return;
+        };
+        let count = usize::try_from(links)
+            .unwrap_or(0)
+            .clamp(1, crate::link::MAX_SPARES);
+        info!(
+            instance = dead,
+            links = count,
+            "an instance is silent; taking over its connections' slots"
+        );
+        for _ in 0..count {
+            let _ = spare.send(());
+        }
+        self.links += count;
     }
 
     fn claimed(
@@ -285,10 +334,13 @@ impl Cluster {
             .collect()
     }
 
-    /// Gives up every room (the instance stops).
+    /// Gives up every room (the instance stops), and leaves its slots to the others.
     pub async fn release_all(&self) {
         if let Err(e) = self.store.release_all().await {
             warn!("cannot give up the rooms: {e}");
+        }
+        if let Err(e) = self.store.leave().await {
+            warn!("cannot say this instance stops: {e}");
         }
     }
 }

@@ -86,12 +86,12 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     });
     let rooms = crate::store::capture::restore(&mut engine, stored, chrono::Utc::now());
     info!(rooms, db = %config.db, "persistent rooms loaded");
-    let cluster = config
-        .instance
-        .is_some()
-        .then(|| crate::cluster::Cluster::new(store.clone()));
-    let (handle, committed, store_task) = crate::store::spawn(store);
+    let connections = link_config.connections;
     let link = link::spawn(link_config);
+    let cluster = config.instance.is_some().then(|| {
+        crate::cluster::Cluster::new(store.clone()).with_links(connections, link.spare.clone())
+    });
+    let (handle, committed, store_task) = crate::store::spawn(store);
     let store_link = StoreLink {
         handle,
         committed,
@@ -116,6 +116,7 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     }
     // Closing the outbound channel lets the link write what is queued and close the stream.
     drop(link.outbound);
+    drop(link.spare);
     match tokio::time::timeout(Duration::from_secs(5), link.task).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => warn!("the link task failed: {e}"),

@@ -17,7 +17,7 @@ pub mod framer;
 pub mod wire;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -115,7 +115,13 @@ pub struct Link {
     /// Ends after every `outbound` handle is dropped and everything queued was written (or the
     /// link was down and the rest was logged as lost).
     pub task: JoinHandle<()>,
+    /// Each message opens one more connection that only reads (a spare, see [`spares`]); they
+    /// end when this sender is dropped.
+    pub spare: mpsc::UnboundedSender<()>,
 }
+
+/// The most spare connections one service opens over its life.
+pub const MAX_SPARES: usize = 64;
 
 /// Starts the link tasks, one per connection.
 pub fn spawn(config: LinkConfig) -> Link {
@@ -138,11 +144,16 @@ pub fn spawn(config: LinkConfig) -> Link {
             tokio::spawn(run(links, config.clone(), in_tx.clone(), rx))
         })
         .collect();
+    let (spare, asked) = mpsc::unbounded_channel();
+    let spares = tokio::spawn(spares(config, asked, in_tx, up, up_tx));
     let task = tokio::spawn(async move {
         for task in tasks {
             if let Err(e) = task.await {
                 warn!("a link task failed: {e}");
             }
+        }
+        if let Err(e) = spares.await {
+            warn!("the spare links failed: {e}");
         }
     });
     Link {
@@ -150,6 +161,55 @@ pub fn spawn(config: LinkConfig) -> Link {
         up: up_rx,
         outbound,
         task,
+        spare,
+    }
+}
+
+/// Spare connections, opened on request: they feed the engine what the server sends them but
+/// write nothing of the engine's (outbound goes over the first links). ejabberd with
+/// `component_number` hands each new connection a free slot, if one is free, and keeps a dead
+/// connection's slot free until a new connection comes: an instance that takes over a dead one's
+/// rooms opens spares to take its slots. A spare that got no slot receives nothing and costs
+/// one idle connection.
+async fn spares(
+    config: LinkConfig,
+    mut asked: mpsc::UnboundedReceiver<()>,
+    inbound: mpsc::Sender<Inbound>,
+    up: Arc<AtomicUsize>,
+    came_up: mpsc::UnboundedSender<()>,
+) {
+    // Their outbound queues stay open, and empty, until the service stops asking.
+    let mut keep = Vec::new();
+    let mut tasks = Vec::new();
+    while asked.recv().await.is_some() {
+        if tasks.len() >= MAX_SPARES {
+            warn!("{MAX_SPARES} spare links are open already; not opening another");
+            continue;
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        keep.push(tx);
+        let links = Links {
+            name: format!("spare link {}: ", tasks.len() + 1),
+            up: up.clone(),
+            several: true,
+            came_up: came_up.clone(),
+        };
+        let receiver = OutboundReceiver {
+            rx,
+            alive: Arc::new(AtomicBool::new(true)),
+        };
+        tasks.push(tokio::spawn(run(
+            links,
+            config.clone(),
+            inbound.clone(),
+            receiver,
+        )));
+    }
+    drop(keep);
+    for task in tasks {
+        if let Err(e) = task.await {
+            warn!("a spare link task failed: {e}");
+        }
     }
 }
 

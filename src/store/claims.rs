@@ -105,6 +105,72 @@ impl Store {
             .map_err(q)
     }
 
+    /// Says this instance is alive (with `links` connections to the server), and takes over the
+    /// instances not heard of for `dead_after`: their rows are deleted, one live instance
+    /// winning each, and returned with how many connections each had.
+    pub async fn beat(
+        &self,
+        links: usize,
+        dead_after: std::time::Duration,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let Some(me) = &self.instance else {
+            return Ok(Vec::new());
+        };
+        let now = now_ms();
+        let links = i64::try_from(links).unwrap_or(i64::MAX);
+        sqlx::query(
+            "INSERT INTO instances (id, links, seen_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET links = excluded.links, seen_ms = excluded.seen_ms",
+        )
+        .bind(me.clone())
+        .bind(links)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(q)?;
+        let before = now - i64::try_from(dead_after.as_millis()).unwrap_or(i64::MAX);
+        let dead =
+            sqlx::query("SELECT id, links, seen_ms FROM instances WHERE id <> $1 AND seen_ms < $2")
+                .bind(me.clone())
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(q)?;
+        let mut taken = Vec::new();
+        for row in dead {
+            let id: String = row.try_get("id").map_err(q)?;
+            let links: i64 = row.try_get("links").map_err(q)?;
+            let seen: i64 = row.try_get("seen_ms").map_err(q)?;
+            // Only one instance deletes the row: that one takes over.
+            let won = sqlx::query("DELETE FROM instances WHERE id = $1 AND seen_ms = $2")
+                .bind(id.clone())
+                .bind(seen)
+                .execute(&self.pool)
+                .await
+                .map_err(q)?
+                .rows_affected()
+                == 1;
+            if won {
+                taken.push((id, links));
+            }
+        }
+        Ok(taken)
+    }
+
+    /// This instance stops: its row is marked long dead, so that a live instance takes its
+    /// connections' slots over at its next beat.
+    pub async fn leave(&self) -> Result<(), StoreError> {
+        let Some(me) = &self.instance else {
+            return Ok(());
+        };
+        sqlx::query("UPDATE instances SET seen_ms = 0 WHERE id = $1")
+            .bind(me.clone())
+            .execute(&self.pool)
+            .await
+            .map_err(q)?;
+        Ok(())
+    }
+
     /// Every room claimed and by whom, for diagnostics and tests.
     pub async fn owners(&self) -> Result<HashMap<String, (String, i64)>, StoreError> {
         sqlx::query("SELECT room, owner, epoch FROM claims")

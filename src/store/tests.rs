@@ -806,3 +806,50 @@ fn clearing_occupants_keeps_the_other_instances() {
         );
     });
 }
+
+/// A silent instance is taken over once, by one live instance, with its connection count; one
+/// that stops cleanly is taken over at the next beat.
+#[tokio::test]
+async fn a_silent_instance_is_taken_over_once() {
+    for (kind, store, _dir) in stores("heartbeat").await {
+        let (a, b, c) = (
+            store.clone().with_instance("a"),
+            store.clone().with_instance("b"),
+            store.clone().with_instance("c"),
+        );
+        let long = std::time::Duration::from_secs(3600);
+        a.beat(3, long)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        b.beat(1, long)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(
+            c.beat(1, long)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_empty(),
+            "{kind}"
+        );
+        // `a` falls silent: with no grace at all, the first to look takes it, the next does not.
+        let now = std::time::Duration::ZERO;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let took = b
+            .beat(1, now)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(took.contains(&("a".to_owned(), 3)), "{kind}: {took:?}");
+        let took = c
+            .beat(1, long)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(took.is_empty(), "{kind}: {took:?}");
+        // `c` stops cleanly: taken over at once, whatever the grace.
+        c.leave().await.unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let took = b
+            .beat(1, long)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(took, vec![("c".to_owned(), 1)], "{kind}");
+    }
+}

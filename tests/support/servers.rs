@@ -523,8 +523,8 @@ modules:
 }
 
 /// Several connections for the domain (several palaver instances): every stanza for one room
-/// (its bare JID) goes down one of `slots`; a slot whose connection is gone gets nothing (the
-/// sender gets an error) until a connection takes it again.
+/// (its bare JID) goes down one of `slots`; a slot whose connection is gone is free, and what is
+/// routed to it is dropped, until a new connection takes it.
 pub fn balancing(domain: &str, slots: usize) -> String {
     format!(
         r#"domain_balancing:

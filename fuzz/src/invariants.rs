@@ -10,7 +10,7 @@ use palaver::muc::config::RoomConfig;
 use palaver::muc::player::Player;
 use palaver::muc::room::{
     Affiliations, InRoom, LastPresence, Nick, OccupantAffiliation, OccupantRole, RealJid, Room,
-    RoomIndex, Roster, wire_affiliation,
+    RoomIndex, Roster, Sessions, wire_affiliation,
 };
 use palaver::xmpp::muc_admin::AdminAffiliation;
 use xmpp_parsers::jid::BareJid;
@@ -34,6 +34,8 @@ struct OccupantView {
     affiliation: Option<Affiliation>,
     has_presence: bool,
     player: bool,
+    /// The real JIDs of its sessions (one per client resource of the same user).
+    sessions: Vec<xmpp_parsers::jid::FullJid>,
 }
 
 /// Checks every invariant; `admins` are the service administrators (owners in every room).
@@ -70,6 +72,7 @@ pub fn check(world: &mut World, admins: &[BareJid]) {
         Option<&OccupantAffiliation>,
         Option<&LastPresence>,
         Option<&Player>,
+        Option<&Sessions>,
     ), Or<(
         With<InRoom>,
         With<Nick>,
@@ -80,15 +83,20 @@ pub fn check(world: &mut World, admins: &[BareJid]) {
     let occupants: Vec<OccupantView> = occupants_q
         .iter(world)
         .map(
-            |(entity, in_room, nick, jid, role, affiliation, presence, player)| OccupantView {
-                entity,
-                room: in_room.map(|r| r.0),
-                nick: nick.cloned(),
-                jid: jid.cloned(),
-                role: role.map(|r| r.0.clone()),
-                affiliation: affiliation.map(|a| a.0.clone()),
-                has_presence: presence.is_some(),
-                player: player.is_some(),
+            |(entity, in_room, nick, jid, role, affiliation, presence, player, sessions)| {
+                OccupantView {
+                    entity,
+                    room: in_room.map(|r| r.0),
+                    nick: nick.cloned(),
+                    jid: jid.cloned(),
+                    role: role.map(|r| r.0.clone()),
+                    affiliation: affiliation.map(|a| a.0.clone()),
+                    has_presence: presence.is_some(),
+                    player: player.is_some(),
+                    sessions: sessions
+                        .map(|s| s.0.iter().map(|s| s.jid.clone()).collect())
+                        .unwrap_or_default(),
+                }
             },
         )
         .collect();
@@ -167,10 +175,12 @@ pub fn check(world: &mut World, admins: &[BareJid]) {
             roster.order.len(),
             "{jid}: the nick index and the join order differ: {roster:?}"
         );
+        // One entry per session: a user's second resource shares its occupant.
+        let sessions: usize = members.iter().map(|o| o.sessions.len().max(1)).sum();
         assert_eq!(
             roster.by_jid.len(),
-            roster.order.len(),
-            "{jid}: the JID index and the join order differ: {roster:?}"
+            sessions,
+            "{jid}: the JID index and the occupants' sessions differ: {roster:?}"
         );
 
         for o in members {
@@ -199,6 +209,13 @@ pub fn check(world: &mut World, admins: &[BareJid]) {
                 "{jid}: the JID index does not find {}",
                 real.0
             );
+            for session in &o.sessions {
+                assert_eq!(
+                    roster.by_jid.get(session),
+                    Some(&o.entity),
+                    "{jid}: the JID index does not find the session {session}"
+                );
+            }
             assert!(o.has_presence, "{}: no stored presence", nick.0);
             let role = o
                 .role

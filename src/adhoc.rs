@@ -364,7 +364,7 @@ fn stats(ctx: &Ctx) -> DataForm {
         .filter_map(|r| ctx.rooms.roster(*r))
         .map(|r| r.len())
         .sum();
-    let sessions: usize = ctx.rooms.sessions.iter().map(|s| s.0.len()).sum();
+    let sessions: usize = ctx.rooms.sessions.iter().map(|s| s.count()).sum();
     let games = ctx.tables.iter().count();
     let running = ctx.tables.iter().filter(|(_, r)| *r).count();
     let (received, sent) = ctx.traffic.rates(ctx.now.0.timestamp());

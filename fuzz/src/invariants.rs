@@ -144,7 +144,7 @@ pub fn check(world: &mut World, admins: &[BareJid]) {
         // §7.12: a reserved nickname belongs to one user (registration refuses a nickname
         // another user reserved).
         let mut reserved = HashSet::new();
-        for (user, entry) in &affiliations.0 {
+        for (user, entry) in affiliations.iter() {
             if let Some(nick) = &entry.nick {
                 assert!(
                     reserved.insert(nick.clone()),

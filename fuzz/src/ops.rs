@@ -1394,7 +1394,15 @@ mod tests {
         let relayed = runner
             .requests
             .values()
-            .filter(|r| matches!(r.state, State::Relayed { relayed_back: 1, .. }))
+            .filter(|r| {
+                matches!(
+                    r.state,
+                    State::Relayed {
+                        relayed_back: 1,
+                        ..
+                    }
+                )
+            })
             .count();
         assert_eq!(relayed, 1, "{:?}", runner.requests);
         assert!(runner.requests.len() >= 4);

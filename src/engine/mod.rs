@@ -383,7 +383,13 @@ impl Engine {
             self.run_round(Vec::new(), now);
         }
         self.last_now = now;
-        out.append(&mut self.world.resource_mut::<Outbox>().0);
+        // The outbox's vector itself goes out (not its contents into another): a burst's
+        // capacity must not stay with the engine after the burst.
+        let mut produced = std::mem::take(&mut self.world.resource_mut::<Outbox>().0);
+        if out.is_empty() {
+            return produced;
+        }
+        out.append(&mut produced);
         out
     }
 

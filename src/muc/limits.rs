@@ -4,10 +4,11 @@
 //! Rates are token buckets checked when a stanza arrives ([`crate::engine::EngineBuilder::admit`]),
 //! before it is queued: a sender over its allowance is answered at once with `resource-constraint`
 //! (type wait) and a sentence, and its excess costs the room nothing. The buckets are kept per
-//! sender per room, and forgotten once idle long enough to be full again, so their number stays
-//! bounded by who is active.
+//! sender per room, and forgotten once full again (a fresh bucket is a full one, so forgetting it
+//! changes nothing), so their number stays bounded by who was active in the last minutes.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 
 use bevy_ecs::prelude::*;
 use chrono::{DateTime, Utc};
@@ -90,10 +91,8 @@ impl Default for Allowances {
     }
 }
 
-/// Buckets idle this long are full again and forgotten.
-const FORGET_AFTER_MS: i64 = 60 * 60 * 1000;
-/// When a table grows past this, idle buckets are swept.
-const SWEEP_AT: usize = 10_000;
+/// How often full buckets are forgotten: a sweep walks every table once.
+const SWEEP_EVERY_MS: i64 = 10_000;
 
 /// A token bucket: `tokens` at `at_ms`, refilled continuously up to its capacity.
 #[derive(Debug, Clone, Copy)]
@@ -119,6 +118,20 @@ impl Bucket {
     fn take(&mut self, now_ms: i64, capacity: f64, per_ms: f64, cost: f64) {
         self.tokens = self.level(now_ms, capacity, per_ms) - cost;
         self.at_ms = now_ms;
+    }
+
+    /// When the bucket is full again (never, for a rate of zero).
+    fn full_at(&self, capacity: f64, per_ms: f64) -> i64 {
+        let missing = capacity - self.tokens;
+        if missing <= 0.0 {
+            return self.at_ms;
+        }
+        if per_ms <= 0.0 {
+            return i64::MAX;
+        }
+        // Rounded up, so that a bucket forgotten at that time is full.
+        self.at_ms
+            .saturating_add((missing / per_ms).ceil() as i64 + 1)
     }
 }
 
@@ -150,37 +163,58 @@ impl Rate {
     }
 }
 
-/// One occupant's buckets in one room.
-#[derive(Debug, Clone, Copy)]
+/// One occupant's buckets in one room. Entering costs a presence, so every occupant has that
+/// bucket; the others (messages, bytes, nicks, invitations) are made on first use, full as a
+/// fresh bucket is: an occupant that never talks keeps 32 bytes here, not 88.
+#[derive(Debug, Clone)]
 struct Occupancy {
-    messages: Bucket,
-    bytes: Bucket,
     presences: Bucket,
-    nicks: Bucket,
-    invitations: Bucket,
-    touched_ms: i64,
+    others: Option<Box<[Bucket; 4]>>,
+    /// When every bucket is full again: from then on the entry may be forgotten.
+    full_at_ms: i64,
 }
 
-/// Every bucket, keyed by room and sender (as text, as they arrive).
+/// Every bucket in use. Keys are keyed hashes of the room's and the sender's addresses, not the
+/// text: an entry per active occupant costs no strings, and with a random key per process nobody
+/// can make two senders share a bucket (64 bits: a collision is as unlikely as a guessed key).
 #[derive(Resource, Default)]
 pub struct Buckets {
-    occupants: HashMap<(String, String), Occupancy>,
-    rooms: HashMap<String, Bucket>,
-    requests: HashMap<String, Bucket>,
+    hasher: RandomState,
+    occupants: HashMap<u64, Occupancy>,
+    rooms: HashMap<u64, Bucket>,
+    requests: HashMap<u64, Bucket>,
+    next_sweep_ms: i64,
 }
 
 impl Buckets {
-    fn sweep(&mut self, now_ms: i64) {
-        let fresh = |at: i64| now_ms - at < FORGET_AFTER_MS;
-        if self.occupants.len() > SWEEP_AT {
-            self.occupants.retain(|_, o| fresh(o.touched_ms));
+    /// Forgets, every [`SWEEP_EVERY_MS`], every bucket that is full again.
+    fn sweep(&mut self, now_ms: i64, limits: &Allowances) {
+        if now_ms < self.next_sweep_ms {
+            return;
         }
-        if self.rooms.len() > SWEEP_AT {
-            self.rooms.retain(|_, b| fresh(b.at_ms));
-        }
-        if self.requests.len() > SWEEP_AT {
-            self.requests.retain(|_, b| fresh(b.at_ms));
-        }
+        self.next_sweep_ms = now_ms.saturating_add(SWEEP_EVERY_MS);
+        self.occupants.retain(|_, o| o.full_at_ms > now_ms);
+        let room = Rate::per_second(limits.room_message_burst, limits.room_messages_per_second);
+        self.rooms
+            .retain(|_, b| b.full_at(room.capacity, room.per_ms) > now_ms);
+        let request = Rate::per_second(limits.request_burst, limits.requests_per_second);
+        self.requests
+            .retain(|_, b| b.full_at(request.capacity, request.per_ms) > now_ms);
+        // After a burst, the emptied tables' memory goes too.
+        shrink(&mut self.occupants);
+        shrink(&mut self.rooms);
+        shrink(&mut self.requests);
+    }
+
+    fn key(&self, parts: &[&str]) -> u64 {
+        self.hasher.hash_one(parts)
+    }
+}
+
+/// Gives back a table's memory once it is at most a quarter full.
+fn shrink<V>(map: &mut HashMap<u64, V>) {
+    if map.capacity() > 64 && map.len() < map.capacity() / 4 {
+        map.shrink_to_fit();
     }
 }
 
@@ -251,13 +285,13 @@ fn admit(world: &mut World, inbound: &Inbound, now: DateTime<Utc>) -> Result<(),
     let (from, to) = match stanza.as_ref() {
         Stanza::Iq(iq) => {
             let (from, _) = crate::stanza::iq_addresses(iq);
-            let sender = from.map(|f| f.to_string()).unwrap_or_default();
             let rate = Rate::per_second(limits.request_burst, limits.requests_per_second);
             let mut buckets = world.resource_mut::<Buckets>();
-            buckets.sweep(now_ms);
+            buckets.sweep(now_ms, &limits);
+            let key = buckets.key(&[from.map_or("", |f| f.as_str())]);
             let bucket = buckets
                 .requests
-                .entry(sender)
+                .entry(key)
                 .or_insert_with(|| Bucket::full(rate.capacity, now_ms));
             if bucket.level(now_ms, rate.capacity, rate.per_ms) < 1.0 {
                 return Err(too_fast(
@@ -295,13 +329,13 @@ fn admit(world: &mut World, inbound: &Inbound, now: DateTime<Utc>) -> Result<(),
     let rates = OccupantRates::new(&limits, per_minute);
     let room_rate = Rate::per_second(limits.room_message_burst, limits.room_messages_per_second);
     let mut buckets = world.resource_mut::<Buckets>();
-    buckets.sweep(now_ms);
-    let key = (room_jid.to_string(), from.to_string());
+    buckets.sweep(now_ms, &limits);
+    let key = buckets.key(&[room_jid.as_str(), from.as_str()]);
+    let room_key = buckets.key(&[room_jid.as_str()]);
     let occupancy = buckets
         .occupants
         .entry(key)
         .or_insert_with(|| rates.fresh(now_ms));
-    occupancy.touched_ms = now_ms;
     match stanza.as_ref() {
         Stanza::Presence(_) => {
             let mut wants = vec![(Kind::Presence, 1.0)];
@@ -340,7 +374,7 @@ fn admit(world: &mut World, inbound: &Inbound, now: DateTime<Utc>) -> Result<(),
             // The room as a whole: only messages that would be relayed count.
             let bucket = buckets
                 .rooms
-                .entry(room_jid.to_string())
+                .entry(room_key)
                 .or_insert_with(|| Bucket::full(room_rate.capacity, now_ms));
             if bucket.level(now_ms, room_rate.capacity, room_rate.per_ms) < 1.0 {
                 return Err(too_fast(
@@ -389,23 +423,27 @@ impl OccupantRates {
 
     fn fresh(&self, now_ms: i64) -> Occupancy {
         Occupancy {
-            messages: Bucket::full(self.messages.capacity, now_ms),
-            bytes: Bucket::full(self.bytes.capacity, now_ms),
             presences: Bucket::full(self.presences.capacity, now_ms),
-            nicks: Bucket::full(self.nicks.capacity, now_ms),
-            invitations: Bucket::full(self.invitations.capacity, now_ms),
-            touched_ms: now_ms,
+            others: None,
+            full_at_ms: now_ms,
         }
     }
 
-    fn slot<'a>(&self, o: &'a mut Occupancy, kind: Kind) -> (&'a mut Bucket, Rate) {
-        match kind {
-            Kind::Message => (&mut o.messages, self.messages),
-            Kind::Bytes => (&mut o.bytes, self.bytes),
-            Kind::Presence => (&mut o.presences, self.presences),
-            Kind::Nick => (&mut o.nicks, self.nicks),
-            Kind::Invitation => (&mut o.invitations, self.invitations),
-        }
+    fn slot<'a>(&self, o: &'a mut Occupancy, kind: Kind, now_ms: i64) -> (&'a mut Bucket, Rate) {
+        let (index, rate) = match kind {
+            Kind::Presence => return (&mut o.presences, self.presences),
+            Kind::Message => (0, self.messages),
+            Kind::Bytes => (1, self.bytes),
+            Kind::Nick => (2, self.nicks),
+            Kind::Invitation => (3, self.invitations),
+        };
+        let others = o.others.get_or_insert_with(|| {
+            Box::new(
+                [self.messages, self.bytes, self.nicks, self.invitations]
+                    .map(|r| Bucket::full(r.capacity, now_ms)),
+            )
+        });
+        (&mut others[index], rate)
     }
 
     /// Takes every cost, or none of them and says which allowance is exhausted.
@@ -417,7 +455,7 @@ impl OccupantRates {
         service: &Service,
     ) -> Result<(), Box<StanzaError>> {
         for &(kind, cost) in wants {
-            let (bucket, rate) = self.slot(o, kind);
+            let (bucket, rate) = self.slot(o, kind, now_ms);
             // A single message larger than the byte burst could never pass: it may empty it.
             let needed = match kind {
                 Kind::Bytes => cost.min(rate.capacity),
@@ -448,8 +486,10 @@ impl OccupantRates {
             }
         }
         for &(kind, cost) in wants {
-            let (bucket, rate) = self.slot(o, kind);
+            let (bucket, rate) = self.slot(o, kind, now_ms);
             bucket.take(now_ms, rate.capacity, rate.per_ms, cost);
+            let full = bucket.full_at(rate.capacity, rate.per_ms);
+            o.full_at_ms = o.full_at_ms.max(full);
         }
         Ok(())
     }
@@ -488,12 +528,7 @@ fn refuse_room_creation(
         let owned = rooms
             .rooms
             .iter()
-            .filter_map(|(room, ..)| rooms.find(&room.jid))
-            .filter(|r| {
-                rooms
-                    .affiliations(*r)
-                    .is_some_and(|a| a.of(&user) == Affiliation::Owner)
-            })
+            .filter(|(.., affiliations)| affiliations.of(&user) == Affiliation::Owner)
             .count();
         if owned >= limits.max_rooms_per_user {
             req.refuse(errors::resource_constraint(

@@ -24,7 +24,7 @@ use xmpp_parsers::presence::{Presence, Type as PresenceType};
 use xmpp_parsers::stanza_error::DefinedCondition;
 
 use super::presence::OccupancyChange;
-use super::room::{InRoom, Rooms, Sessions, muc_user, occupant_jid};
+use super::room::{InRoom, RealJid, Rooms, Sessions, muc_user, occupant_jid};
 use crate::engine::route::IqAnswer;
 use crate::engine::{EngineBuilder, Feature, LinkUp, Now, Outbox, Phase, Wakeup};
 
@@ -106,7 +106,7 @@ fn ask_everyone(
     (mut ups, mut stored_only): (MessageReader<LinkUp>, MessageReader<AskStored>),
     mut probes: ResMut<Probes>,
     mut restorable: ResMut<Restorable>,
-    sessions: Query<(Entity, &Sessions, &InRoom)>,
+    sessions: Query<(Entity, &RealJid, &Sessions, &InRoom)>,
     rooms: Query<&super::room::Room>,
     now: Res<Now>,
     mut out: ResMut<Outbox>,
@@ -122,17 +122,16 @@ fn ask_everyone(
         probes.gone.clear();
     }
     let mut asks: Vec<(BareJid, FullJid, Asked)> = Vec::new();
-    for (occupant, sessions, in_room) in sessions.iter().filter(|_| up) {
+    for (occupant, real, sessions, in_room) in sessions.iter().filter(|_| up) {
         let Ok(room) = rooms.get(in_room.0) else {
             continue;
         };
         // The room's own occupants (a game's table, the computer) have no session to ask.
-        for s in sessions
-            .0
-            .iter()
-            .filter(|s| s.jid.domain().as_str() != super::player::HOUSE_DOMAIN)
+        for jid in sessions
+            .jids(real)
+            .filter(|jid| jid.domain().as_str() != super::player::HOUSE_DOMAIN)
         {
-            asks.push((room.jid.clone(), s.jid.clone(), Asked::Live { occupant }));
+            asks.push((room.jid.clone(), jid.clone(), Asked::Live { occupant }));
         }
     }
     for stored in restorable.0.drain(..) {

@@ -139,8 +139,7 @@ fn reserved_nick(
             continue;
         };
         let nick = affiliations
-            .0
-            .get(&iq.from.to_bare())
+            .entry(&iq.from.to_bare())
             .and_then(|e| e.nick.clone());
         let identities = nick
             .map(|name| Identity {
@@ -201,7 +200,7 @@ fn registration(
 fn standing(rooms: &Rooms, room: Entity, user: &BareJid) -> (AdminAffiliation, Option<String>) {
     rooms
         .affiliations(room)
-        .and_then(|a| a.0.get(user))
+        .and_then(|a| a.entry(user))
         .map_or((AdminAffiliation::None, None), |e| {
             (e.affiliation, e.nick.clone())
         })
@@ -394,7 +393,7 @@ fn register(
 /// Stores (or clears) the user's reserved nickname; the user must be on a list.
 fn reserve(rooms: &mut Rooms, room: Entity, user: &BareJid, nick: Option<String>) {
     if let Ok((_, _, _, mut affiliations)) = rooms.rooms.get_mut(room)
-        && let Some(entry) = affiliations.0.get_mut(user)
+        && let Some(entry) = affiliations.entry_mut(user)
     {
         entry.nick = nick;
     }
@@ -457,7 +456,6 @@ fn approvers(rooms: &Rooms, room: Entity) -> Vec<Jid> {
     };
     let occupants = rooms.occupants_of(room);
     affiliations
-        .0
         .iter()
         .filter(|(_, e)| {
             matches!(

@@ -1,7 +1,7 @@
 //! Rooms and occupants as entities, the indexes that find them, and the presence every
 //! occupant-facing feature builds on.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
@@ -29,29 +29,57 @@ pub struct AffiliationEntry {
     pub reason: Option<String>,
 }
 
-/// Affiliations of users with the room, present or not (absent means none).
+/// Affiliations of users with the room, present or not (absent means none), in the order of
+/// their JIDs. A sorted vector, not a map: most rooms hold one or a few entries, and a B-tree's
+/// first node alone would cost about a kilobyte per room.
 #[derive(Component, Debug, Clone, Default)]
-pub struct Affiliations(pub BTreeMap<BareJid, AffiliationEntry>);
+pub struct Affiliations(Vec<(BareJid, AffiliationEntry)>);
 
 impl Affiliations {
+    fn position(&self, jid: &BareJid) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.cmp(jid))
+    }
+    /// The entry of `jid`, if it has one.
+    pub fn entry(&self, jid: &BareJid) -> Option<&AffiliationEntry> {
+        self.position(jid).ok().map(|i| &self.0[i].1)
+    }
+    pub fn entry_mut(&mut self, jid: &BareJid) -> Option<&mut AffiliationEntry> {
+        self.position(jid).ok().map(|i| &mut self.0[i].1)
+    }
+    /// Sets `jid`'s entry as it is (the store's records are read back this way).
+    pub fn insert(&mut self, jid: BareJid, entry: AffiliationEntry) {
+        match self.position(&jid) {
+            Ok(i) => self.0[i].1 = entry,
+            Err(i) => {
+                // Exactly: a vector's first growth would make room for four.
+                self.0.reserve_exact(1);
+                self.0.insert(i, (jid, entry));
+            }
+        }
+    }
+    /// Every entry, in the order of the JIDs.
+    pub fn iter(&self) -> impl Iterator<Item = (&BareJid, &AffiliationEntry)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
     /// The affiliation as XEP-0045 clients see it: a player is a member on the wire.
     pub fn of(&self, jid: &BareJid) -> Affiliation {
         wire_affiliation(self.get(jid))
     }
     /// The affiliation with palaver's `player` kept.
     pub fn get(&self, jid: &BareJid) -> AdminAffiliation {
-        self.0
-            .get(jid)
+        self.entry(jid)
             .map_or(AdminAffiliation::None, |e| e.affiliation)
     }
     /// Sets an affiliation; `none` removes the entry (XEP-0045 keeps no "none list").
     pub fn set(&mut self, jid: BareJid, affiliation: AdminAffiliation, reason: Option<String>) {
         if affiliation == AdminAffiliation::None {
-            self.0.remove(&jid);
+            if let Ok(i) = self.position(&jid) {
+                self.0.remove(i);
+            }
             return;
         }
-        let nick = self.0.get(&jid).and_then(|e| e.nick.clone());
-        self.0.insert(
+        let nick = self.entry(&jid).and_then(|e| e.nick.clone());
+        self.insert(
             jid,
             AffiliationEntry {
                 affiliation,
@@ -65,15 +93,13 @@ impl Affiliations {
         &self,
         affiliation: AdminAffiliation,
     ) -> impl Iterator<Item = (&BareJid, &AffiliationEntry)> {
-        self.0
-            .iter()
+        self.iter()
             .filter(move |(_, e)| e.affiliation == affiliation)
     }
     /// The user who reserved `nick` by registering, if any (compared as nicknames are).
     pub fn holder_of_nick(&self, nick: &str) -> Option<&BareJid> {
         let key = super::nick::key(nick);
-        self.0
-            .iter()
+        self.iter()
             .find(|(_, e)| {
                 e.nick
                     .as_deref()
@@ -114,6 +140,22 @@ impl Roster {
             self.house = self.house.saturating_sub(1);
         }
         self.order.retain(|e| *e != entity);
+        self.release();
+    }
+    /// Gives back the indexes' memory when most of it is unused (an emptied room, or one that a
+    /// crowd has left): tables never shrink by themselves.
+    pub fn release(&mut self) {
+        if self.order.is_empty() && self.by_jid.is_empty() {
+            self.by_nick = HashMap::new();
+            self.by_jid = HashMap::new();
+            self.order = Vec::new();
+            return;
+        }
+        if self.by_jid.capacity() > 16 && self.by_jid.len() < self.by_jid.capacity() / 4 {
+            self.by_nick.shrink_to_fit();
+            self.by_jid.shrink_to_fit();
+            self.order.shrink_to_fit();
+        }
     }
     pub fn rename(&mut self, entity: Entity, old: &str, new: &str) {
         self.by_nick.remove(&super::nick::key(old));
@@ -170,9 +212,28 @@ pub struct OccupantRole(pub Role);
 pub struct OccupantAffiliation(pub Affiliation);
 
 /// The last available presence the occupant sent (show, status, priority, payloads): its
-/// primary session's.
-#[derive(Component, Debug, Clone)]
-pub struct LastPresence(pub Presence);
+/// primary session's. Most occupants say no more than "available": that presence costs nothing
+/// here; any other is kept boxed, out of the occupants' table.
+#[derive(Component, Debug, Clone, Default)]
+pub struct LastPresence(Option<Box<Presence>>);
+
+impl LastPresence {
+    pub fn new(presence: Presence) -> LastPresence {
+        if presence == plain_presence() {
+            LastPresence(None)
+        } else {
+            LastPresence(Some(Box::new(presence)))
+        }
+    }
+    pub fn get(&self) -> Presence {
+        self.0.as_deref().cloned().unwrap_or_else(plain_presence)
+    }
+}
+
+/// An available presence with nothing in it, as [`super::join::stored_presence`] keeps it.
+fn plain_presence() -> Presence {
+    Presence::new(PresenceType::None)
+}
 
 /// One of an occupant's connections: a full JID of its user and the presence it last sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -181,15 +242,47 @@ pub struct Session {
     pub presence: Presence,
 }
 
-/// The occupant's XEP-0421 occupant-id (its user's in this room).
-#[derive(Component, Debug, Clone, PartialEq, Eq)]
-pub struct OccupantId(pub String);
+/// The occupant's XEP-0421 occupant-id (its user's in this room), as the 16 bytes its 32
+/// hexadecimal digits stand for: kept inline rather than as a string of its own.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OccupantId([u8; 16]);
+
+impl OccupantId {
+    /// From [`super::occupant_id::ServiceKey::occupant_id`]'s digits (what is not a pair of
+    /// hexadecimal digits reads as zero: the ids are the service's own).
+    pub fn new(id: &str) -> OccupantId {
+        let mut bytes = [0u8; 16];
+        for (b, pair) in bytes.iter_mut().zip(id.as_bytes().chunks(2)) {
+            *b = std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+                .unwrap_or(0);
+        }
+        OccupantId(bytes)
+    }
+    pub fn to_hex(&self) -> String {
+        super::occupant_id::hex(&self.0)
+    }
+}
 
 /// An occupant's sessions (§7.2.8: a user may be one occupant from several resources), oldest
 /// first. The first is the primary: its JID is [`RealJid`] and its presence [`LastPresence`], what
-/// the others see; every session gets the room's traffic.
+/// the others see; every session gets the room's traffic. Empty while the occupant has only its
+/// primary (nearly always), so that one session is not kept twice.
 #[derive(Component, Debug, Clone, Default)]
 pub struct Sessions(pub Vec<Session>);
+
+impl Sessions {
+    /// The JIDs of every session, the primary (`real`) first.
+    pub fn jids<'a>(&'a self, real: &'a RealJid) -> impl Iterator<Item = &'a FullJid> + 'a {
+        let single = self.0.is_empty().then_some(&real.0);
+        single.into_iter().chain(self.0.iter().map(|s| &s.jid))
+    }
+    /// How many sessions the occupant has.
+    pub fn count(&self) -> usize {
+        self.0.len().max(1)
+    }
+}
 
 /// Rooms by JID.
 #[derive(Resource, Debug, Default)]
@@ -276,11 +369,12 @@ impl Rooms<'_, '_> {
     }
     pub fn occupant(&self, entity: Entity) -> Option<OccupantInfo> {
         let (nick, jid, role, aff, presence, player) = self.occupants.get(entity).ok()?;
+        let presence = presence.get();
         let sessions = match self.sessions.get(entity) {
             Ok(s) if !s.0.is_empty() => s.0.clone(),
             _ => vec![Session {
                 jid: jid.0.clone(),
-                presence: presence.0.clone(),
+                presence: presence.clone(),
             }],
         };
         Some(OccupantInfo {
@@ -290,13 +384,13 @@ impl Rooms<'_, '_> {
             jid: jid.0.clone(),
             role: role.0.clone(),
             affiliation: aff.0.clone(),
-            presence: presence.0.clone(),
+            presence,
             player: player.cloned(),
             sessions,
             occupant_id: self
                 .ids
                 .get(entity)
-                .map(|i| i.0.clone())
+                .map(OccupantId::to_hex)
                 .unwrap_or_default(),
         })
     }
@@ -326,13 +420,10 @@ impl Rooms<'_, '_> {
         self.roster(room)
             .into_iter()
             .flat_map(|r| r.order.iter())
-            .flat_map(|e| match self.sessions.get(*e) {
-                Ok(s) => s.0.iter().map(|s| &s.jid).collect::<Vec<_>>(),
-                Err(_) => self
-                    .occupants
-                    .get(*e)
-                    .map(|o| vec![&o.1.0])
-                    .unwrap_or_default(),
+            .flat_map(|e| match (self.sessions.get(*e), self.occupants.get(*e)) {
+                (Ok(s), Ok(o)) => s.jids(o.1).collect::<Vec<_>>(),
+                (Err(_), Ok(o)) => vec![&o.1.0],
+                _ => Vec::new(),
             })
     }
 
@@ -379,14 +470,11 @@ impl Rooms<'_, '_> {
         presence: Presence,
     ) -> Entity {
         let nick = occupant_jid.resource().as_str().to_owned();
-        let id = OccupantId(
-            self.key
+        let id = OccupantId::new(
+            &self
+                .key
                 .occupant_id(&occupant_jid.to_bare(), &jid.to_bare()),
         );
-        let session = Session {
-            jid: jid.clone(),
-            presence: presence.clone(),
-        };
         let entity = self
             .commands
             .spawn((
@@ -394,8 +482,8 @@ impl Rooms<'_, '_> {
                 RealJid(jid.clone()),
                 OccupantRole(role),
                 OccupantAffiliation(affiliation),
-                LastPresence(presence),
-                Sessions(vec![session]),
+                LastPresence::new(presence),
+                Sessions::default(),
                 id,
                 InRoom(room),
             ))
@@ -435,6 +523,16 @@ impl Rooms<'_, '_> {
         presence: Presence,
     ) {
         if let Ok(mut sessions) = self.sessions.get_mut(occupant) {
+            // The primary, kept only in the occupant's own components until now.
+            if sessions.0.is_empty()
+                && let Ok(o) = self.occupants.get(occupant)
+            {
+                let primary = Session {
+                    jid: o.1.0.clone(),
+                    presence: o.4.get(),
+                };
+                sessions.0.push(primary);
+            }
             sessions.0.retain(|s| s.jid != jid);
             sessions.0.push(Session {
                 jid: jid.clone(),
@@ -458,11 +556,15 @@ impl Rooms<'_, '_> {
         let was_primary = sessions.0.first().is_some_and(|s| s.jid == *jid);
         sessions.0.retain(|s| s.jid != *jid);
         let primary = sessions.0.first().cloned();
+        // One left: it is the primary, which the occupant's components hold.
+        if sessions.0.len() == 1 {
+            sessions.0 = Vec::new();
+        }
         match primary {
             Some(primary) if was_primary => {
                 if let Ok(mut o) = self.occupants.get_mut(occupant) {
                     o.1.0 = primary.jid;
-                    o.4.0 = primary.presence;
+                    *o.4 = LastPresence::new(primary.presence);
                 }
                 true
             }
@@ -474,13 +576,17 @@ impl Rooms<'_, '_> {
     pub fn set_session_presence(&mut self, occupant: Entity, jid: &FullJid, presence: Presence) {
         let mut primary = false;
         if let Ok(mut sessions) = self.sessions.get_mut(occupant) {
-            primary = sessions.0.first().is_some_and(|s| s.jid == *jid);
-            if let Some(s) = sessions.0.iter_mut().find(|s| s.jid == *jid) {
-                s.presence = presence.clone();
+            if sessions.0.is_empty() {
+                primary = self.occupants.get(occupant).is_ok_and(|o| o.1.0 == *jid);
+            } else {
+                primary = sessions.0.first().is_some_and(|s| s.jid == *jid);
+                if let Some(s) = sessions.0.iter_mut().find(|s| s.jid == *jid) {
+                    s.presence = presence.clone();
+                }
             }
         }
         if primary && let Ok(mut o) = self.occupants.get_mut(occupant) {
-            o.4.0 = presence;
+            *o.4 = LastPresence::new(presence);
         }
     }
 

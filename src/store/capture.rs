@@ -10,6 +10,7 @@ use xmpp_parsers::message::Message;
 use xmpp_parsers::minidom::Element;
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use xmpp_parsers::muc::user::Role;
 
@@ -29,7 +30,7 @@ use crate::muc::player::GameRunning;
 use crate::muc::player::HOUSE_DOMAIN;
 use crate::muc::register::{PendingRegistrations, Request};
 use crate::muc::room::{AffiliationEntry, Affiliations, Room, RoomIndex, Roster};
-use crate::muc::room::{InRoom, Nick, OccupantRole, Sessions};
+use crate::muc::room::{InRoom, Nick, OccupantRole, RealJid, Sessions};
 use crate::muc::subject::Subject;
 use crate::play::{GameCatalog, StoredTable, Table};
 use crate::xmpp::muc_admin::AdminAffiliation;
@@ -238,9 +239,22 @@ fn capture(
     }
 }
 
-/// The sessions of a persistent room as the store holds them: real JID → (nick, role).
+/// The sessions of a persistent room as the store holds them: real JID → a digest of (nick,
+/// role) under the map's own random key, enough to tell what changed (the store has the text;
+/// keeping it here too would cost three strings per occupant).
 #[derive(Component, Debug, Clone, Default)]
-pub struct StoredSessions(HashMap<String, (String, String)>);
+pub struct StoredSessions(HashMap<String, u64>);
+
+impl StoredSessions {
+    fn from_text<'a>(sessions: impl Iterator<Item = (String, (&'a str, &'a str))>) -> Self {
+        let mut map = HashMap::new();
+        for (jid, what) in sessions {
+            let digest = map.hasher().hash_one(what);
+            map.insert(jid, digest);
+        }
+        StoredSessions(map)
+    }
+}
 
 fn role_name(role: &Role) -> &'static str {
     match role {
@@ -276,7 +290,7 @@ fn capture_occupants(
         Has<Locked>,
         Option<&mut StoredSessions>,
     )>,
-    occupants: Query<(&Nick, &OccupantRole, &Sessions)>,
+    occupants: Query<(&Nick, &OccupantRole, &RealJid, &Sessions)>,
     mut queue: ResMut<StoreQueue>,
     mut commands: Commands,
 ) {
@@ -289,35 +303,32 @@ fn capture_occupants(
             continue;
         };
         let jid = room.jid.to_string();
-        let mut now: HashMap<String, (String, String)> = HashMap::new();
+        let mut now: HashMap<String, (&str, &'static str)> = HashMap::new();
         if config.persistent && !locked {
             for occupant in &roster.order {
-                let Ok((nick, role, sessions)) = occupants.get(*occupant) else {
+                let Ok((nick, role, real, sessions)) = occupants.get(*occupant) else {
                     continue;
                 };
                 // The room's own occupants (the game's table, the computer) come back with
                 // the game, not from here.
-                for s in sessions
-                    .0
-                    .iter()
-                    .filter(|s| !s.jid.domain().as_str().eq(HOUSE_DOMAIN))
+                for jid in sessions
+                    .jids(real)
+                    .filter(|jid| !jid.domain().as_str().eq(HOUSE_DOMAIN))
                 {
-                    now.insert(
-                        s.jid.to_string(),
-                        (nick.name().to_owned(), role_name(&role.0).to_owned()),
-                    );
+                    now.insert(jid.to_string(), (nick.name(), role_name(&role.0)));
                 }
             }
         }
         let before = stored.as_ref().map(|s| &s.0);
-        for (session, (nick, role)) in &now {
-            if before.and_then(|b| b.get(session)) != Some(&(nick.clone(), role.clone())) {
+        for (session, what) in &now {
+            let stored = before.is_some_and(|b| b.get(session) == Some(&b.hasher().hash_one(what)));
+            if !stored {
                 queue.0.push(Change::PutOccupant {
                     room: jid.clone(),
                     occupant: StoredOccupant {
                         jid: session.clone(),
-                        nick: nick.clone(),
-                        role: role.clone(),
+                        nick: what.0.to_owned(),
+                        role: what.1.to_owned(),
                     },
                 });
             }
@@ -330,10 +341,11 @@ fn capture_occupants(
                 });
             }
         }
+        let now = StoredSessions::from_text(now.into_iter());
         match stored {
-            Some(mut s) => s.0 = now,
-            None if !now.is_empty() => {
-                commands.entity(entity).insert(StoredSessions(now));
+            Some(mut s) => *s = now,
+            None if !now.0.is_empty() => {
+                commands.entity(entity).insert(now);
             }
             None => {}
         }
@@ -381,8 +393,7 @@ fn capture_archive(
 }
 
 fn stored_affiliations(affs: &Affiliations) -> Vec<StoredAffiliation> {
-    affs.0
-        .iter()
+    affs.iter()
         .map(|(jid, e)| StoredAffiliation {
             jid: jid.to_string(),
             affiliation: e.affiliation.as_str().to_owned(),
@@ -419,7 +430,7 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
                 warn!(room = %s.jid, user = %a.jid, "stored affiliation unreadable, skipped");
                 continue;
             };
-            affiliations.0.insert(
+            affiliations.insert(
                 user,
                 AffiliationEntry {
                     affiliation,
@@ -520,13 +531,13 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
             }
         }));
         // Who was in the room: asked whether they are still there once the link is up.
-        let mut sessions = HashMap::new();
+        let mut sessions = Vec::new();
         for o in &s.occupants {
             let Ok(session) = o.jid.parse::<FullJid>() else {
                 warn!(room = %s.jid, session = %o.jid, "stored occupant unreadable, skipped");
                 continue;
             };
-            sessions.insert(o.jid.clone(), (o.nick.clone(), o.role.clone()));
+            sessions.push((o.jid.clone(), (o.nick.as_str(), o.role.as_str())));
             world.resource_mut::<Restorable>().0.push(StoredSession {
                 room: jid.clone(),
                 jid: session,
@@ -536,7 +547,7 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
         }
         let mut entity = world.spawn((
             Room { jid: jid.clone() },
-            StoredSessions(sessions),
+            StoredSessions::from_text(sessions.into_iter()),
             config,
             Roster::default(),
             affiliations,

@@ -113,6 +113,9 @@ fn persistent_lobby() -> Harness {
 #[test]
 fn the_sessions_of_persistent_rooms_are_stored() {
     let mut h = persistent_lobby();
+    // The room became persistent with its owner in it: she is stored at once.
+    assert!(h.stored.iter().any(|c| matches!(c,
+        crate::store::Change::PutOccupant { occupant, .. } if occupant.jid == "alice@localhost/pc")));
     h.stored.clear();
     h.join("bob@localhost/m", &format!("{ROOM}/Bob"));
     let puts: Vec<String> = h

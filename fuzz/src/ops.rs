@@ -1081,7 +1081,13 @@ impl Runner {
                             .unwrap_or_default()
                     ),
                 };
-                let payload = format!("<query xmlns='{ns}'{node}>{rsm}</query>");
+                // A query to an occupant is relayed to its real JID (§6.7): the marker lets
+                // the accounting recognise the relay.
+                let marker = match target {
+                    Target::Occupant(..) => format!(" fuzz='{id}'"),
+                    _ => String::new(),
+                };
+                let payload = format!("<query xmlns='{ns}'{node}{marker}>{rsm}</query>");
                 self.request(*who, &target.jid(), "get", &id, &payload);
             }
             Op::Ping { who, target } => {

@@ -7,18 +7,7 @@ use xmpp_parsers::minidom::Element;
 use super::tests::{OWNER, ROOM, answers, player, say, table, whisper, with_table};
 use crate::testing::canonical;
 
-const SPECTATOR: &str = "sam@localhost/s";
-
-/// Every message body in `out` addressed to anyone but `owner`.
-fn bodies_not_to(out: &[Element], owner: &str) -> Vec<String> {
-    out.iter()
-        .filter(|e| e.name() == "message" && e.attr("to") != Some(owner))
-        .filter_map(|e| {
-            e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
-                .map(Element::text)
-        })
-        .collect()
-}
+use super::tests_hidden::{SPECTATOR, bodies_not_to};
 
 /// The cards a seat holds now, by name.
 fn hand(h: &mut crate::testing::Harness, seat: usize) -> Vec<String> {

@@ -7,10 +7,10 @@ use xmpp_parsers::minidom::Element;
 use super::tests::{OWNER, ROOM, answers, player, say, table, whisper};
 use crate::testing::canonical;
 
-const SPECTATOR: &str = "sam@localhost/s";
+pub(super) const SPECTATOR: &str = "sam@localhost/s";
 
 /// Every message body in `out` addressed to anyone but `owner`.
-fn bodies_not_to(out: &[Element], owner: &str) -> Vec<String> {
+pub(super) fn bodies_not_to(out: &[Element], owner: &str) -> Vec<String> {
     out.iter()
         .filter(|e| e.name() == "message" && e.attr("to") != Some(owner))
         .filter_map(|e| {

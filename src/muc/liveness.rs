@@ -33,6 +33,8 @@ const PROBE_ID: &str = "palaver-alive-";
 /// A probe unanswered this long is given up: a live session is kept, a stored one told it was
 /// removed.
 const PATIENCE_SECS: i64 = 60;
+/// A link that comes up this long after a probe was sent asks that session again.
+const RE_ASK_SECS: i64 = 2;
 
 /// A session that was in a persistent room before palaver restarted.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,12 +117,19 @@ fn ask_everyone(
     if !up && stored_only.read().count() == 0 {
         return;
     }
-    // Several links coming up together ask each session once.
-    let asked: std::collections::HashSet<FullJid> =
-        probes.pending.values().map(|p| p.session.clone()).collect();
-    if asked.is_empty() {
+    if probes.pending.is_empty() {
         probes.gone.clear();
     }
+    // Several links coming up together ask each session once. A probe sent before an earlier
+    // link went down again may never have reached the server (one restarting drops what comes
+    // early), so a later link-up asks anew and forgets the older question.
+    let fresh = Duration::seconds(RE_ASK_SECS);
+    let asked: std::collections::HashSet<FullJid> = probes
+        .pending
+        .values()
+        .filter(|p| now.0 - p.at < fresh)
+        .map(|p| p.session.clone())
+        .collect();
     let mut asks: Vec<(BareJid, FullJid, Asked)> = Vec::new();
     for (occupant, real, sessions, in_room) in sessions.iter().filter(|_| up) {
         let Ok(room) = rooms.get(in_room.0) else {
@@ -134,6 +143,20 @@ fn ask_everyone(
             asks.push((room.jid.clone(), jid.clone(), Asked::Live { occupant }));
         }
     }
+    if up {
+        // Stored sessions asked before an earlier link went down are asked again.
+        for p in probes.pending.values() {
+            if let Asked::Stored(stored) = &p.asked
+                && !asked.contains(&p.session)
+            {
+                asks.push((
+                    stored.room.clone(),
+                    stored.jid.clone(),
+                    Asked::Stored(stored.clone()),
+                ));
+            }
+        }
+    }
     for stored in restorable.0.drain(..) {
         asks.push((
             stored.room.clone(),
@@ -145,6 +168,7 @@ fn ask_everyone(
         if asked.contains(&session) {
             continue;
         }
+        probes.pending.retain(|_, p| p.session != session);
         let id = format!("{PROBE_ID}{}", probes.next);
         probes.next += 1;
         out.send(probe(&id, &room, &session));

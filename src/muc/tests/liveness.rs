@@ -233,3 +233,53 @@ fn after_a_restart_who_answers_is_back_and_who_does_not_is_told() {
     assert!(h.stored.iter().any(|c| matches!(c,
         crate::store::Change::DeleteOccupant { jid, .. } if jid == "carol@localhost/c")));
 }
+
+#[test]
+fn a_link_that_comes_up_again_asks_anew_and_only_the_new_answer_counts() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    let first = link_up(&mut h);
+    assert_eq!(first.len(), 2, "{first:?}");
+    // Several links coming up at once ask nobody twice.
+    assert_eq!(link_up(&mut h), Vec::new());
+    // The link went down before the server answered (a restarting server drops what comes
+    // early); when it is up again, every session is asked again.
+    h.advance(3);
+    let second = link_up(&mut h);
+    let mut to: Vec<&str> = second.iter().map(|(_, to)| to.as_str()).collect();
+    to.sort();
+    assert_eq!(to, ["alice@localhost/pc", "bob@localhost/m"]);
+    assert!(second.iter().all(|probe| !first.contains(probe)));
+    // An answer to the forgotten question does nothing; the new one removes Bob.
+    let (old_bob, _) = first
+        .iter()
+        .find(|(_, to)| to.starts_with("bob"))
+        .expect("bob was asked");
+    let out = answer(
+        &mut h,
+        old_bob,
+        "bob@localhost/m",
+        Some("service-unavailable"),
+    );
+    assert!(
+        out.is_empty(),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+    let (new_bob, _) = second
+        .iter()
+        .find(|(_, to)| to.starts_with("bob"))
+        .expect("bob is asked again");
+    let out = answer(
+        &mut h,
+        new_bob,
+        "bob@localhost/m",
+        Some("service-unavailable"),
+    );
+    assert!(
+        out.iter()
+            .any(|e| canonical(e).contains("code='333'")
+                && e.attr("to") == Some("alice@localhost/pc")),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+}

@@ -9,8 +9,16 @@
 //! order. An instance that finds it lost a room (its write was refused, or the claims table
 //! names another holder) drops its copy without writing anything and tells every occupant it
 //! was removed (110 + 333), so that their clients rejoin — and land on the new holder.
+//!
+//! Service-wide questions (the service's disco#items, the ad-hoc room list, the games in
+//! progress) are answered from this instance's rooms and the [`Directory`] of the others':
+//! every second each instance writes what changed in the listing of the rooms it holds and
+//! reads the others' (`store::shared`), so no question waits on the store and every instance
+//! gives the same answer, at most a second or two behind. The same poll reads the ratings the
+//! others changed, and reserves game record ids in blocks so that no two instances number a
+//! record alike.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, SystemTime};
 
 use bevy_ecs::prelude::*;
@@ -22,7 +30,8 @@ use xmpp_parsers::stanza::Stanza;
 use crate::engine::{Engine, Outbox, Service};
 use crate::muc::room::{RoomIndex, Rooms};
 use crate::stanza::Inbound;
-use crate::store::{Change, Epochs, Store, StoreError, StoredRoom};
+use crate::store::shared::Listing;
+use crate::store::{Change, Epochs, Store, StoreError, StoredRating, StoredRoom};
 
 /// How often an instance compares the rooms it holds with the claims table.
 pub const POLL_EVERY: Duration = Duration::from_secs(1);
@@ -32,6 +41,24 @@ pub const DEAD_AFTER: Duration = Duration::from_secs(5);
 const MAX_WAITING_PER_ROOM: usize = 256;
 /// The most rooms being claimed at once.
 const MAX_CLAIMING: usize = 1024;
+/// How many game record ids an instance reserves at a time; it reserves the next block when
+/// half of one is used.
+pub const ID_BLOCK: u64 = 1000;
+
+/// Cluster mode: the rooms the other instances list (as of the last poll), by JID. A room this
+/// instance holds is answered from the World even while the store still names another holder.
+#[derive(Resource, Debug, Default)]
+pub struct Directory(pub Vec<(BareJid, Listing)>);
+
+impl Directory {
+    /// The listed rooms this instance does not hold.
+    pub fn others<'a>(&'a self, here: &'a RoomIndex) -> impl Iterator<Item = &'a Listing> + 'a {
+        self.0
+            .iter()
+            .filter(|(jid, _)| !here.0.contains_key(jid))
+            .map(|(_, l)| l)
+    }
+}
 
 /// A room this instance holds.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +81,15 @@ pub enum Event {
     },
     /// Dead instances this one takes over, with how many connections each had.
     TookOver(Result<Vec<(String, i64)>, StoreError>),
+    /// This instance's listing written (or not), and what the others list.
+    Listed {
+        published: Result<(), StoreError>,
+        others: Result<Vec<Listing>, StoreError>,
+    },
+    /// The ratings changed since the last poll, and the newest version among them.
+    Ratings(Result<(Vec<StoredRating>, i64), StoreError>),
+    /// A block of game record ids reserved for this instance.
+    Ids(Result<(u64, u64), StoreError>),
 }
 
 /// The service's side of cluster mode.
@@ -69,6 +105,12 @@ pub struct Cluster {
     links: usize,
     /// Opens one spare connection per message (`link::Link::spare`).
     spare: Option<mpsc::UnboundedSender<()>>,
+    /// The listing of this instance's rooms as last written; `None`: to be written whole.
+    published: Option<HashMap<String, Listing>>,
+    /// The newest ratings version read.
+    ratings_version: i64,
+    /// A block of record ids is being reserved.
+    reserving: bool,
 }
 
 impl Cluster {
@@ -85,7 +127,52 @@ impl Cluster {
             rx: Some(rx),
             links: 1,
             spare: None,
+            published: None,
+            ratings_version: 0,
+            reserving: false,
         }
+    }
+
+    /// Before serving: stored rooms nobody lists yet (stored before listings existed) are listed
+    /// as held by nobody, and this instance's first block of record ids is reserved.
+    pub async fn prepare(&mut self, engine: &mut Engine) -> Result<(), StoreError> {
+        let unlisted: Vec<Listing> = self
+            .store
+            .unlisted()
+            .await?
+            .into_iter()
+            .filter_map(|(jid, config)| {
+                let room: BareJid = jid.parse().ok()?;
+                let config: crate::muc::config::RoomConfig = ron::from_str(&config).ok()?;
+                let name = if config.name.is_empty() {
+                    room.node().map(|n| n.as_str().to_owned()).unwrap_or_default()
+                } else {
+                    config.name.clone()
+                };
+                Some(Listing {
+                    room: jid,
+                    persistent: true,
+                    public: config.public,
+                    name,
+                    occupants: 0,
+                    game: None,
+                    playing: false,
+                    status: None,
+                })
+            })
+            .collect();
+        if !unlisted.is_empty() {
+            self.store.list_unheld(&unlisted).await?;
+            info!(rooms = unlisted.len(), "stored rooms listed");
+        }
+        let service = engine.world().resource::<Service>().settings.domain.to_string();
+        let (first, last) = self.store.reserve_ids(&service, ID_BLOCK).await?;
+        engine
+            .world_mut()
+            .resource_mut::<crate::play::records::Records>()
+            .add_block(first, last);
+        engine.world_mut().init_resource::<Directory>();
+        Ok(())
     }
 
     /// Connections to the server: `links` at the start, and `spare` to open more when this
@@ -154,9 +241,10 @@ impl Cluster {
         });
     }
 
-    /// Asks the store which rooms it says this instance holds (one question at a time), and says
-    /// this instance is alive.
-    pub fn poll(&mut self) {
+    /// Asks the store which rooms it says this instance holds (one question at a time), writes
+    /// what changed in this instance's listing and reads the others', reads the ratings changed
+    /// since the last poll, and says this instance is alive.
+    pub fn poll(&mut self, engine: &mut Engine) {
         if self.polling {
             return;
         }
@@ -165,10 +253,66 @@ impl Cluster {
         let store = self.store.clone();
         let tx = self.tx.clone();
         let links = self.links;
+        let (put, gone, whole) = self.listing_changes(engine);
+        let service = engine.world().resource::<Service>().settings.domain.to_string();
+        let version = self.ratings_version;
+        self.reserve_ids(engine);
         tokio::spawn(async move {
             let result = store.held().await;
             let _ = tx.send(Event::Polled { seq, result });
+            let published = store.publish(&put, &gone, whole).await;
+            let others = store.listings().await;
+            let _ = tx.send(Event::Listed { published, others });
+            let _ = tx.send(Event::Ratings(store.ratings_since(&service, version).await));
             let _ = tx.send(Event::TookOver(store.beat(links, DEAD_AFTER).await));
+        });
+    }
+
+    /// What changed in the listing of the rooms held here since it was last written: rows to
+    /// write, rooms to unlist, and whether the listing is written whole.
+    fn listing_changes(&mut self, engine: &mut Engine) -> (Vec<Listing>, Vec<String>, bool) {
+        let now: Vec<Listing> = match engine
+            .world_mut()
+            .run_system_cached(crate::play::lobby::listings)
+        {
+            Ok(now) => now,
+            Err(e) => {
+                warn!("cannot list the rooms: {e}");
+                return (Vec::new(), Vec::new(), false);
+            }
+        };
+        let whole = self.published.is_none();
+        let before = self.published.take().unwrap_or_default();
+        let put: Vec<Listing> = now
+            .iter()
+            .filter(|l| before.get(&l.room) != Some(*l))
+            .cloned()
+            .collect();
+        let here: HashSet<&str> = now.iter().map(|l| l.room.as_str()).collect();
+        let gone: Vec<String> = before
+            .keys()
+            .filter(|room| !here.contains(room.as_str()))
+            .cloned()
+            .collect();
+        self.published = Some(now.into_iter().map(|l| (l.room.clone(), l)).collect());
+        (put, gone, whole)
+    }
+
+    /// Reserves the next block of record ids once half of the current one is used.
+    fn reserve_ids(&mut self, engine: &Engine) {
+        let left = engine
+            .world()
+            .resource::<crate::play::records::Records>()
+            .ids_left();
+        if self.reserving || left.is_none_or(|left| left > ID_BLOCK / 2) {
+            return;
+        }
+        self.reserving = true;
+        let store = self.store.clone();
+        let tx = self.tx.clone();
+        let service = engine.world().resource::<Service>().settings.domain.to_string();
+        tokio::spawn(async move {
+            let _ = tx.send(Event::Ids(store.reserve_ids(&service, ID_BLOCK).await));
         });
     }
 
@@ -182,6 +326,45 @@ impl Cluster {
                 }
             }
             Event::TookOver(Err(e)) => warn!("cannot say this instance is alive: {e}"),
+            Event::Listed { published, others } => {
+                if let Err(e) = published {
+                    warn!("cannot write this instance's rooms: {e}");
+                    // Written whole at the next poll.
+                    self.published = None;
+                }
+                match others {
+                    Ok(others) => {
+                        let listed = others
+                            .into_iter()
+                            .filter_map(|l| Some((l.room.parse::<BareJid>().ok()?, l)))
+                            .collect();
+                        engine.world_mut().insert_resource(Directory(listed));
+                    }
+                    Err(e) => warn!("cannot read the other instances' rooms: {e}"),
+                }
+            }
+            Event::Ratings(Ok((changed, version))) => {
+                self.ratings_version = self.ratings_version.max(version);
+                if !changed.is_empty() {
+                    crate::play::ratings::restore(
+                        &mut engine
+                            .world_mut()
+                            .resource_mut::<crate::play::ratings::Ratings>(),
+                        changed,
+                    );
+                }
+            }
+            Event::Ratings(Err(e)) => warn!("cannot read the ratings: {e}"),
+            Event::Ids(result) => {
+                self.reserving = false;
+                match result {
+                    Ok((first, last)) => engine
+                        .world_mut()
+                        .resource_mut::<crate::play::records::Records>()
+                        .add_block(first, last),
+                    Err(e) => warn!("cannot reserve game record ids: {e}"),
+                }
+            }
             Event::Polled { seq, result } => {
                 self.polling = false;
                 match result {

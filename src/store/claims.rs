@@ -81,12 +81,14 @@ impl Store {
         let Some(me) = &self.instance else {
             return Ok(());
         };
+        let mut tx = self.pool.begin().await.map_err(q)?;
         sqlx::query("DELETE FROM claims WHERE owner = $1")
             .bind(me.clone())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(q)?;
-        Ok(())
+        super::shared::unlist(&mut tx, me).await?;
+        tx.commit().await.map_err(q)
     }
 
     /// The rooms the store says this instance holds, with their epochs.
@@ -141,15 +143,21 @@ impl Store {
             let id: String = row.try_get("id").map_err(q)?;
             let links: i64 = row.try_get("links").map_err(q)?;
             let seen: i64 = row.try_get("seen_ms").map_err(q)?;
-            // Only one instance deletes the row: that one takes over.
+            // Only one instance deletes the row: that one takes over, and unlists the dead
+            // one's temporary rooms (they died with it).
+            let mut tx = self.pool.begin().await.map_err(q)?;
             let won = sqlx::query("DELETE FROM instances WHERE id = $1 AND seen_ms = $2")
                 .bind(id.clone())
                 .bind(seen)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(q)?
                 .rows_affected()
                 == 1;
+            if won {
+                super::shared::unlist(&mut tx, &id).await?;
+            }
+            tx.commit().await.map_err(q)?;
             if won {
                 taken.push((id, links));
             }

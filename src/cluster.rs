@@ -145,7 +145,9 @@ impl Cluster {
                 let room: BareJid = jid.parse().ok()?;
                 let config: crate::muc::config::RoomConfig = ron::from_str(&config).ok()?;
                 let name = if config.name.is_empty() {
-                    room.node().map(|n| n.as_str().to_owned()).unwrap_or_default()
+                    room.node()
+                        .map(|n| n.as_str().to_owned())
+                        .unwrap_or_default()
                 } else {
                     config.name.clone()
                 };
@@ -165,7 +167,12 @@ impl Cluster {
             self.store.list_unheld(&unlisted).await?;
             info!(rooms = unlisted.len(), "stored rooms listed");
         }
-        let service = engine.world().resource::<Service>().settings.domain.to_string();
+        let service = engine
+            .world()
+            .resource::<Service>()
+            .settings
+            .domain
+            .to_string();
         let (first, last) = self.store.reserve_ids(&service, ID_BLOCK).await?;
         engine
             .world_mut()
@@ -254,7 +261,12 @@ impl Cluster {
         let tx = self.tx.clone();
         let links = self.links;
         let (put, gone, whole) = self.listing_changes(engine);
-        let service = engine.world().resource::<Service>().settings.domain.to_string();
+        let service = engine
+            .world()
+            .resource::<Service>()
+            .settings
+            .domain
+            .to_string();
         let version = self.ratings_version;
         self.reserve_ids(engine);
         tokio::spawn(async move {
@@ -310,7 +322,12 @@ impl Cluster {
         self.reserving = true;
         let store = self.store.clone();
         let tx = self.tx.clone();
-        let service = engine.world().resource::<Service>().settings.domain.to_string();
+        let service = engine
+            .world()
+            .resource::<Service>()
+            .settings
+            .domain
+            .to_string();
         tokio::spawn(async move {
             let _ = tx.send(Event::Ids(store.reserve_ids(&service, ID_BLOCK).await));
         });

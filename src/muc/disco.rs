@@ -106,15 +106,18 @@ fn disco(
                     .collect();
                 // Cluster mode: the public rooms the other instances hold, as they list them.
                 if let Some(directory) = &directory {
-                    items.extend(directory.others(&rooms.index).filter(|l| l.public).filter_map(
-                        |l| {
-                            Some(Item {
-                                jid: l.room.parse::<Jid>().ok()?,
-                                node: None,
-                                name: Some(l.name.clone()),
-                            })
-                        },
-                    ));
+                    items.extend(
+                        directory
+                            .others(&rooms.index)
+                            .filter(|l| l.public)
+                            .filter_map(|l| {
+                                Some(Item {
+                                    jid: l.room.parse::<Jid>().ok()?,
+                                    node: None,
+                                    name: Some(l.name.clone()),
+                                })
+                            }),
+                    );
                 }
                 items.sort_by(|a, b| a.jid.cmp(&b.jid));
                 let query = DiscoItemsQuery::try_from(iq.payload.clone()).ok();

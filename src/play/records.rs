@@ -478,3 +478,29 @@ pub fn summary(r: &Record) -> String {
         plural(r.steps.len() as u64, "move", "moves")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cluster mode: ids come from the reserved blocks only, the next block taking over when
+    /// one is used up; none is handed out past the last block.
+    #[test]
+    fn ids_come_from_the_reserved_blocks() {
+        let mut r = Records::default();
+        assert_eq!(r.ids_left(), None);
+        assert_eq!(r.take_id(), Some(1));
+        r.add_block(11, 12);
+        assert_eq!(r.ids_left(), Some(2));
+        assert_eq!(r.take_id(), Some(11));
+        r.next_id = 12;
+        r.add_block(31, 40);
+        assert_eq!(r.ids_left(), None);
+        assert_eq!(r.take_id(), Some(12));
+        r.next_id = 13;
+        assert_eq!(r.take_id(), Some(31));
+        assert_eq!(r.ids_left(), Some(10));
+        r.next_id = 41;
+        assert_eq!(r.take_id(), None);
+    }
+}

@@ -96,15 +96,17 @@ impl Store {
     /// Every listed room but this instance's own, by JID.
     pub async fn listings(&self) -> Result<Vec<Listing>, StoreError> {
         let me = self.instance.clone().unwrap_or_default();
-        sqlx::query(&format!("{LISTING_COLUMNS} WHERE owner <> $1 ORDER BY room"))
-            .bind(me)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(q)?
-            .into_iter()
-            .map(listing)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(q)
+        sqlx::query(&format!(
+            "{LISTING_COLUMNS} WHERE owner <> $1 ORDER BY room"
+        ))
+        .bind(me)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(q)?
+        .into_iter()
+        .map(listing)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(q)
     }
 
     /// Stored rooms that no instance lists (stored before listings existed), with their

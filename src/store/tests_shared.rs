@@ -78,7 +78,10 @@ fn record_id_blocks_never_overlap() {
                 blocks.push(block);
             }
             blocks.sort_unstable();
-            assert!(blocks.windows(2).all(|w| w[0].1 < w[1].0), "{kind}: {blocks:?}");
+            assert!(
+                blocks.windows(2).all(|w| w[0].1 < w[1].0),
+                "{kind}: {blocks:?}"
+            );
             assert_eq!(blocks.first().map(|b| b.0), Some(28), "{kind}");
         }
     });
@@ -162,10 +165,10 @@ fn listings_are_shared_and_a_dead_instances_temporary_rooms_go() {
                 .await
                 .unwrap_or_else(|e| panic!("{kind}: {e}"));
             let seen = b.listings().await.unwrap_or_else(|e| panic!("{kind}: {e}"));
-            assert_eq!(seen, [kept.clone()], "{kind}");
+            assert_eq!(seen, std::slice::from_ref(&kept), "{kind}");
             assert_eq!(a.listings().await.map(|l| l.len()).ok(), Some(1), "{kind}");
             // a publishes a temporary room again, then dies; b takes it over.
-            a.publish(&[temp.clone()], &[], false)
+            a.publish(std::slice::from_ref(&temp), &[], false)
                 .await
                 .unwrap_or_else(|e| panic!("{kind}: {e}"));
             a.beat(1, std::time::Duration::from_secs(3600))

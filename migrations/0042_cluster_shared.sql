@@ -35,3 +35,9 @@ CREATE TABLE listings (
 );
 
 CREATE INDEX listings_by_owner ON listings (owner);
+
+-- Connection slots handed to an instance: a live instance that took over a dead one's slots
+-- closes those spare connections when that instance (or a new one) comes, and adds their count
+-- here; the newcomer opens as many new connections, which take the freed slots (ejabberd gives a
+-- freed slot only to a connection made after it was freed).
+ALTER TABLE instances ADD COLUMN freed BIGINT NOT NULL DEFAULT 0;

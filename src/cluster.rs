@@ -90,6 +90,10 @@ pub enum Event {
     Ratings(Result<(Vec<StoredRating>, i64), StoreError>),
     /// A block of game record ids reserved for this instance.
     Ids(Result<(u64, u64), StoreError>),
+    /// The other live instances, with their connection counts.
+    Alive(Result<HashMap<String, i64>, StoreError>),
+    /// Connection slots other instances freed for this one.
+    Freed(Result<i64, StoreError>),
 }
 
 /// The service's side of cluster mode.
@@ -103,8 +107,12 @@ pub struct Cluster {
     rx: Option<mpsc::UnboundedReceiver<Event>>,
     /// How many connections this instance has to the server (said in its heartbeat).
     links: usize,
-    /// Opens one spare connection per message (`link::Link::spare`).
-    spare: Option<mpsc::UnboundedSender<()>>,
+    /// Opens and closes spare connections (`link::Link::spare`).
+    spare: Option<mpsc::UnboundedSender<crate::link::Spare>>,
+    /// Spare connections opened to take over dead instances' slots, still open.
+    spares: usize,
+    /// The other live instances as of the last poll.
+    alive: HashSet<String>,
     /// The listing of this instance's rooms as last written; `None`: to be written whole.
     published: Option<HashMap<String, Listing>>,
     /// The newest ratings version read.
@@ -127,6 +135,8 @@ impl Cluster {
             rx: Some(rx),
             links: 1,
             spare: None,
+            spares: 0,
+            alive: HashSet::new(),
             published: None,
             ratings_version: 0,
             reserving: false,
@@ -184,7 +194,11 @@ impl Cluster {
 
     /// Connections to the server: `links` at the start, and `spare` to open more when this
     /// instance takes over a dead one's slots.
-    pub fn with_links(mut self, links: usize, spare: mpsc::UnboundedSender<()>) -> Cluster {
+    pub fn with_links(
+        mut self,
+        links: usize,
+        spare: mpsc::UnboundedSender<crate::link::Spare>,
+    ) -> Cluster {
         self.links = links.max(1);
         self.spare = Some(spare);
         self
@@ -277,7 +291,50 @@ impl Cluster {
             let _ = tx.send(Event::Listed { published, others });
             let _ = tx.send(Event::Ratings(store.ratings_since(&service, version).await));
             let _ = tx.send(Event::TookOver(store.beat(links, DEAD_AFTER).await));
+            let _ = tx.send(Event::Alive(store.alive(DEAD_AFTER).await));
+            let _ = tx.send(Event::Freed(store.freed_slots().await));
         });
+    }
+
+    /// Other instances came (a dead one back, or a new one): the spare connections this one
+    /// opened to take over dead instances' slots are closed, up to as many as each newcomer
+    /// has connections, and the newcomer told to open new ones — ejabberd hands a freed slot
+    /// only to a connection made after it was freed, so the newcomer's first connections,
+    /// made while every slot was taken, stay idle.
+    fn welcome(&mut self, alive: HashMap<String, i64>) {
+        let came: Vec<(String, i64)> = alive
+            .iter()
+            .filter(|(id, _)| !self.alive.contains(*id))
+            .map(|(id, links)| (id.clone(), *links))
+            .collect();
+        self.alive = alive.into_keys().collect();
+        let Some(spare) = &self.spare else {
+            return;
+        };
+        for (id, links) in came {
+            let count = usize::try_from(links).unwrap_or(0).max(1).min(self.spares);
+            if count == 0 {
+                continue;
+            }
+            info!(
+                instance = %id,
+                links = count,
+                "an instance came; handing it the slots this one took over"
+            );
+            for _ in 0..count {
+                let _ = spare.send(crate::link::Spare::Close);
+            }
+            self.spares -= count;
+            self.links = self.links.saturating_sub(count).max(1);
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                // Give the server a moment to free the slots before the newcomer connects.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if let Err(e) = store.hand_slots(&id, count as i64).await {
+                    warn!(instance = %id, "cannot hand the slots over: {e}");
+                }
+            });
+        }
     }
 
     /// What changed in the listing of the rooms held here since it was last written: rows to
@@ -372,6 +429,25 @@ impl Cluster {
                 }
             }
             Event::Ratings(Err(e)) => warn!("cannot read the ratings: {e}"),
+            Event::Alive(Ok(alive)) => self.welcome(alive),
+            Event::Alive(Err(e)) => warn!("cannot read which instances are alive: {e}"),
+            Event::Freed(Ok(count)) if count > 0 => {
+                if let Some(spare) = &self.spare {
+                    let count = usize::try_from(count)
+                        .unwrap_or(0)
+                        .min(crate::link::MAX_SPARES);
+                    info!(
+                        links = count,
+                        "slots were freed for this instance; connecting"
+                    );
+                    for _ in 0..count {
+                        let _ = spare.send(crate::link::Spare::Open);
+                    }
+                    self.links += count;
+                }
+            }
+            Event::Freed(Ok(_)) => {}
+            Event::Freed(Err(e)) => warn!("cannot read the slots freed for this instance: {e}"),
             Event::Ids(result) => {
                 self.reserving = false;
                 match result {
@@ -409,9 +485,10 @@ impl Cluster {
             "an instance is silent; taking over its connections' slots"
         );
         for _ in 0..count {
-            let _ = spare.send(());
+            let _ = spare.send(crate::link::Spare::Open);
         }
         self.links += count;
+        self.spares += count;
     }
 
     fn claimed(

@@ -179,6 +179,64 @@ impl Store {
         Ok(())
     }
 
+    /// The other live instances (heard of within `dead_after`), with their connection counts.
+    pub async fn alive(
+        &self,
+        dead_after: std::time::Duration,
+    ) -> Result<HashMap<String, i64>, StoreError> {
+        let me = self.instance.clone().unwrap_or_default();
+        let before = now_ms() - i64::try_from(dead_after.as_millis()).unwrap_or(i64::MAX);
+        sqlx::query("SELECT id, links FROM instances WHERE id <> $1 AND seen_ms >= $2")
+            .bind(me)
+            .bind(before)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q)?
+            .into_iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("links")?)))
+            .collect::<Result<HashMap<_, _>, sqlx::Error>>()
+            .map_err(q)
+    }
+
+    /// Says that `count` connection slots were freed for instance `to`.
+    pub async fn hand_slots(&self, to: &str, count: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE instances SET freed = freed + $2 WHERE id = $1")
+            .bind(to.to_owned())
+            .bind(count)
+            .execute(&self.pool)
+            .await
+            .map_err(q)?;
+        Ok(())
+    }
+
+    /// How many connection slots were freed for this instance since it last asked (taken).
+    pub async fn freed_slots(&self) -> Result<i64, StoreError> {
+        let Some(me) = &self.instance else {
+            return Ok(0);
+        };
+        let mut tx = self.pool.begin().await.map_err(q)?;
+        let freed: i64 = sqlx::query("SELECT freed FROM instances WHERE id = $1")
+            .bind(me.clone())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(q)?
+            .map(|r| r.try_get("freed"))
+            .transpose()
+            .map_err(q)?
+            .unwrap_or(0);
+        if freed > 0 {
+            // What was read, not zero: slots freed meanwhile wait for the next look.
+            sqlx::query("UPDATE instances SET freed = freed - $2 WHERE id = $1")
+                .bind(me.clone())
+                .bind(freed)
+                .execute(&mut *tx)
+                .await
+                .map_err(q)?;
+        }
+        tx.commit().await.map_err(q)?;
+        Ok(freed)
+    }
+
     /// Every room claimed and by whom, for diagnostics and tests.
     pub async fn owners(&self) -> Result<HashMap<String, (String, i64)>, StoreError> {
         sqlx::query("SELECT room, owner, epoch FROM claims")

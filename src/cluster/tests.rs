@@ -280,3 +280,69 @@ async fn every_instance_lists_every_public_room() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// What the other instances list joins this instance's own rooms in every service-wide
+/// answer: disco#items (public rooms only, one the instance holds answered from its World),
+/// `!games running`, the ad-hoc room list. No database needed.
+#[test]
+fn the_other_instances_rooms_are_in_the_service_wide_answers() {
+    let mut h = crate::testing::Harness::new();
+    h.create_instant(ALICE, "here@conference.localhost", "Alice");
+    let listed = |room: &str, public: bool, status: Option<&str>| {
+        (
+            room.parse::<BareJid>().expect("jid"),
+            Listing {
+                room: room.into(),
+                persistent: true,
+                public,
+                name: format!("{room} as listed"),
+                occupants: 3,
+                game: status.map(|_| "nim".into()),
+                playing: status.is_some(),
+                status: status.map(str::to_owned),
+            },
+        )
+    };
+    h.engine.world_mut().insert_resource(Directory(vec![
+        listed(
+            "away@conference.localhost",
+            true,
+            Some("Carol (A) vs Dave (B) — Carol to move"),
+        ),
+        // Stale: this instance holds it now, so its own state answers.
+        listed("here@conference.localhost", true, None),
+        listed("hidden@conference.localhost", false, None),
+    ]));
+    let out = h.send(&format!(
+        "<iq type='get' id='items' from='{BOB}' to='conference.localhost'>\
+         <query xmlns='http://jabber.org/protocol/disco#items'/></iq>"
+    ));
+    crate::testing::assert_stanzas(
+        &out,
+        &[&format!(
+            "<iq xmlns='jabber:component:accept' type='result' id='items' \
+             from='conference.localhost' to='{BOB}'>\
+             <query xmlns='http://jabber.org/protocol/disco#items'>\
+             <item jid='away@conference.localhost' name='away@conference.localhost as listed'/>\
+             <item jid='here@conference.localhost' name='here'/>\
+             </query></iq>"
+        )],
+    );
+    let out = h.send(&format!(
+        "<message type='groupchat' from='{ALICE}' to='here@conference.localhost'>\
+         <body>!games running</body></message>"
+    ));
+    let said: Vec<String> = out
+        .iter()
+        .filter_map(|e| {
+            e.get_child("body", "jabber:component:accept")
+                .map(Element::text)
+        })
+        .collect();
+    assert!(
+        said.iter().any(
+            |b| b.contains("away@conference.localhost — Carol (A) vs Dave (B) — Carol to move")
+        ),
+        "{said:?}"
+    );
+}

@@ -200,3 +200,46 @@ fn listings_are_shared_and_a_dead_instances_temporary_rooms_go() {
         }
     });
 }
+
+/// Slots handed to an instance are read once, and only those handed before the read.
+#[test]
+fn freed_slots_are_taken_once() {
+    block(async {
+        for (kind, store, _dir) in stores("freed_slots").await {
+            let (a, b) = (
+                store.clone().with_instance("a"),
+                store.clone().with_instance("b"),
+            );
+            let long = std::time::Duration::from_secs(3600);
+            a.beat(2, long)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            b.beat(1, long)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            let alive = a
+                .alive(long)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(
+                alive.into_iter().collect::<Vec<_>>(),
+                [("b".to_owned(), 1)],
+                "{kind}"
+            );
+            assert_eq!(b.freed_slots().await.ok(), Some(0), "{kind}");
+            a.hand_slots("b", 1)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            a.hand_slots("b", 2)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            // A beat keeps what was handed.
+            b.beat(1, long)
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(b.freed_slots().await.ok(), Some(3), "{kind}");
+            assert_eq!(b.freed_slots().await.ok(), Some(0), "{kind}");
+            assert_eq!(a.freed_slots().await.ok(), Some(0), "{kind}");
+        }
+    });
+}

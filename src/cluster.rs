@@ -177,12 +177,7 @@ impl Cluster {
             self.store.list_unheld(&unlisted).await?;
             info!(rooms = unlisted.len(), "stored rooms listed");
         }
-        let service = engine
-            .world()
-            .resource::<Service>()
-            .settings
-            .domain
-            .to_string();
+        let service = service_domain(engine);
         let (first, last) = self.store.reserve_ids(&service, ID_BLOCK).await?;
         engine
             .world_mut()
@@ -275,12 +270,7 @@ impl Cluster {
         let tx = self.tx.clone();
         let links = self.links;
         let (put, gone, whole) = self.listing_changes(engine);
-        let service = engine
-            .world()
-            .resource::<Service>()
-            .settings
-            .domain
-            .to_string();
+        let service = service_domain(engine);
         let version = self.ratings_version;
         self.reserve_ids(engine);
         tokio::spawn(async move {
@@ -379,12 +369,7 @@ impl Cluster {
         self.reserving = true;
         let store = self.store.clone();
         let tx = self.tx.clone();
-        let service = engine
-            .world()
-            .resource::<Service>()
-            .settings
-            .domain
-            .to_string();
+        let service = service_domain(engine);
         tokio::spawn(async move {
             let _ = tx.send(Event::Ids(store.reserve_ids(&service, ID_BLOCK).await));
         });
@@ -620,6 +605,16 @@ impl Cluster {
             warn!("cannot say this instance stops: {e}");
         }
     }
+}
+
+/// The service's domain, which keys its records and ratings in the store.
+fn service_domain(engine: &Engine) -> String {
+    engine
+        .world()
+        .resource::<Service>()
+        .settings
+        .domain
+        .to_string()
 }
 
 /// The room an inbound stanza is addressed to, if it is one of this service's.

@@ -40,6 +40,19 @@ async fn enter(client: &mut Client, occupant: &str) -> Stanza {
         .await
 }
 
+/// The PostgreSQL server the cluster tests use, when one is named and ejabberd is among the
+/// servers tested.
+fn postgres_behind_ejabberd() -> Option<String> {
+    let Some(url) = std::env::var("PALAVER_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("PALAVER_TEST_POSTGRES is not set: the cluster test is skipped");
+        return None;
+    };
+    Kind::Ejabberd.selected().then_some(url)
+}
+
 /// A fresh database `palaver_test_NAME` on the server of `url`, and a pool on it.
 async fn fresh_db(url: &str, name: &str) -> (String, sqlx::AnyPool) {
     sqlx::any::install_default_drivers();
@@ -75,16 +88,9 @@ async fn owners(pool: &sqlx::AnyPool) -> BTreeMap<String, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_serve_one_domain_and_a_killed_ones_game_goes_on() {
-    let Some(url) = std::env::var("PALAVER_TEST_POSTGRES")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("PALAVER_TEST_POSTGRES is not set: the cluster test is skipped");
+    let Some(url) = postgres_behind_ejabberd() else {
         return;
     };
-    if !Kind::Ejabberd.selected() {
-        return;
-    }
     let (db, pool) = fresh_db(&url, "e2e_cluster").await;
     let server = Server::Ejabberd(support::servers::Ejabberd::start_balanced(Some(2)));
     let mut instances = BTreeMap::new();
@@ -279,16 +285,9 @@ async fn claims(pool: &sqlx::AnyPool) -> Vec<(String, String, i64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_joining_while_rooms_are_busy_gets_its_slot_and_no_room_has_two_holders() {
-    let Some(url) = std::env::var("PALAVER_TEST_POSTGRES")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("PALAVER_TEST_POSTGRES is not set: the cluster test is skipped");
+    let Some(url) = postgres_behind_ejabberd() else {
         return;
     };
-    if !Kind::Ejabberd.selected() {
-        return;
-    }
     const ROOMS: usize = 8;
     let (db, pool) = fresh_db(&url, "e2e_cluster_join").await;
     let server = Server::Ejabberd(support::servers::Ejabberd::start_balanced(Some(2)));

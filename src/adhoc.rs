@@ -4,7 +4,7 @@
 //! statistics. Commands are listed at the service's `http://jabber.org/protocol/commands` disco
 //! node. Two-stage commands carry everything in their form, so no session is kept between stages.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 
 use bevy_ecs::prelude::*;
@@ -195,6 +195,8 @@ struct Ctx<'w, 's> {
     service: Res<'w, Service>,
     now: Res<'w, Now>,
     out: ResMut<'w, Outbox>,
+    /// Cluster mode: the rooms the other instances list.
+    directory: Option<Res<'w, crate::cluster::Directory>>,
 }
 
 fn execute(mut iqs: MessageReader<IqIn>, mut ctx: Ctx) {
@@ -306,28 +308,66 @@ fn result_form(title: &str, fields: Vec<Field>) -> DataForm {
     }
 }
 
-/// Every room with its occupants and game, in JID order.
+/// One line of the room list.
+fn room_line(
+    jid: &str,
+    occupants: usize,
+    persistent: bool,
+    game: Option<&str>,
+    playing: bool,
+) -> String {
+    let game = match game {
+        Some(id) if playing => format!(", playing {id}"),
+        Some(id) => format!(", game {id} (not started)"),
+        None => String::new(),
+    };
+    let persistent = if persistent { ", persistent" } else { "" };
+    let plural = if occupants == 1 { "" } else { "s" };
+    format!("{jid}: {occupants} occupant{plural}{persistent}{game}")
+}
+
+/// Every room with its occupants and game, in JID order: those held here, and in cluster mode
+/// those the other instances list.
 fn room_list(ctx: &Ctx) -> DataForm {
-    let mut rooms: Vec<(&BareJid, Entity)> =
-        ctx.rooms.index.0.iter().map(|(j, e)| (j, *e)).collect();
-    rooms.sort_by(|a, b| a.0.cmp(b.0));
+    let mut rooms: Vec<(String, Option<Entity>)> = ctx
+        .rooms
+        .index
+        .0
+        .iter()
+        .map(|(j, e)| (j.to_string(), Some(*e)))
+        .collect();
+    let others: HashMap<&str, &crate::store::shared::Listing> = ctx
+        .directory
+        .iter()
+        .flat_map(|d| d.others(&ctx.rooms.index))
+        .map(|l| (l.room.as_str(), l))
+        .collect();
+    rooms.extend(others.keys().map(|j| ((*j).to_owned(), None)));
+    rooms.sort_by(|a, b| a.0.cmp(&b.0));
     let mut lines: Vec<String> = rooms
         .iter()
         .take(MAX_LISTED)
-        .map(|(jid, room)| {
-            let occupants = ctx.rooms.roster(*room).map_or(0, |r| r.len());
-            let game = match ctx.tables.get(*room) {
-                Ok((table, true)) => format!(", playing {}", table.rules.id()),
-                Ok((table, false)) => format!(", game {} (not started)", table.rules.id()),
-                Err(_) => String::new(),
-            };
-            let persistent = if ctx.rooms.config(*room).is_some_and(|c| c.persistent) {
-                ", persistent"
-            } else {
-                ""
-            };
-            let plural = if occupants == 1 { "" } else { "s" };
-            format!("{jid}: {occupants} occupant{plural}{persistent}{game}")
+        .map(|(jid, room)| match room {
+            Some(room) => {
+                let table = ctx.tables.get(*room).ok();
+                room_line(
+                    jid,
+                    ctx.rooms.roster(*room).map_or(0, |r| r.len()),
+                    ctx.rooms.config(*room).is_some_and(|c| c.persistent),
+                    table.map(|(t, _)| t.rules.id()),
+                    table.is_some_and(|(_, running)| running),
+                )
+            }
+            None => {
+                let l = others.get(jid.as_str());
+                room_line(
+                    jid,
+                    l.map_or(0, |l| usize::try_from(l.occupants).unwrap_or(0)),
+                    l.is_some_and(|l| l.persistent),
+                    l.and_then(|l| l.game.as_deref()),
+                    l.is_some_and(|l| l.playing),
+                )
+            }
         })
         .collect();
     if rooms.len() > MAX_LISTED {

@@ -9,8 +9,16 @@
 //! order. An instance that finds it lost a room (its write was refused, or the claims table
 //! names another holder) drops its copy without writing anything and tells every occupant it
 //! was removed (110 + 333), so that their clients rejoin — and land on the new holder.
+//!
+//! Service-wide questions (the service's disco#items, the ad-hoc room list, the games in
+//! progress) are answered from this instance's rooms and the [`Directory`] of the others':
+//! every second each instance writes what changed in the listing of the rooms it holds and
+//! reads the others' (`store::shared`), so no question waits on the store and every instance
+//! gives the same answer, at most a second or two behind. The same poll reads the ratings the
+//! others changed, and reserves game record ids in blocks so that no two instances number a
+//! record alike.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, SystemTime};
 
 use bevy_ecs::prelude::*;
@@ -22,7 +30,8 @@ use xmpp_parsers::stanza::Stanza;
 use crate::engine::{Engine, Outbox, Service};
 use crate::muc::room::{RoomIndex, Rooms};
 use crate::stanza::Inbound;
-use crate::store::{Change, Epochs, Store, StoreError, StoredRoom};
+use crate::store::shared::Listing;
+use crate::store::{Change, Epochs, Store, StoreError, StoredRating, StoredRoom};
 
 /// How often an instance compares the rooms it holds with the claims table.
 pub const POLL_EVERY: Duration = Duration::from_secs(1);
@@ -32,6 +41,24 @@ pub const DEAD_AFTER: Duration = Duration::from_secs(5);
 const MAX_WAITING_PER_ROOM: usize = 256;
 /// The most rooms being claimed at once.
 const MAX_CLAIMING: usize = 1024;
+/// How many game record ids an instance reserves at a time; it reserves the next block when
+/// half of one is used.
+pub const ID_BLOCK: u64 = 1000;
+
+/// Cluster mode: the rooms the other instances list (as of the last poll), by JID. A room this
+/// instance holds is answered from the World even while the store still names another holder.
+#[derive(Resource, Debug, Default)]
+pub struct Directory(pub Vec<(BareJid, Listing)>);
+
+impl Directory {
+    /// The listed rooms this instance does not hold.
+    pub fn others<'a>(&'a self, here: &'a RoomIndex) -> impl Iterator<Item = &'a Listing> + 'a {
+        self.0
+            .iter()
+            .filter(|(jid, _)| !here.0.contains_key(jid))
+            .map(|(_, l)| l)
+    }
+}
 
 /// A room this instance holds.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +81,19 @@ pub enum Event {
     },
     /// Dead instances this one takes over, with how many connections each had.
     TookOver(Result<Vec<(String, i64)>, StoreError>),
+    /// This instance's listing written (or not), and what the others list.
+    Listed {
+        published: Result<(), StoreError>,
+        others: Result<Vec<Listing>, StoreError>,
+    },
+    /// The ratings changed since the last poll, and the newest version among them.
+    Ratings(Result<(Vec<StoredRating>, i64), StoreError>),
+    /// A block of game record ids reserved for this instance.
+    Ids(Result<(u64, u64), StoreError>),
+    /// The other live instances, with their connection counts.
+    Alive(Result<HashMap<String, i64>, StoreError>),
+    /// Connection slots other instances freed for this one.
+    Freed(Result<i64, StoreError>),
 }
 
 /// The service's side of cluster mode.
@@ -67,8 +107,18 @@ pub struct Cluster {
     rx: Option<mpsc::UnboundedReceiver<Event>>,
     /// How many connections this instance has to the server (said in its heartbeat).
     links: usize,
-    /// Opens one spare connection per message (`link::Link::spare`).
-    spare: Option<mpsc::UnboundedSender<()>>,
+    /// Opens and closes spare connections (`link::Link::spare`).
+    spare: Option<mpsc::UnboundedSender<crate::link::Spare>>,
+    /// Spare connections opened to take over dead instances' slots, still open.
+    spares: usize,
+    /// The other live instances as of the last poll.
+    alive: HashSet<String>,
+    /// The listing of this instance's rooms as last written; `None`: to be written whole.
+    published: Option<HashMap<String, Listing>>,
+    /// The newest ratings version read.
+    ratings_version: i64,
+    /// A block of record ids is being reserved.
+    reserving: bool,
 }
 
 impl Cluster {
@@ -85,12 +135,65 @@ impl Cluster {
             rx: Some(rx),
             links: 1,
             spare: None,
+            spares: 0,
+            alive: HashSet::new(),
+            published: None,
+            ratings_version: 0,
+            reserving: false,
         }
+    }
+
+    /// Before serving: stored rooms nobody lists yet (stored before listings existed) are listed
+    /// as held by nobody, and this instance's first block of record ids is reserved.
+    pub async fn prepare(&mut self, engine: &mut Engine) -> Result<(), StoreError> {
+        let unlisted: Vec<Listing> = self
+            .store
+            .unlisted()
+            .await?
+            .into_iter()
+            .filter_map(|(jid, config)| {
+                let room: BareJid = jid.parse().ok()?;
+                let config: crate::muc::config::RoomConfig = ron::from_str(&config).ok()?;
+                let name = if config.name.is_empty() {
+                    room.node()
+                        .map(|n| n.as_str().to_owned())
+                        .unwrap_or_default()
+                } else {
+                    config.name.clone()
+                };
+                Some(Listing {
+                    room: jid,
+                    persistent: true,
+                    public: config.public,
+                    name,
+                    occupants: 0,
+                    game: None,
+                    playing: false,
+                    status: None,
+                })
+            })
+            .collect();
+        if !unlisted.is_empty() {
+            self.store.list_unheld(&unlisted).await?;
+            info!(rooms = unlisted.len(), "stored rooms listed");
+        }
+        let service = service_domain(engine);
+        let (first, last) = self.store.reserve_ids(&service, ID_BLOCK).await?;
+        engine
+            .world_mut()
+            .resource_mut::<crate::play::records::Records>()
+            .add_block(first, last);
+        engine.world_mut().init_resource::<Directory>();
+        Ok(())
     }
 
     /// Connections to the server: `links` at the start, and `spare` to open more when this
     /// instance takes over a dead one's slots.
-    pub fn with_links(mut self, links: usize, spare: mpsc::UnboundedSender<()>) -> Cluster {
+    pub fn with_links(
+        mut self,
+        links: usize,
+        spare: mpsc::UnboundedSender<crate::link::Spare>,
+    ) -> Cluster {
         self.links = links.max(1);
         self.spare = Some(spare);
         self
@@ -154,9 +257,10 @@ impl Cluster {
         });
     }
 
-    /// Asks the store which rooms it says this instance holds (one question at a time), and says
-    /// this instance is alive.
-    pub fn poll(&mut self) {
+    /// Asks the store which rooms it says this instance holds (one question at a time), writes
+    /// what changed in this instance's listing and reads the others', reads the ratings changed
+    /// since the last poll, and says this instance is alive.
+    pub fn poll(&mut self, engine: &mut Engine) {
         if self.polling {
             return;
         }
@@ -165,10 +269,109 @@ impl Cluster {
         let store = self.store.clone();
         let tx = self.tx.clone();
         let links = self.links;
+        let (put, gone, whole) = self.listing_changes(engine);
+        let service = service_domain(engine);
+        let version = self.ratings_version;
+        self.reserve_ids(engine);
         tokio::spawn(async move {
             let result = store.held().await;
             let _ = tx.send(Event::Polled { seq, result });
+            let published = store.publish(&put, &gone, whole).await;
+            let others = store.listings().await;
+            let _ = tx.send(Event::Listed { published, others });
+            let _ = tx.send(Event::Ratings(store.ratings_since(&service, version).await));
             let _ = tx.send(Event::TookOver(store.beat(links, DEAD_AFTER).await));
+            let _ = tx.send(Event::Alive(store.alive(DEAD_AFTER).await));
+            let _ = tx.send(Event::Freed(store.freed_slots().await));
+        });
+    }
+
+    /// Other instances came (a dead one back, or a new one): the spare connections this one
+    /// opened to take over dead instances' slots are closed, up to as many as each newcomer
+    /// has connections, and the newcomer told to open new ones — ejabberd hands a freed slot
+    /// only to a connection made after it was freed, so the newcomer's first connections,
+    /// made while every slot was taken, stay idle.
+    fn welcome(&mut self, alive: HashMap<String, i64>) {
+        let came: Vec<(String, i64)> = alive
+            .iter()
+            .filter(|(id, _)| !self.alive.contains(*id))
+            .map(|(id, links)| (id.clone(), *links))
+            .collect();
+        self.alive = alive.into_keys().collect();
+        let Some(spare) = &self.spare else {
+            return;
+        };
+        for (id, links) in came {
+            let count = usize::try_from(links).unwrap_or(0).max(1).min(self.spares);
+            if count == 0 {
+                continue;
+            }
+            info!(
+                instance = %id,
+                links = count,
+                "an instance came; handing it the slots this one took over"
+            );
+            for _ in 0..count {
+                let _ = spare.send(crate::link::Spare::Close);
+            }
+            self.spares -= count;
+            self.links = self.links.saturating_sub(count).max(1);
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                // Give the server a moment to free the slots before the newcomer connects.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if let Err(e) = store.hand_slots(&id, count as i64).await {
+                    warn!(instance = %id, "cannot hand the slots over: {e}");
+                }
+            });
+        }
+    }
+
+    /// What changed in the listing of the rooms held here since it was last written: rows to
+    /// write, rooms to unlist, and whether the listing is written whole.
+    fn listing_changes(&mut self, engine: &mut Engine) -> (Vec<Listing>, Vec<String>, bool) {
+        let now: Vec<Listing> = match engine
+            .world_mut()
+            .run_system_cached(crate::play::lobby::listings)
+        {
+            Ok(now) => now,
+            Err(e) => {
+                warn!("cannot list the rooms: {e}");
+                return (Vec::new(), Vec::new(), false);
+            }
+        };
+        let whole = self.published.is_none();
+        let before = self.published.take().unwrap_or_default();
+        let put: Vec<Listing> = now
+            .iter()
+            .filter(|l| before.get(&l.room) != Some(*l))
+            .cloned()
+            .collect();
+        let here: HashSet<&str> = now.iter().map(|l| l.room.as_str()).collect();
+        let gone: Vec<String> = before
+            .keys()
+            .filter(|room| !here.contains(room.as_str()))
+            .cloned()
+            .collect();
+        self.published = Some(now.into_iter().map(|l| (l.room.clone(), l)).collect());
+        (put, gone, whole)
+    }
+
+    /// Reserves the next block of record ids once half of the current one is used.
+    fn reserve_ids(&mut self, engine: &Engine) {
+        let left = engine
+            .world()
+            .resource::<crate::play::records::Records>()
+            .ids_left();
+        if self.reserving || left.is_none_or(|left| left > ID_BLOCK / 2) {
+            return;
+        }
+        self.reserving = true;
+        let store = self.store.clone();
+        let tx = self.tx.clone();
+        let service = service_domain(engine);
+        tokio::spawn(async move {
+            let _ = tx.send(Event::Ids(store.reserve_ids(&service, ID_BLOCK).await));
         });
     }
 
@@ -182,6 +385,64 @@ impl Cluster {
                 }
             }
             Event::TookOver(Err(e)) => warn!("cannot say this instance is alive: {e}"),
+            Event::Listed { published, others } => {
+                if let Err(e) = published {
+                    warn!("cannot write this instance's rooms: {e}");
+                    // Written whole at the next poll.
+                    self.published = None;
+                }
+                match others {
+                    Ok(others) => {
+                        let listed = others
+                            .into_iter()
+                            .filter_map(|l| Some((l.room.parse::<BareJid>().ok()?, l)))
+                            .collect();
+                        engine.world_mut().insert_resource(Directory(listed));
+                    }
+                    Err(e) => warn!("cannot read the other instances' rooms: {e}"),
+                }
+            }
+            Event::Ratings(Ok((changed, version))) => {
+                self.ratings_version = self.ratings_version.max(version);
+                if !changed.is_empty() {
+                    crate::play::ratings::restore(
+                        &mut engine
+                            .world_mut()
+                            .resource_mut::<crate::play::ratings::Ratings>(),
+                        changed,
+                    );
+                }
+            }
+            Event::Ratings(Err(e)) => warn!("cannot read the ratings: {e}"),
+            Event::Alive(Ok(alive)) => self.welcome(alive),
+            Event::Alive(Err(e)) => warn!("cannot read which instances are alive: {e}"),
+            Event::Freed(Ok(count)) if count > 0 => {
+                if let Some(spare) = &self.spare {
+                    let count = usize::try_from(count)
+                        .unwrap_or(0)
+                        .min(crate::link::MAX_SPARES);
+                    info!(
+                        links = count,
+                        "slots were freed for this instance; connecting"
+                    );
+                    for _ in 0..count {
+                        let _ = spare.send(crate::link::Spare::Open);
+                    }
+                    self.links += count;
+                }
+            }
+            Event::Freed(Ok(_)) => {}
+            Event::Freed(Err(e)) => warn!("cannot read the slots freed for this instance: {e}"),
+            Event::Ids(result) => {
+                self.reserving = false;
+                match result {
+                    Ok((first, last)) => engine
+                        .world_mut()
+                        .resource_mut::<crate::play::records::Records>()
+                        .add_block(first, last),
+                    Err(e) => warn!("cannot reserve game record ids: {e}"),
+                }
+            }
             Event::Polled { seq, result } => {
                 self.polling = false;
                 match result {
@@ -209,9 +470,10 @@ impl Cluster {
             "an instance is silent; taking over its connections' slots"
         );
         for _ in 0..count {
-            let _ = spare.send(());
+            let _ = spare.send(crate::link::Spare::Open);
         }
         self.links += count;
+        self.spares += count;
     }
 
     fn claimed(
@@ -343,6 +605,16 @@ impl Cluster {
             warn!("cannot say this instance stops: {e}");
         }
     }
+}
+
+/// The service's domain, which keys its records and ratings in the store.
+fn service_domain(engine: &Engine) -> String {
+    engine
+        .world()
+        .resource::<Service>()
+        .settings
+        .domain
+        .to_string()
 }
 
 /// The room an inbound stanza is addressed to, if it is one of this service's.

@@ -88,9 +88,15 @@ pub async fn run(config: crate::config::Config) -> Result<(), Error> {
     info!(rooms, db = %config.db, "persistent rooms loaded");
     let connections = link_config.connections;
     let link = link::spawn(link_config);
-    let cluster = config.instance.is_some().then(|| {
-        crate::cluster::Cluster::new(store.clone()).with_links(connections, link.spare.clone())
-    });
+    let cluster = match &config.instance {
+        Some(_) => {
+            let mut cluster = crate::cluster::Cluster::new(store.clone())
+                .with_links(connections, link.spare.clone());
+            cluster.prepare(&mut engine).await?;
+            Some(cluster)
+        }
+        None => None,
+    };
     let (handle, committed, store_task) = crate::store::spawn(store);
     let store_link = StoreLink {
         handle,
@@ -215,7 +221,7 @@ pub async fn serve(
             }
             _ = poll.tick(), if cluster_events.is_some() => {
                 if let Some(cluster) = store.as_mut().and_then(|s| s.cluster.as_mut()) {
-                    cluster.poll();
+                    cluster.poll(&mut engine);
                 }
             }
             _ = trim.tick() => {

@@ -31,11 +31,16 @@ impl Node {
         engine
             .world_mut()
             .insert_resource(crate::muc::occupant_id::ServiceKey(crate::testing::KEY));
+        let mut cluster = Cluster::new(store.clone());
+        cluster
+            .prepare(&mut engine)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let (handle, committed, _task) = crate::store::spawn(store.clone());
         let link = StoreLink {
             handle,
             committed,
-            cluster: Some(Cluster::new(store.clone())),
+            cluster: Some(cluster),
         };
         let (in_tx, in_rx) = mpsc::channel(64);
         let (out_tx, out_rx) = crate::link::wire::channel(1 << 20, 1 << 16);
@@ -190,4 +195,154 @@ async fn a_room_moves_to_the_instance_its_stanzas_reach() {
             && attr(e, "to") == Some(BOB)
     })
     .await;
+}
+
+/// Makes `room` on `node` with `user` as its owner, unlocked at once (an instant room).
+async fn instant(node: &mut Node, user: &str, room: &str, nick: &str) {
+    node.send(&format!(
+        "<presence from='{user}' to='{room}/{nick}'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+    ))
+    .await;
+    node.expect("the creator's own presence", |e| {
+        e.name() == "presence" && statuses(e).contains(&"110".to_owned())
+    })
+    .await;
+    node.send(&format!(
+        "<iq type='set' id='instant' from='{user}' to='{room}'>\
+         <query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>"
+    ))
+    .await;
+    node.expect("the instant room's result", |e| {
+        attr(e, "id") == Some("instant") && attr(e, "type") == Some("result")
+    })
+    .await;
+}
+
+/// The service's disco#items as `node` answers it: `(jid, name)` of each item.
+async fn service_items(node: &mut Node, id: &str) -> Vec<(String, String)> {
+    node.send(&format!(
+        "<iq type='get' id='{id}' from='{ALICE}' to='{}'>\
+         <query xmlns='http://jabber.org/protocol/disco#items'/></iq>",
+        crate::testing::DOMAIN
+    ))
+    .await;
+    let reply = node
+        .expect("the service's items", |e| attr(e, "id") == Some(id))
+        .await;
+    reply
+        .get_child("query", "http://jabber.org/protocol/disco#items")
+        .map(|q| {
+            q.children()
+                .map(|i| {
+                    (
+                        i.attr("jid").unwrap_or_default().to_owned(),
+                        i.attr("name").unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The service's disco#items is the same from either instance: each lists its own public rooms
+/// and those the other lists (a second or two behind).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_instance_lists_every_public_room() {
+    let Some(url) = std::env::var("PALAVER_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        return;
+    };
+    let db = crate::store::tests::fresh_postgres_db(&url, "cluster_listing").await;
+    let mut a = Node::start(&db, "a").await;
+    let mut b = Node::start(&db, "b").await;
+    instant(&mut a, ALICE, "one@conference.localhost", "Alice").await;
+    instant(&mut b, BOB, "two@conference.localhost", "Bob").await;
+    let wanted = vec![
+        ("one@conference.localhost".to_owned(), "one".to_owned()),
+        ("two@conference.localhost".to_owned(), "two".to_owned()),
+    ];
+    // Two polls at most (one to write, one to read), each a second apart.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut round = 0;
+    loop {
+        round += 1;
+        let from_a = service_items(&mut a, &format!("a{round}")).await;
+        let from_b = service_items(&mut b, &format!("b{round}")).await;
+        if from_a == wanted && from_b == wanted {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a lists {from_a:?}, b lists {from_b:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// What the other instances list joins this instance's own rooms in every service-wide
+/// answer: disco#items (public rooms only, one the instance holds answered from its World),
+/// `!games running`, the ad-hoc room list. No database needed.
+#[test]
+fn the_other_instances_rooms_are_in_the_service_wide_answers() {
+    let mut h = crate::testing::Harness::new();
+    h.create_instant(ALICE, "here@conference.localhost", "Alice");
+    let listed = |room: &str, public: bool, status: Option<&str>| {
+        (
+            room.parse::<BareJid>().expect("jid"),
+            Listing {
+                room: room.into(),
+                persistent: true,
+                public,
+                name: format!("{room} as listed"),
+                occupants: 3,
+                game: status.map(|_| "nim".into()),
+                playing: status.is_some(),
+                status: status.map(str::to_owned),
+            },
+        )
+    };
+    h.engine.world_mut().insert_resource(Directory(vec![
+        listed(
+            "away@conference.localhost",
+            true,
+            Some("Carol (A) vs Dave (B) — Carol to move"),
+        ),
+        // Stale: this instance holds it now, so its own state answers.
+        listed("here@conference.localhost", true, None),
+        listed("hidden@conference.localhost", false, None),
+    ]));
+    let out = h.send(&format!(
+        "<iq type='get' id='items' from='{BOB}' to='conference.localhost'>\
+         <query xmlns='http://jabber.org/protocol/disco#items'/></iq>"
+    ));
+    crate::testing::assert_stanzas(
+        &out,
+        &[&format!(
+            "<iq xmlns='jabber:component:accept' type='result' id='items' \
+             from='conference.localhost' to='{BOB}'>\
+             <query xmlns='http://jabber.org/protocol/disco#items'>\
+             <item jid='away@conference.localhost' name='away@conference.localhost as listed'/>\
+             <item jid='here@conference.localhost' name='here'/>\
+             </query></iq>"
+        )],
+    );
+    let out = h.send(&format!(
+        "<message type='groupchat' from='{ALICE}' to='here@conference.localhost'>\
+         <body>!games running</body></message>"
+    ));
+    let said: Vec<String> = out
+        .iter()
+        .filter_map(|e| {
+            e.get_child("body", "jabber:component:accept")
+                .map(Element::text)
+        })
+        .collect();
+    assert!(
+        said.iter().any(
+            |b| b.contains("away@conference.localhost — Carol (A) vs Dave (B) — Carol to move")
+        ),
+        "{said:?}"
+    );
 }

@@ -115,9 +115,17 @@ pub struct Link {
     /// Ends after every `outbound` handle is dropped and everything queued was written (or the
     /// link was down and the rest was logged as lost).
     pub task: JoinHandle<()>,
-    /// Each message opens one more connection that only reads (a spare, see [`spares`]); they
-    /// end when this sender is dropped.
-    pub spare: mpsc::UnboundedSender<()>,
+    /// Opens one more connection that only reads (a spare, see [`spares`]), or closes the
+    /// newest spare; they all end when this sender is dropped.
+    pub spare: mpsc::UnboundedSender<Spare>,
+}
+
+/// An order to the spare connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spare {
+    Open,
+    /// Ends the newest open spare (its slot at the server becomes free).
+    Close,
 }
 
 /// The most spare connections one service opens over its life.
@@ -173,7 +181,7 @@ pub fn spawn(config: LinkConfig) -> Link {
 /// one idle connection.
 async fn spares(
     config: LinkConfig,
-    mut asked: mpsc::UnboundedReceiver<()>,
+    mut asked: mpsc::UnboundedReceiver<Spare>,
     inbound: mpsc::Sender<Inbound>,
     up: Arc<AtomicUsize>,
     came_up: mpsc::UnboundedSender<()>,
@@ -181,15 +189,25 @@ async fn spares(
     // Their outbound queues stay open, and empty, until the service stops asking.
     let mut keep = Vec::new();
     let mut tasks = Vec::new();
-    while asked.recv().await.is_some() {
-        if tasks.len() >= MAX_SPARES {
+    let mut opened = 0;
+    while let Some(order) = asked.recv().await {
+        if order == Spare::Close {
+            // Its outbound queue closed, the connection ends its stream.
+            match keep.pop() {
+                Some(_) => info!("a spare link closes: its slot goes back to the server"),
+                None => warn!("no spare link is open to close"),
+            }
+            continue;
+        }
+        if opened >= MAX_SPARES {
             warn!("{MAX_SPARES} spare links are open already; not opening another");
             continue;
         }
         let (tx, rx) = mpsc::unbounded_channel();
         keep.push(tx);
+        opened += 1;
         let links = Links {
-            name: format!("spare link {}: ", tasks.len() + 1),
+            name: format!("spare link {opened}: "),
             up: up.clone(),
             several: true,
             came_up: came_up.clone(),

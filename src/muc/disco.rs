@@ -39,6 +39,7 @@ fn disco(
     rooms: Rooms,
     extra: Query<(&Subject, Has<Locked>)>,
     service: Res<Service>,
+    directory: Option<Res<crate::cluster::Directory>>,
     mut out: ResMut<Outbox>,
 ) {
     let locked = |room: Entity| extra.get(room).is_ok_and(|(_, locked)| locked);
@@ -103,6 +104,21 @@ fn disco(
                         name: Some(display_name(room, config)),
                     })
                     .collect();
+                // Cluster mode: the public rooms the other instances hold, as they list them.
+                if let Some(directory) = &directory {
+                    items.extend(
+                        directory
+                            .others(&rooms.index)
+                            .filter(|l| l.public)
+                            .filter_map(|l| {
+                                Some(Item {
+                                    jid: l.room.parse::<Jid>().ok()?,
+                                    node: None,
+                                    name: Some(l.name.clone()),
+                                })
+                            }),
+                    );
+                }
                 items.sort_by(|a, b| a.jid.cmp(&b.jid));
                 let query = DiscoItemsQuery::try_from(iq.payload.clone()).ok();
                 let keys: Vec<String> = items.iter().map(|i| i.jid.to_string()).collect();
@@ -205,7 +221,7 @@ fn disco(
 }
 
 /// The room's name, or its local part when it has none.
-fn display_name(room: &Room, config: &RoomConfig) -> String {
+pub fn display_name(room: &Room, config: &RoomConfig) -> String {
     if config.name.is_empty() {
         room.jid
             .node()

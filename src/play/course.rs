@@ -46,6 +46,8 @@ pub struct Ctx<'w, 's> {
     pub store: ResMut<'w, crate::store::capture::StoreQueue>,
     pub running: Query<'w, 's, Entity, With<GameRunning>>,
     pub locked: Query<'w, 's, (), With<crate::muc::lock::Locked>>,
+    /// Cluster mode: the rooms the other instances list.
+    pub directory: Option<Res<'w, crate::cluster::Directory>>,
 }
 
 impl Ctx<'_, '_> {

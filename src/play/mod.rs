@@ -6,7 +6,7 @@ pub mod clock;
 mod commands;
 pub mod course;
 pub mod house;
-mod lobby;
+pub mod lobby;
 mod offers;
 pub mod ratings;
 pub mod records;

@@ -5,6 +5,8 @@
 //!
 //! All of the service's ratings are in memory (the store has them too; they are loaded at
 //! start): one entry per player and game, which only finished rated games between people add.
+//! In cluster mode the store adds each game's change to the stored rating, and every instance
+//! reads the ratings changed since it last looked once a second (`crate::cluster`).
 
 use std::collections::HashMap;
 
@@ -244,6 +246,7 @@ pub fn rate(ctx: &mut Ctx, game: &Game) -> Vec<RatingChange> {
             volatility: after.volatility,
             games: i64::from(after.games),
             last_ms: after.last_ms,
+            delta: after.rating - before[seat].rating,
         }));
         ctx.ratings.0.insert((game_id.clone(), jid.clone()), after);
     }

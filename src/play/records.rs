@@ -63,12 +63,51 @@ pub struct Record {
 #[derive(Resource, Debug, Default)]
 pub struct Records {
     pub next_id: u64,
+    /// Cluster mode: the last id of the block reserved for this instance (ids are unique across
+    /// instances), and the next block once reserved. `None`: the only instance, no limit.
+    pub limit: Option<u64>,
+    pub next_block: Option<(u64, u64)>,
     pub recent: VecDeque<Arc<Record>>,
     cursors: HashMap<FullJid, (u64, usize)>,
     cursor_order: VecDeque<FullJid>,
 }
 
 impl Records {
+    /// The id the next record takes, if this instance has one left.
+    fn take_id(&mut self) -> Option<u64> {
+        let id = self.next_id.max(1);
+        match self.limit {
+            None => Some(id),
+            Some(last) if id <= last => Some(id),
+            Some(_) => {
+                let (first, last) = self.next_block.take()?;
+                self.next_id = first;
+                self.limit = Some(last);
+                Some(first.max(1))
+            }
+        }
+    }
+
+    /// Cluster mode: how many ids are left in the current block, with none queued after it.
+    pub fn ids_left(&self) -> Option<u64> {
+        let last = self.limit?;
+        if self.next_block.is_some() {
+            return None;
+        }
+        Some(last.saturating_add(1).saturating_sub(self.next_id.max(1)))
+    }
+
+    /// Cluster mode: a block of ids reserved for this instance.
+    pub fn add_block(&mut self, first: u64, last: u64) {
+        match self.limit {
+            Some(limit) if self.next_id.max(1) <= limit => self.next_block = Some((first, last)),
+            _ => {
+                self.next_id = first;
+                self.limit = Some(last);
+            }
+        }
+    }
+
     pub fn find(&self, id: u64) -> Option<Arc<Record>> {
         // Ids grow with time: a binary search over the deque's order.
         let i = self.recent.partition_point(|r| r.id < id);
@@ -98,7 +137,12 @@ impl Records {
 /// Keeps a finished game: in memory, and queued for the store in this tick (so that the
 /// announcement waits for its commit).
 pub fn keep(ctx: &mut Ctx, room: Entity, game: &Game, result: &str, ratings: &[RatingChange]) {
-    let id = ctx.records.next_id.max(1);
+    let Some(id) = ctx.records.take_id() else {
+        // Cluster mode, and the store has not handed this instance new ids in time.
+        tracing::warn!("no game record id left for this instance: a game goes unrecorded");
+        ctx.say_all(room, "This game could not be recorded (try again shortly).");
+        return;
+    };
     let (winners, draw, reason) = match game.play.outcome() {
         Some(Outcome::Win { seats, reason }) => (seats.clone(), false, reason.clone()),
         Some(Outcome::Draw { reason }) => (Vec::new(), true, reason.clone()),
@@ -433,4 +477,30 @@ pub fn summary(r: &Record) -> String {
         outcome_text(r),
         plural(r.steps.len() as u64, "move", "moves")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cluster mode: ids come from the reserved blocks only, the next block taking over when
+    /// one is used up; none is handed out past the last block.
+    #[test]
+    fn ids_come_from_the_reserved_blocks() {
+        let mut r = Records::default();
+        assert_eq!(r.ids_left(), None);
+        assert_eq!(r.take_id(), Some(1));
+        r.add_block(11, 12);
+        assert_eq!(r.ids_left(), Some(2));
+        assert_eq!(r.take_id(), Some(11));
+        r.next_id = 12;
+        r.add_block(31, 40);
+        assert_eq!(r.ids_left(), None);
+        assert_eq!(r.take_id(), Some(12));
+        r.next_id = 13;
+        assert_eq!(r.take_id(), Some(31));
+        assert_eq!(r.ids_left(), Some(10));
+        r.next_id = 41;
+        assert_eq!(r.take_id(), None);
+    }
 }

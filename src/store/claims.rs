@@ -81,12 +81,14 @@ impl Store {
         let Some(me) = &self.instance else {
             return Ok(());
         };
+        let mut tx = self.pool.begin().await.map_err(q)?;
         sqlx::query("DELETE FROM claims WHERE owner = $1")
             .bind(me.clone())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(q)?;
-        Ok(())
+        super::shared::unlist(&mut tx, me).await?;
+        tx.commit().await.map_err(q)
     }
 
     /// The rooms the store says this instance holds, with their epochs.
@@ -141,15 +143,21 @@ impl Store {
             let id: String = row.try_get("id").map_err(q)?;
             let links: i64 = row.try_get("links").map_err(q)?;
             let seen: i64 = row.try_get("seen_ms").map_err(q)?;
-            // Only one instance deletes the row: that one takes over.
+            // Only one instance deletes the row: that one takes over, and unlists the dead
+            // one's temporary rooms (they died with it).
+            let mut tx = self.pool.begin().await.map_err(q)?;
             let won = sqlx::query("DELETE FROM instances WHERE id = $1 AND seen_ms = $2")
                 .bind(id.clone())
                 .bind(seen)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(q)?
                 .rows_affected()
                 == 1;
+            if won {
+                super::shared::unlist(&mut tx, &id).await?;
+            }
+            tx.commit().await.map_err(q)?;
             if won {
                 taken.push((id, links));
             }
@@ -169,6 +177,64 @@ impl Store {
             .await
             .map_err(q)?;
         Ok(())
+    }
+
+    /// The other live instances (heard of within `dead_after`), with their connection counts.
+    pub async fn alive(
+        &self,
+        dead_after: std::time::Duration,
+    ) -> Result<HashMap<String, i64>, StoreError> {
+        let me = self.instance.clone().unwrap_or_default();
+        let before = now_ms() - i64::try_from(dead_after.as_millis()).unwrap_or(i64::MAX);
+        sqlx::query("SELECT id, links FROM instances WHERE id <> $1 AND seen_ms >= $2")
+            .bind(me)
+            .bind(before)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(q)?
+            .into_iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("links")?)))
+            .collect::<Result<HashMap<_, _>, sqlx::Error>>()
+            .map_err(q)
+    }
+
+    /// Says that `count` connection slots were freed for instance `to`.
+    pub async fn hand_slots(&self, to: &str, count: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE instances SET freed = freed + $2 WHERE id = $1")
+            .bind(to.to_owned())
+            .bind(count)
+            .execute(&self.pool)
+            .await
+            .map_err(q)?;
+        Ok(())
+    }
+
+    /// How many connection slots were freed for this instance since it last asked (taken).
+    pub async fn freed_slots(&self) -> Result<i64, StoreError> {
+        let Some(me) = &self.instance else {
+            return Ok(0);
+        };
+        let mut tx = self.pool.begin().await.map_err(q)?;
+        let freed: i64 = sqlx::query("SELECT freed FROM instances WHERE id = $1")
+            .bind(me.clone())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(q)?
+            .map(|r| r.try_get("freed"))
+            .transpose()
+            .map_err(q)?
+            .unwrap_or(0);
+        if freed > 0 {
+            // What was read, not zero: slots freed meanwhile wait for the next look.
+            sqlx::query("UPDATE instances SET freed = freed - $2 WHERE id = $1")
+                .bind(me.clone())
+                .bind(freed)
+                .execute(&mut *tx)
+                .await
+                .map_err(q)?;
+        }
+        tx.commit().await.map_err(q)?;
+        Ok(freed)
     }
 
     /// Every room claimed and by whom, for diagnostics and tests.

@@ -9,6 +9,7 @@
 
 pub mod capture;
 pub mod claims;
+pub mod shared;
 
 use std::time::Duration;
 
@@ -156,6 +157,9 @@ pub struct StoredRating {
     pub volatility: f64,
     pub games: i64,
     pub last_ms: i64,
+    /// The change the game made (cluster mode adds it to the stored rating, so that games
+    /// ending on two instances at once both count); 0 when read from the store.
+    pub delta: f64,
 }
 
 /// What the game rooms keep service-wide: every rating, the most recent records (oldest
@@ -499,6 +503,7 @@ impl Store {
                 volatility: r.try_get("volatility")?,
                 games: r.try_get("games")?,
                 last_ms: r.try_get("last_ms")?,
+                delta: 0.0,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
@@ -846,6 +851,9 @@ impl Store {
                         .await
                         .map_err(q)?;
                     }
+                }
+                Change::PutRating(r) if self.instance.is_some() => {
+                    shared::add_rating(&mut tx, r).await?;
                 }
                 Change::PutRating(r) => {
                     sqlx::query(

@@ -853,3 +853,6 @@ async fn a_silent_instance_is_taken_over_once() {
         assert_eq!(took, vec![("c".to_owned(), 1)], "{kind}");
     }
 }
+
+#[path = "tests_shared.rs"]
+mod shared;

@@ -157,33 +157,30 @@ pub fn read(m: &Match, seat: usize, text: &str) -> Result<Action, MoveError> {
         }
     }
     for &r in &m.rules.seat_moves {
-        match &m.rules.moves[r].spec {
-            Move::Pick { solve, .. } => {
-                let hits: Vec<&Action> = legal
-                    .iter()
-                    .filter(|a| {
-                        a.rule as usize == r
-                            && !t.is_empty()
-                            && super::zones::card_name(&m.rules, a.n)
-                                .to_lowercase()
-                                .starts_with(&t)
-                    })
-                    .collect();
-                if let [one] = hits.as_slice() {
-                    return Ok((*one).clone());
-                }
-                let can_pick = legal.iter().any(|a| a.rule as usize == r);
-                if solve.is_some()
-                    && can_pick
-                    && t.chars().count() > 1
-                    && t.chars().all(|c| c.is_ascii_lowercase())
-                {
-                    let mut a = Action::new(r, NONE, NONE);
-                    a.word = Some(t.clone());
-                    return Ok(a);
-                }
+        if let Move::Pick { solve, .. } = &m.rules.moves[r].spec {
+            let hits: Vec<&Action> = legal
+                .iter()
+                .filter(|a| {
+                    a.rule as usize == r
+                        && !t.is_empty()
+                        && super::zones::card_name(&m.rules, a.n)
+                            .to_lowercase()
+                            .starts_with(&t)
+                })
+                .collect();
+            if let [one] = hits.as_slice() {
+                return Ok((*one).clone());
             }
-            _ => {}
+            let can_pick = legal.iter().any(|a| a.rule as usize == r);
+            if solve.is_some()
+                && can_pick
+                && t.chars().count() > 1
+                && t.chars().all(|c| c.is_ascii_lowercase())
+            {
+                let mut a = Action::new(r, NONE, NONE);
+                a.word = Some(t.clone());
+                return Ok(a);
+            }
         }
     }
     Err(MoveError(why_not(m, seat, &t, &legal)))

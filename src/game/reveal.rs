@@ -1,5 +1,5 @@
 //! Reveals and picks: zones shown to everyone at a named event (`reveal`: every secret choice
-//! made, a matching card guessed, every seat done) rather than only at the end; `Pick`, which
+//! made, a matching card guessed) rather than only at the end; `Pick`, which
 //! puts a card named by the deck into a zone (a secret choice into one's own owner-only slot,
 //! a letter into the shared pile of guesses); a word drawn from a list into a zone; the ends
 //! over them (`Rounds`, `Found`); and what a seat may know of them (the bot's determinization).
@@ -185,19 +185,6 @@ pub fn card_shown(m: &Match, z: usize, s: usize, i: usize) -> bool {
             .iter()
             .any(|c| card_name(&m.rules, *c) == name)
     })
-}
-
-/// Whether a `Done` reveal shows zone `z` now (every seat done).
-pub fn shown_done(m: &Match, z: usize) -> bool {
-    let Some(name) = m.rules.file.zones.get(z).map(|s| &s.name) else {
-        return false;
-    };
-    m.rules
-        .file
-        .reveal
-        .iter()
-        .any(|r| r.at == RevealAt::Done && r.zone == *name)
-        && m.state.done.iter().take(m.state.players).all(|d| *d)
 }
 
 /// Seats still to choose in a simultaneous round: their slots of every seat's zone a `Pick`

@@ -619,8 +619,6 @@ pub enum RevealAt {
     /// Each card is shown once a card of the same name is in the named zone (a letter of a
     /// hidden word, once guessed).
     Matched(String),
-    /// Every seat is done (stood): the zone is shown from then on.
-    Done,
 }
 
 /// A score sheet: categories each seat fills once, and bonuses.

@@ -247,9 +247,6 @@ pub fn sees(m: &Match, viewer: Option<usize>, z: usize, owner: usize) -> bool {
     let Some(spec) = m.rules.file.zones.get(z) else {
         return false;
     };
-    if super::reveal::shown_done(m, z) {
-        return true;
-    }
     match spec.visible {
         Visibility::Public => true,
         Visibility::Owner => spec.per_seat && viewer == Some(owner),
@@ -984,7 +981,6 @@ pub fn explain(f: &RulesFile) -> Vec<String> {
                     .to_owned()
             }
             RevealAt::Matched(by) => format!("card by card, once the same card is in the {by}"),
-            RevealAt::Done => "once every player is done".to_owned(),
         };
         let mut s = format!("Reveal: the {} is shown to everyone {when}", r.zone);
         if !r.beats.is_empty() {

@@ -323,19 +323,12 @@ fn needs_grid(m: &Move) -> Option<&'static str> {
 }
 
 fn check_move(m: &Move, rules: &RulesFile, c: &mut Checker, of_piece: bool) {
-    let simultaneous = rules.turns == Turns::Simultaneous;
     if let Some(what) = needs_grid(m)
         && grid(rules).is_none()
     {
         c.at(
             what,
             format!("{what} needs a board of sites: add board: Square(8, 8) (or Hex, Grid)."),
-        );
-    }
-    if simultaneous && !matches!(m, Move::Choose { .. }) {
-        c.at(
-            "Simultaneous",
-            "turns: Simultaneous only works with Choose moves.".into(),
         );
     }
     match m {
@@ -492,28 +485,6 @@ fn check_move(m: &Move, rules: &RulesFile, c: &mut Checker, of_piece: bool) {
                 );
             }
         }
-        Move::Choose { options, beats } => {
-            if !simultaneous {
-                c.at(
-                    "Choose",
-                    "Choose is a secret choice: it needs turns: Simultaneous.".into(),
-                );
-            }
-            if options.len() < 2 {
-                c.at("Choose", "Choose needs at least two options.".into());
-            }
-            for (w, l) in beats {
-                for o in [w, l] {
-                    if !options.contains(o) {
-                        c.at_after(
-                            &["beats"],
-                            &format!("\"{o}\""),
-                            format!("Choose: '{o}' in beats is not one of the options."),
-                        );
-                    }
-                }
-            }
-        }
         Move::Crack => match &rules.code {
             None => c.at(
                 "Crack",
@@ -589,13 +560,6 @@ fn check_move(m: &Move, rules: &RulesFile, c: &mut Checker, of_piece: bool) {
             if let Some(r) = to {
                 check_region(r, rules, c);
             }
-        }
-        Move::Guess if rules.word.is_none() => {
-            c.at(
-                "Guess",
-                "Guess needs a hidden word: add word: (list: \"words/en.txt\", max_misses: 6)."
-                    .into(),
-            );
         }
         Move::Roll { bust } => match &rules.dice {
             None => c.at("Roll", "Roll needs dice: add dice: (sides: 6).".into()),
@@ -723,17 +687,6 @@ fn check_ends(rules: &RulesFile, c: &mut Checker) {
                     c.at("Score", "Score: the target must be more than 0.".into());
                 }
             }
-            End::Rounds(n) => {
-                if !has(&|m| matches!(m, Move::Choose { .. })) {
-                    c.at(
-                        "Rounds",
-                        "Rounds is unreachable without Choose moves.".into(),
-                    );
-                }
-                if *n == 0 {
-                    c.at("Rounds", "Rounds: the count must be more than 0.".into());
-                }
-            }
             End::Cracked => {
                 if !has(&|m| matches!(m, Move::Crack)) {
                     c.at(
@@ -756,11 +709,6 @@ fn check_ends(rules: &RulesFile, c: &mut Checker) {
                     );
                 }
                 check_verdict(v, rules, c);
-            }
-            End::Word => {
-                if !has(&|m| matches!(m, Move::Guess)) {
-                    c.at("Word", "Word is unreachable without Guess moves.".into());
-                }
             }
             End::Quiet(n) => {
                 if *n == 0 {
@@ -848,7 +796,12 @@ fn check_ends(rules: &RulesFile, c: &mut Checker) {
             }
             End::NoMove(_) | End::Fewer { .. } => {}
             // Checked with the zones.
-            End::Emptied(..) | End::Filled(_) | End::Finish | End::Showdown(..) => {}
+            End::Emptied(..)
+            | End::Filled(_)
+            | End::Finish
+            | End::Showdown(..)
+            | End::Rounds(_)
+            | End::Found { .. } => {}
         }
     }
 }

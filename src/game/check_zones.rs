@@ -118,10 +118,10 @@ pub fn check(rules: &RulesFile, c: &mut Checker) {
         } = &cards.deck
     {
         let distinct: BTreeSet<char> = suits.to_lowercase().chars().collect();
-        if suits.is_empty() || distinct.len() != suits.chars().count() || suits.len() > 16 {
+        if distinct.len() != suits.chars().count() || suits.len() > 16 {
             c.at(
                 "suits",
-                "cards: suits are 1 to 16 different characters (\"shdc\").".into(),
+                "cards: suits are up to 16 different characters (\"shdc\"; \"\" for cards named by their rank alone).".into(),
             );
         }
         let rs: BTreeSet<String> = ranks.iter().map(|r| r.to_lowercase()).collect();
@@ -308,6 +308,120 @@ pub fn check(rules: &RulesFile, c: &mut Checker) {
         }
     }
     check_trick(rules, c);
+    check_reveal(rules, c);
+}
+
+/// `Pick`, `reveal`, words in a zone and `Found`: the zones they name exist and fit.
+fn check_reveal(rules: &RulesFile, c: &mut Checker) {
+    let has = |f: &dyn Fn(&Move) -> bool| moves(rules).into_iter().any(f);
+    for m in moves(rules) {
+        if let Move::Pick { to, solve } = m {
+            need(rules, c, to, "Pick", Some(false), false);
+            if rules.cards.is_none() {
+                c.at(
+                    "Pick",
+                    "Pick picks a card by name: add cards: (deck: Deck(suits: \"\", ranks: [\"rock\", \"paper\"])).".into(),
+                );
+            }
+            if let Some(z) = solve {
+                need(rules, c, z, "Pick", Some(false), false);
+            }
+        }
+    }
+    if rules.turns == Turns::Simultaneous
+        && !moves(rules).iter().all(
+            |m| matches!(m, Move::Pick { to, .. } if zone(rules, to).is_some_and(|z| z.per_seat)),
+        )
+    {
+        c.at(
+            "Simultaneous",
+            "turns: Simultaneous only works with Pick moves into a zone per seat.".into(),
+        );
+    }
+    let words: Vec<&ZoneSpec> = rules.zones.iter().filter(|z| z.words.is_some()).collect();
+    if words.len() > 1 || words.iter().any(|z| z.per_seat) {
+        c.at(
+            "words",
+            "zones: one shared zone at most holds a word.".into(),
+        );
+    }
+    if !words.is_empty() && rules.cards.is_none() {
+        c.at(
+            "words",
+            "words: the letters are cards; add cards: (deck: Deck(suits: \"\", ranks: [\"a\", \"b\"])).".into(),
+        );
+    }
+    for r in &rules.reveal {
+        need(
+            rules,
+            c,
+            &r.zone,
+            "reveal",
+            Some(false),
+            r.at == RevealAt::Chosen,
+        );
+        if let RevealAt::Matched(by) = &r.at {
+            need(rules, c, by, "Matched", Some(false), false);
+        }
+        if !r.beats.is_empty() && r.at != RevealAt::Chosen {
+            c.at(
+                "beats",
+                "reveal: beats compares the cards of a Chosen reveal.".into(),
+            );
+        }
+        for (w, l) in &r.beats {
+            for n in [w, l] {
+                if !rank_exists(rules, n) {
+                    c.at_after(
+                        &["beats"],
+                        &format!("\"{n}\""),
+                        format!("reveal: '{n}' in beats is not a card of the deck."),
+                    );
+                }
+            }
+        }
+    }
+    let chosen = |beats: bool| {
+        rules
+            .reveal
+            .iter()
+            .any(|r| r.at == RevealAt::Chosen && (!beats || !r.beats.is_empty()))
+    };
+    if rules.turns == Turns::Simultaneous && !chosen(false) {
+        c.at(
+            "Simultaneous",
+            "turns: Simultaneous needs a reveal at: Chosen to end each round.".into(),
+        );
+    }
+    for e in &rules.end {
+        match e {
+            End::Rounds(n) => {
+                if !chosen(true) {
+                    c.at(
+                        "Rounds",
+                        "Rounds is unreachable without a reveal at: Chosen with beats.".into(),
+                    );
+                }
+                if *n == 0 {
+                    c.at("Rounds", "Rounds: the count must be more than 0.".into());
+                }
+            }
+            End::Found { zone: z, .. } => {
+                need(rules, c, z, "Found", Some(false), false);
+                let matched = rules
+                    .reveal
+                    .iter()
+                    .any(|r| r.zone == *z && matches!(r.at, RevealAt::Matched(_)));
+                if !matched || !has(&|m| matches!(m, Move::Pick { .. })) {
+                    c.at(
+                        "Found",
+                        format!("Found is unreachable without Pick moves and a reveal of '{z}' at: Matched(…)."),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The trick: a shared card zone, a trump the deck has, a per-seat zone for won tricks; and

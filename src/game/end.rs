@@ -144,8 +144,8 @@ fn judge_one(m: &mut Match, mover: usize, e: &End) {
                 }
             }
             End::SideEmpty => side_empty(m, mover),
-            End::Rounds(n) => chance::rounds_over(m, *n),
-            End::Word => chance::word_over(m),
+            End::Rounds(n) => super::reveal::rounds_over(m, *n),
+            End::Found { zone, misses } => super::reveal::found(m, zone, *misses),
             End::Cracked => chance::cracked(m),
             End::AllHit(v) => super::hidden::all_hit(m, v),
             End::Emptied(zone, v) => super::zones::emptied(m, zone, v),

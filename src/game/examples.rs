@@ -45,9 +45,6 @@ pub fn run_example(rules: &Arc<Rules>, ex: &Example) -> Result<(), String> {
     } else {
         Match::with_setup(rules.clone(), players, ex.seed, &ex.setup, first)
     };
-    if let Some(word) = &ex.word {
-        m.set_word(word);
-    }
     if let Some(code) = &ex.code
         && !m.set_code(code)
     {
@@ -56,6 +53,9 @@ pub fn run_example(rules: &Arc<Rules>, ex: &Example) -> Result<(), String> {
     m.script_rolls(&ex.rolls);
     if !ex.deck.is_empty() {
         m.stack_deck(&ex.deck)?;
+    }
+    if let Some(word) = &ex.word {
+        m.set_word(word)?;
     }
     if let Expect::Perft(counts) = &ex.expect {
         for (i, want) in counts.iter().enumerate() {

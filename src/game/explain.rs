@@ -212,10 +212,13 @@ pub fn move_words(m: &Move) -> String {
             "give your opponent the piece it must place next (from the pieces not yet played)"
                 .into()
         }
-        Move::Choose { options, .. } => {
-            format!("choose one of {} (in private)", options.join(", "))
+        Move::Pick { to, solve } => {
+            let mut s = format!("pick a card of the deck by name (it is not used up) into the {to}");
+            if let Some(z) = solve {
+                s += &format!(", or guess the whole {z}: a wrong guess is a miss");
+            }
+            s
         }
-        Move::Guess => "guess a letter, or the whole word".into(),
         Move::Crack => "guess the hidden code; the reply tells how many symbols are right and in the right place, and how many are right but misplaced".into(),
         Move::SetCode => "set the hidden code, in private (once, before anyone guesses)".into(),
         Move::Shoot { to, miss } => {
@@ -340,8 +343,7 @@ pub fn syntax(rules: &Rules) -> Vec<String> {
                 let k = r.kinds.first().map_or('?', |k| rules.mark(*k, 0));
                 format!("give {k}")
             }
-            Move::Choose { options, .. } => options.first().cloned().unwrap_or_default(),
-            Move::Guess => "e".into(),
+            Move::Pick { .. } => super::zones::card_name(rules, 0),
             Move::Crack => rules.file.code.as_ref().map_or("?".into(), |c| {
                 c.symbols.chars().cycle().take(c.length as usize).collect()
             }),
@@ -451,7 +453,7 @@ fn end_words(e: &End) -> String {
         End::Passes(n, v) => format!("{n} passes in a row end the game: {}", verdict_words(v, "the last to pass")),
         End::SideEmpty => "when one row of pits is empty, each player adds the seeds on its side to its store; most in store wins".into(),
         End::Rounds(n) => format!("after {n} rounds, most rounds won wins"),
-        End::Word => "the word found: the guessers win; too many misses: nobody does".into(),
+        End::Found { zone, misses } => format!("every card of the {zone} shown: everyone wins; {misses} misses: nobody does"),
         End::Cracked => "the code cracked: the guessers win; out of guesses: nobody does (or the code's maker wins)".into(),
         End::AllHit(v) => format!("when every hidden piece of a player has been hit, {}", verdict_words(v, "that player")),
         End::Emptied(z, Verdict::Lose) => format!("a player with no {z} left is out; the last one left wins"),

@@ -32,6 +32,7 @@ pub fn is_secret(m: &Match, a: &Action) -> bool {
     let rule = &m.rules.moves[a.rule as usize];
     match rule.spec {
         Move::SetCode => true,
+        Move::Pick { .. } => super::reveal::is_secret(&m.rules, a),
         Move::Add { .. } | Move::Drop { .. } => m
             .rules
             .kinds
@@ -43,8 +44,9 @@ pub fn is_secret(m: &Match, a: &Action) -> bool {
 
 /// Whether the rules have moves whose text is secret.
 pub fn has_secret_moves(rules: &super::Rules) -> bool {
-    rules.moves.iter().any(|r| match r.spec {
+    rules.moves.iter().enumerate().any(|(i, r)| match r.spec {
         Move::SetCode => true,
+        Move::Pick { .. } => super::reveal::is_secret(rules, &Action::new(i, NONE, NONE)),
         Move::Add { .. } | Move::Drop { .. } => r.kinds.iter().any(|k| {
             rules
                 .kinds

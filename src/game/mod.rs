@@ -22,6 +22,7 @@ pub mod notation;
 pub mod play;
 pub mod pool;
 pub mod render;
+pub mod reveal;
 pub mod rng;
 pub mod setup;
 pub mod spec;
@@ -387,8 +388,8 @@ pub fn load_str(path: &Path, text: &str, assets: &Path) -> Result<Rules, Vec<Rul
     let file = check::parse(path, text)?;
     let mut checker = check::Checker::new(path, text);
     check::check(&file, &mut checker);
-    let words = match &file.word {
-        Some(spec) => check::word_list(&spec.list, assets, &mut checker),
+    let words = match file.zones.iter().find_map(|z| z.words.as_ref()) {
+        Some(list) => check::word_list(list, assets, &mut checker),
         None => Vec::new(),
     };
     if !checker.errors.is_empty() {

@@ -55,11 +55,10 @@ pub fn write(m: &Match, a: &Action) -> String {
         Move::Sow { .. } => name(a.from),
         Move::Take { .. } => format!("take {} from {}", a.n, name(a.from)),
         Move::Pass => "pass".into(),
-        Move::Choose { options, .. } => options.get(a.n as usize).cloned().unwrap_or_default(),
-        Move::Guess => a
+        Move::Pick { .. } => a
             .word
             .clone()
-            .unwrap_or_else(|| ((a.n as u8) as char).to_string()),
+            .unwrap_or_else(|| super::zones::card_name(rules, a.n)),
         Move::Crack | Move::SetCode => {
             super::chance::code_text(rules, &super::chance::code_of(rules, a.n))
         }
@@ -158,28 +157,30 @@ pub fn read(m: &Match, seat: usize, text: &str) -> Result<Action, MoveError> {
         }
     }
     for &r in &m.rules.seat_moves {
-        match &m.rules.moves[r].spec {
-            Move::Choose { options, .. } => {
-                let hits: Vec<usize> = options
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, o)| !t.is_empty() && o.to_lowercase().starts_with(&t))
-                    .map(|(i, _)| i)
-                    .collect();
-                if let [one] = hits.as_slice()
-                    && let Some(a) = legal
-                        .iter()
-                        .find(|a| a.rule as usize == r && a.n as usize == *one)
-                {
-                    return Ok(a.clone());
-                }
+        if let Move::Pick { solve, .. } = &m.rules.moves[r].spec {
+            let hits: Vec<&Action> = legal
+                .iter()
+                .filter(|a| {
+                    a.rule as usize == r
+                        && !t.is_empty()
+                        && super::zones::card_name(&m.rules, a.n)
+                            .to_lowercase()
+                            .starts_with(&t)
+                })
+                .collect();
+            if let [one] = hits.as_slice() {
+                return Ok((*one).clone());
             }
-            Move::Guess if t.chars().count() > 1 && t.chars().all(|c| c.is_ascii_lowercase()) => {
+            let can_pick = legal.iter().any(|a| a.rule as usize == r);
+            if solve.is_some()
+                && can_pick
+                && t.chars().count() > 1
+                && t.chars().all(|c| c.is_ascii_lowercase())
+            {
                 let mut a = Action::new(r, NONE, NONE);
                 a.word = Some(t.clone());
                 return Ok(a);
             }
-            _ => {}
         }
     }
     Err(MoveError(why_not(m, seat, &t, &legal)))
@@ -296,12 +297,8 @@ fn why_not(m: &Match, seat: usize, t: &str, legal: &[Action]) -> String {
             format!("{t} is not a legal move.")
         };
     }
-    if has(&|mv| matches!(mv, Move::Guess))
-        && t.chars().count() == 1
-        && let Some(c) = t.chars().next()
-        && m.state.guessed.contains(&c)
-    {
-        return format!("'{c}' was guessed already.");
+    if let Some(why) = super::reveal::refusal(m, seat, t) {
+        return why;
     }
     if has(&|mv| matches!(mv, Move::Hold)) && (t == "hold" || t == "h") {
         return "Roll at least once before you hold.".into();
@@ -397,10 +394,12 @@ fn looks_like_one(m: &Match, text: &str) -> bool {
             Move::Give => t.starts_with("give "),
             Move::Roll { .. } => t == "roll" || t == "r",
             Move::Hold => t == "hold" || t == "h",
-            Move::Choose { options, .. } => {
-                options.iter().any(|o| o.to_lowercase().starts_with(&t))
+            Move::Pick { solve, .. } => {
+                super::reveal::names_card(rules, &t)
+                    || (solve.is_some()
+                        && !t.is_empty()
+                        && t.chars().all(|c| c.is_ascii_lowercase()))
             }
-            Move::Guess => t.chars().all(|c| c.is_ascii_lowercase()),
             Move::Crack | Move::SetCode => super::chance::read_code(rules, &t).is_some(),
             _ => false,
         };

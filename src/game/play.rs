@@ -162,10 +162,8 @@ pub struct State {
     /// Moves in a row without a capture or a `progress` piece moving.
     pub(super) quiet: u32,
     pub(super) last_mover: Option<usize>,
-    pub(super) word: String,
-    pub(super) guessed: Vec<char>,
+    /// Wrong whole words guessed (`Pick` with `solve`).
     pub(super) misses: u32,
-    pub(super) pending: Vec<Option<String>>,
     pub(super) round: u32,
     pub(super) round_wins: Vec<u32>,
     /// The second part of a turn still to play: (rule, from).
@@ -217,6 +215,9 @@ pub struct State {
     /// The seat that led the trick in play.
     #[serde(default)]
     pub(super) leader: usize,
+    /// Per seat, the suits (bits by suit index) it showed it has none of: it did not follow.
+    #[serde(default)]
+    pub(super) voids: Vec<u64>,
     /// Position hashes after each move, when the rules look at repetition.
     pub(super) history: Vec<u64>,
     /// Every accepted move: (seat, canonical text).
@@ -279,11 +280,6 @@ impl Match {
                     .collect()
             })
             .collect();
-        let word = if rules.words.is_empty() {
-            String::new()
-        } else {
-            rules.words[rng.below(rules.words.len())].clone()
-        };
         let code: Vec<u8> = rules.file.code.as_ref().map_or(Vec::new(), |c| {
             let n = c.symbols.chars().count().max(1);
             (0..c.length).map(|_| rng.below(n) as u8).collect()
@@ -302,10 +298,7 @@ impl Match {
             passes: 0,
             quiet: 0,
             last_mover: None,
-            word,
-            guessed: Vec::new(),
             misses: 0,
-            pending: vec![None; players],
             round: 0,
             round_wins: vec![0; players],
             part: None,
@@ -335,6 +328,7 @@ impl Match {
             positions: vec![0; players],
             tricks: vec![0; players],
             leader: 0,
+            voids: vec![0; players],
             history: Vec::new(),
             moves: Vec::new(),
             scripted_rolls: VecDeque::new(),
@@ -381,7 +375,6 @@ impl Match {
                 && state.to_move < state.players
                 && state.scores.len() == state.players
                 && state.captured.len() == state.players
-                && state.pending.len() == state.players
                 && state.round_wins.len() == state.players
                 && state.supply.len() == state.players
                 && state.supply.iter().all(|s| s.len() == rules.kinds.len())
@@ -415,9 +408,9 @@ impl Match {
         })
     }
 
-    /// Fixes the hidden word (examples and tests).
-    pub fn set_word(&mut self, word: &str) {
-        self.state.word = word.to_lowercase();
+    /// Fixes the word of the zone that holds one (examples and tests).
+    pub fn set_word(&mut self, word: &str) -> Result<(), String> {
+        super::reveal::set_word(self, word)
     }
 
     /// Fixes the hidden code (examples and tests); `false` if it is not a code of the rules.
@@ -485,9 +478,7 @@ impl Match {
             return Vec::new();
         }
         if self.rules.file.turns == Turns::Simultaneous {
-            (0..self.state.players)
-                .filter(|s| self.state.pending[*s].is_none())
-                .collect()
+            super::reveal::waiting(self)
         } else {
             vec![self.state.to_move]
         }
@@ -736,8 +727,7 @@ impl Match {
         let seat_move = rule.kind.is_none()
             && matches!(
                 rule.spec,
-                Move::Choose { .. }
-                    | Move::Guess
+                Move::Pick { .. }
                     | Move::Crack
                     | Move::SetCode
                     | Move::Shoot { .. }
@@ -882,34 +872,6 @@ impl Match {
             .iter()
             .filter(|c| !c.is_empty() && c.owner as usize == seat)
             .count()
-    }
-
-    pub(super) fn word_shown(&self) -> String {
-        chance::word_shown(self)
-    }
-
-    pub(super) fn word(&self) -> &str {
-        &self.state.word
-    }
-
-    pub(super) fn misses(&self) -> (Vec<char>, u32) {
-        let wrong: Vec<char> = self
-            .state
-            .guessed
-            .iter()
-            .copied()
-            .filter(|c| !self.state.word.contains(*c))
-            .collect();
-        let max = self.rules.file.word.as_ref().map_or(0, |w| w.max_misses);
-        (wrong, max)
-    }
-
-    pub(super) fn chosen(&self) -> &[Option<String>] {
-        &self.state.pending
-    }
-
-    pub(super) fn round_info(&self) -> (u32, &[u32]) {
-        (self.state.round, &self.state.round_wins)
     }
 
     pub(super) fn turn_total(&self) -> u32 {

@@ -4,7 +4,7 @@
 
 use super::board::Shape;
 use super::play::Match;
-use super::spec::{Count, End, Move, Turns};
+use super::spec::{Count, End, Move};
 
 /// The mark of a site's piece as `viewer` may see it: `.` when empty or hidden from it, `x`
 /// for a hidden piece that was hit.
@@ -210,29 +210,6 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
             out.push(format!("this turn: {}", m.turn_total()));
         }
     }
-    if !m.word().is_empty() {
-        let (wrong, max) = m.misses();
-        let wrong: Vec<String> = wrong.iter().map(char::to_string).collect();
-        let word = if m.is_over() {
-            m.word()
-                .chars()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        } else {
-            m.word_shown()
-        };
-        out.push(format!("word: {word}"));
-        out.push(format!(
-            "misses: {} ({}/{max})",
-            if wrong.is_empty() {
-                "none".into()
-            } else {
-                wrong.join(" ")
-            },
-            wrong.len()
-        ));
-    }
     if rules.file.code.is_some() {
         let max = rules.file.code.as_ref().map_or(0, |c| c.max_guesses);
         out.push(format!("guesses ({}/{max}):", m.state.cracks.len()));
@@ -252,26 +229,7 @@ pub fn render(m: &Match, viewer: Option<usize>) -> String {
     }
     super::zones::lines(m, viewer, &mut out);
     super::pool::lines(m, &mut out);
-    if rules.file.turns == Turns::Simultaneous {
-        let (round, wins) = m.round_info();
-        let tally: Vec<String> = (0..m.state.players)
-            .map(|s| format!("{} {}", m.seat_name(s), wins[s]))
-            .collect();
-        out.push(format!("rounds played: {round}; won: {}", tally.join(", ")));
-        let chosen: Vec<String> = m
-            .chosen()
-            .iter()
-            .enumerate()
-            .map(|(s, c)| match (c, viewer) {
-                (Some(choice), Some(v)) if v == s => format!("{} chose {choice}", m.seat_name(s)),
-                (Some(_), _) => format!("{} has chosen", m.seat_name(s)),
-                (None, _) => format!("{} is choosing", m.seat_name(s)),
-            })
-            .collect();
-        if !m.is_over() {
-            out.push(chosen.join(", "));
-        }
-    }
+    super::reveal::lines(m, &mut out);
     out.push(m.status_line());
     out.join("\n")
 }
@@ -285,9 +243,6 @@ fn code_maker(m: &Match) -> Option<usize> {
 /// What `seat` alone may see, if anything: for a private message.
 pub fn private(m: &Match, seat: usize) -> Option<String> {
     let mut lines = Vec::new();
-    if let Some(choice) = m.state.pending.get(seat).and_then(Option::as_ref) {
-        lines.push(format!("You chose {choice}."));
-    }
     if code_maker(m) == Some(seat) && m.state.code_set && !m.is_over() {
         lines.push(format!(
             "Your code: {}.",

@@ -24,8 +24,6 @@ pub struct RulesFile {
     pub setup: Vec<Setup>,
     #[serde(default)]
     pub dice: Option<DiceSpec>,
-    #[serde(default)]
-    pub word: Option<WordSpec>,
     /// A hidden code drawn by the game's generator, to be cracked with `Crack` guesses.
     #[serde(default)]
     pub code: Option<CodeSpec>,
@@ -35,6 +33,9 @@ pub struct RulesFile {
     /// Ordered lists of cards or dice beside the board (hands, a deck, piles, dice pools).
     #[serde(default)]
     pub zones: Vec<ZoneSpec>,
+    /// Zones shown to everyone at a named event: `[(zone: "choice", at: Chosen)]`.
+    #[serde(default)]
+    pub reveal: Vec<RevealSpec>,
     /// Cards dealt at the start, in order: `("deck", "hand", 7)` (to each seat for a seat's zone).
     #[serde(default)]
     pub deal: Vec<(String, String, u16)>,
@@ -388,13 +389,16 @@ pub enum Move {
         max: Option<u16>,
     },
     Pass,
-    /// A secret choice among options; `beats` lists (winner, loser).
-    Choose {
-        options: Vec<String>,
-        beats: Vec<(String, String)>,
+    /// Put a card of the deck (any: the deck names what may be picked, it is not used up)
+    /// into `to`: one's own slot of a seat's zone, holding one card at a time (a secret
+    /// choice); or a shared zone, each card once (a letter guessed). `solve`: a whole word
+    /// typed is checked against that zone's cards; right, its letters go into `to`, wrong, it
+    /// is a miss.
+    Pick {
+        to: String,
+        #[serde(default)]
+        solve: Option<String>,
     },
-    /// Guess a letter of the hidden word, or the word.
-    Guess,
     /// Guess the hidden code (`RGBY`); the reply counts symbols in the right place (black)
     /// and right symbols in the wrong place (white).
     Crack,
@@ -587,6 +591,34 @@ pub struct ZoneSpec {
     /// It holds dice: (how many, sides), rolled at the start.
     #[serde(default)]
     pub dice: Option<(u8, u8)>,
+    /// It starts with a word drawn from this list in `assets/` (one card per letter; the
+    /// deck's ranks are the letters).
+    #[serde(default)]
+    pub words: Option<String>,
+}
+
+/// A zone shown to everyone `at` an event rather than only at the end.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "reveal")]
+pub struct RevealSpec {
+    pub zone: String,
+    pub at: RevealAt,
+    /// When cards revealed together are compared (a round of secret choices): (winner,
+    /// loser) by card name. A seat whose card beats another's and is beaten by none wins
+    /// the round.
+    #[serde(default)]
+    pub beats: Vec<(String, String)>,
+}
+
+/// The events a reveal waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub enum RevealAt {
+    /// Every seat has a card in its slot of the zone (every secret choice made): the cards
+    /// are announced, compared by `beats`, and set aside for the next round.
+    Chosen,
+    /// Each card is shown once a card of the same name is in the named zone (a letter of a
+    /// hidden word, once guessed).
+    Matched(String),
 }
 
 /// A score sheet: categories each seat fills once, and bonuses.
@@ -686,14 +718,6 @@ pub struct DiceSpec {
     pub sides: u8,
 }
 
-/// A word drawn from a list in `assets/`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename = "word")]
-pub struct WordSpec {
-    pub list: String,
-    pub max_misses: u32,
-}
-
 /// A hidden code: `length` symbols from `symbols` (one character each), `max_guesses` tries.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename = "code")]
@@ -790,10 +814,12 @@ pub enum End {
     Passes(u8, Verdict),
     /// One side of the pits is empty: each seat keeps what is left on its side; most wins.
     SideEmpty,
-    /// After `n` rounds of secret choices, most rounds won wins.
+    /// After `n` rounds of secret choices (a `Chosen` reveal with `beats`), most rounds won
+    /// wins.
     Rounds(u32),
-    /// The hidden word found (guessers win) or `max_misses` reached (nobody wins).
-    Word,
+    /// Every card of `zone` shown by its `Matched` reveal (every seat wins), or `misses` wrong
+    /// picks and solves (nobody wins).
+    Found { zone: String, misses: u32 },
     /// The code cracked (guessers win) or `max_guesses` used (nobody wins, or the maker).
     Cracked,
     /// A seat's zone is empty (after the deal): `Win`, or `Lose` (the seat is out; the last
@@ -896,6 +922,7 @@ pub struct Example {
     /// Who moves first from that position.
     #[serde(default)]
     pub to_move: Option<String>,
+    /// Fixes the word of a zone with `words` instead of drawing it.
     #[serde(default)]
     pub word: Option<String>,
     /// Fixes the hidden code instead of drawing it.

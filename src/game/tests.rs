@@ -143,12 +143,10 @@ fn mistakes_have_file_line_column_and_a_sentence() {
     );
     let seats = GOOD.replace("seats: [\"X\", \"O\"]", "seats: [\"X\"]");
     assert!(errors_of(&seats)[0].contains("one seat name per player"));
-    let word = GOOD
-        .replace("moves: [Add()]", "moves: [Add(), Guess]")
-        .replace(
-            "board:",
-            "word: (list: \"words/none.txt\", max_misses: 3),\n    board:",
-        );
+    let word = GOOD.replace(
+        "board:",
+        "cards: (deck: Deck(suits: \"\", ranks: [\"a\"])),\n    zones: [(name: \"w\", words: Some(\"words/none.txt\"))],\n    board:",
+    );
     let e = errors_of(&word);
     assert!(
         e.iter().any(|e| e.contains("cannot read the word list")),
@@ -221,12 +219,10 @@ fn the_issues_bugs_stay_fixed() {
         "{e:?}"
     );
     // Word lists stay inside the assets directory.
-    let escape = GOOD
-        .replace("moves: [Add()]", "moves: [Add(), Guess]")
-        .replace(
-            "board:",
-            "word: (list: \"../../etc/hostname\", max_misses: 3),\n    board:",
-        );
+    let escape = GOOD.replace(
+        "board:",
+        "cards: (deck: Deck(suits: \"\", ranks: [\"a\"])),\n    zones: [(name: \"w\", words: Some(\"../../etc/hostname\"))],\n    board:",
+    );
     let e = errors_of(&escape);
     assert!(
         e.iter().any(|e| e.contains("inside the assets directory")),
@@ -391,20 +387,50 @@ fn the_computer_plays_every_game_within_its_time() {
 fn hidden_information_stays_hidden() {
     let g = game("hangman");
     let mut m = Match::new(g.clone(), 1, 3);
-    m.set_word("comet");
+    m.set_word("comet").unwrap_or_else(|e| panic!("{e}"));
     m.play(0, "e").unwrap_or_else(|e| panic!("{e}"));
+    m.play(0, "x").unwrap_or_else(|e| panic!("{e}"));
     let board = m.render(Some(0));
     assert!(board.contains("word: _ _ _ e _"), "{board}");
+    assert!(board.contains("misses: x (1/6)"), "{board}");
     assert!(!board.contains("comet"));
+    // The bot's copy keeps what shows and draws the rest among the words that fit.
+    let mut rng = Rng::new(2);
+    let words: std::collections::BTreeSet<String> = (0..40)
+        .map(|_| {
+            let d = m.determinize(0, &mut rng);
+            let w = d.state.zones[zones::slot(&d.rules, 0, 0)]
+                .iter()
+                .map(|c| zones::card_name(&d.rules, *c))
+                .collect::<String>();
+            assert!(d.render(Some(0)).contains("word: _ _ _ e _"), "{w}");
+            w
+        })
+        .collect();
+    assert!(words.len() > 1, "{words:?}");
     let rps = game("rock-paper-scissors");
     let mut m = Match::new(rps, 2, 1);
     m.play(0, "rock").unwrap_or_else(|e| panic!("{e}"));
     assert!(m.render(None).contains("A has chosen"));
     assert!(!m.render(None).contains("rock"));
-    assert!(m.render(Some(0)).contains("A chose rock"));
+    assert!(!m.render(Some(1)).contains("rock"));
+    assert!(m.render(Some(0)).contains("A choice: rock"));
+    assert_eq!(m.private_view(0).as_deref(), Some("Your choice: rock."));
+    // B's bot does not know A's choice: its copies hold every option.
     let mut rng = Rng::new(1);
-    let seen_by_b = m.determinize(1, &mut rng);
-    assert!(seen_by_b.chosen()[0].is_none());
+    let choices: std::collections::BTreeSet<String> = (0..40)
+        .map(|_| {
+            let d = m.determinize(1, &mut rng);
+            zones::card_name(&d.rules, d.state.zones[zones::slot(&d.rules, 0, 0)][0])
+        })
+        .collect();
+    assert_eq!(choices.len(), 3, "{choices:?}");
+    let played = m.play(1, "paper").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        played.events,
+        vec!["Round 1: A rock, B paper — B wins the round.".to_owned()]
+    );
+    assert!(m.private_view(0).is_none());
     // A hidden code: shown to nobody until the end; the bot samples codes that fit the replies.
     let mm = game("mastermind");
     let mut m = Match::new(mm, 1, 9);

@@ -182,3 +182,29 @@ fn trick_mistakes_are_placed_in_the_file() {
         "{shown:?}"
     );
 }
+
+#[test]
+fn the_bot_deals_no_card_of_a_suit_a_seat_failed_to_follow() {
+    let mut m = three([
+        &["Ks", "2d", "5c"],
+        &["As", "3d", "6c"],
+        &["2h", "4d", "7c"],
+    ]);
+    play(&mut m, &["Ks", "As", "2h"]);
+    let spades = |d: &Match, seat: usize| {
+        let z = super::zones::zone(&d.rules, "hand").unwrap_or(0);
+        d.state.zones[super::zones::slot(&d.rules, z, seat)]
+            .iter()
+            .filter(|c| super::zones::card_name(&d.rules, **c).ends_with('s'))
+            .count()
+    };
+    let mut rng = super::rng::Rng::new(5);
+    let mut b_spades = 0;
+    for _ in 0..60 {
+        let d = m.determinize(0, &mut rng);
+        assert_eq!(spades(&d, 2), 0, "C showed it has no spade");
+        b_spades += spades(&d, 1);
+    }
+    // B is not known to lack spades: its sampled hands hold some.
+    assert!(b_spades > 0);
+}

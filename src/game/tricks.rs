@@ -55,6 +55,24 @@ pub fn follows(m: &Match, held: &[u16], id: u16) -> bool {
     of_suit(id) || !held.iter().any(|c| of_suit(*c))
 }
 
+/// Whether a `PlayCard` into zone `to` must follow suit.
+fn must_follow_into(rules: &Rules, to: usize) -> bool {
+    rules.moves.iter().any(|r| {
+        matches!(&r.spec, super::spec::Move::PlayCard { to: t, follow: true, .. }
+            if zone(rules, t) == Some(to))
+    })
+}
+
+/// Whether the seat owning a slot may hold `id`, as far as the others know: not a card of a
+/// suit it failed to follow.
+pub fn may_hold(m: &Match, owner: Option<usize>, id: u16) -> bool {
+    let Some(o) = owner else {
+        return true;
+    };
+    let voids = m.state.voids.get(o).copied().unwrap_or(0);
+    card(m, id).is_none_or(|c| c.rank == JOKER || voids & (1u64 << (c.suit % 64)) == 0)
+}
+
 /// The refusal for a card that does not follow suit.
 pub fn must_follow(m: &Match) -> String {
     let suit = led(m)
@@ -78,6 +96,18 @@ pub fn after_play(
     let cards = played(m).to_vec();
     if cards.len() == 1 {
         m.state.leader = seat;
+    }
+    // A card off the led suit, where following is a duty, shows the seat has none of it.
+    if let (Some(lead), Some(last)) = (led(m), cards.last().and_then(|c| card(m, *c)))
+        && cards.len() > 1
+        && last.rank != JOKER
+        && last.suit != lead
+        && must_follow_into(&m.rules, to)
+    {
+        if m.state.voids.len() < m.state.players {
+            m.state.voids.resize(m.state.players, 0);
+        }
+        m.state.voids[seat] |= 1u64 << (lead % 64);
     }
     let playing = (0..m.state.players)
         .filter(|s| !m.state.done.get(*s).copied().unwrap_or(false))

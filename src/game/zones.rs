@@ -10,7 +10,7 @@ use super::board::NONE;
 use super::end;
 use super::play::{Action, Match, NOBODY};
 use super::rng::Rng;
-use super::spec::{DeckKind, End, Matching, Move, RulesFile, Verdict, Visibility};
+use super::spec::{DeckKind, End, Matching, Move, RevealAt, RulesFile, Verdict, Visibility};
 
 /// A card: its rank and suit (indices; a joker has rank [`JOKER`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,8 +68,10 @@ impl Layout {
             }
         }
         let mut cards = Vec::new();
+        // A deck without suits: one card per rank, named by its rank (`rock`, `e`).
+        let suit_count = suits.len().max(usize::from(!ranks.is_empty()));
         for _ in 0..copies.min(16) {
-            for s in 0..suits.len() {
+            for s in 0..suit_count {
                 for r in 0..ranks.len() {
                     cards.push(Card {
                         rank: r as u8,
@@ -117,6 +119,12 @@ fn slot_of(m: &Match, name: &str, seat: usize) -> Option<usize> {
 pub fn card_name(rules: &Rules, id: u16) -> String {
     match rules.layout.cards.get(id as usize) {
         Some(c) if c.rank == JOKER => "joker".into(),
+        Some(c) if rules.layout.suits.is_empty() => rules
+            .layout
+            .ranks
+            .get(c.rank as usize)
+            .cloned()
+            .unwrap_or_else(|| "?".into()),
         Some(c) => format!(
             "{}{}",
             rules.layout.ranks.get(c.rank as usize).map_or("?", |s| s),
@@ -195,6 +203,7 @@ pub fn start(m: &mut Match, stacked: &[u16]) {
             }
         }
     }
+    super::reveal::draw_words(m);
 }
 
 /// Whether the dice of zone `z` are rolled when the game starts: unless a `Throw` rolls them.
@@ -270,6 +279,19 @@ fn shown(m: &Match, viewer: Option<usize>, z: usize, owner: usize) -> String {
         (false, _) => format!("{n} cards"),
     };
     if !sees(m, viewer, z, owner) {
+        if super::reveal::matched_by(&m.rules, z).is_some() {
+            // Each card shows once matched (a letter guessed), the others as `_`.
+            let cards: Vec<String> = (0..items.len())
+                .map(|i| {
+                    if super::reveal::card_shown(m, z, s, i) {
+                        card_name(&m.rules, items[i])
+                    } else {
+                        "_".into()
+                    }
+                })
+                .collect();
+            return cards.join(" ");
+        }
         return noun(items.len());
     }
     if items.is_empty() {
@@ -341,7 +363,10 @@ pub fn own(m: &Match, seat: usize) -> Option<String> {
         .iter()
         .enumerate()
         .filter(|(z, spec)| {
-            spec.per_seat && sees(m, Some(seat), *z, seat) && !sees(m, None, *z, seat)
+            spec.per_seat
+                && sees(m, Some(seat), *z, seat)
+                && !sees(m, None, *z, seat)
+                && !m.state.zones[slot(&m.rules, *z, seat)].is_empty()
         })
         .map(|(z, spec)| format!("Your {}: {}.", spec.name, shown(m, Some(seat), z, seat)))
         .collect();
@@ -808,6 +833,9 @@ pub fn determinize(d: &mut Match, seat: usize, rng: &mut Rng) {
     let mut unseen: Vec<(usize, usize)> = Vec::new();
     for (z, spec) in rules.file.zones.iter().enumerate() {
         let owners = if spec.per_seat { d.state.players } else { 1 };
+        if super::reveal::redrawn(&rules, z) {
+            continue;
+        }
         for owner in 0..owners {
             if !sees(d, Some(seat), z, owner) {
                 unseen.push((z, slot(&rules, z, owner)));
@@ -824,15 +852,54 @@ pub fn determinize(d: &mut Match, seat: usize, rng: &mut Rng) {
             pool.extend(d.state.zones[*s].iter().copied());
         }
     }
-    shuffle(&mut pool, rng);
-    for (z, s) in &unseen {
-        if rules.file.zones[*z].dice.is_none() {
-            for c in &mut d.state.zones[*s] {
-                *c = pool.pop().unwrap_or(*c);
+    // The cards go back with the same counts; a seat known to lack a suit (it did not follow)
+    // gets none of it. Seats with such a constraint are dealt first; a few shuffles are tried.
+    let owner = |z: usize, s: usize| {
+        rules.file.zones[z]
+            .per_seat
+            .then(|| s - rules.layout.offset.get(z).copied().unwrap_or(0))
+    };
+    let mut order: Vec<(usize, usize)> = unseen
+        .iter()
+        .copied()
+        .filter(|(z, _)| rules.file.zones[*z].dice.is_none())
+        .collect();
+    order.sort_by_key(|(z, s)| {
+        let o = owner(*z, *s);
+        std::cmp::Reverse(o.map_or(0, |o| {
+            d.state.voids.get(o).copied().unwrap_or(0).count_ones()
+        }))
+    });
+    for attempt in 0..DEAL_TRIES {
+        let mut left = pool.clone();
+        shuffle(&mut left, rng);
+        let mut dealt: Vec<(usize, Vec<u16>)> = Vec::new();
+        let mut ok = true;
+        for (z, s) in &order {
+            let o = owner(*z, *s);
+            let mut cards = Vec::new();
+            for _ in 0..d.state.zones[*s].len() {
+                let fit = left
+                    .iter()
+                    .rposition(|c| attempt + 1 == DEAL_TRIES || super::tricks::may_hold(d, o, *c));
+                match fit {
+                    Some(i) => cards.push(left.remove(i)),
+                    None => ok = false,
+                }
             }
+            dealt.push((*s, cards));
+        }
+        if ok {
+            for (s, cards) in dealt {
+                d.state.zones[s] = cards;
+            }
+            return;
         }
     }
 }
+
+/// Shuffles tried for a deal that respects every known void; the last ignores them.
+const DEAL_TRIES: usize = 20;
 
 /// The name of the zone a `Showdown` compares, for checks.
 pub fn zone_names(rules: &RulesFile) -> Vec<&str> {
@@ -854,7 +921,11 @@ pub fn explain(f: &RulesFile) -> Vec<String> {
                 copies,
                 jokers,
             } => {
-                let mut s = format!("ranks {} in suits {suits}", ranks.join(" "));
+                let mut s = if suits.is_empty() {
+                    format!("one each of {}", ranks.join(" "))
+                } else {
+                    format!("ranks {} in suits {suits}", ranks.join(" "))
+                };
                 if *copies > 1 {
                     s += &format!(", {copies} of each");
                 }
@@ -897,6 +968,31 @@ pub fn explain(f: &RulesFile) -> Vec<String> {
         }
         if let Some((n, sides)) = z.dice {
             s += &format!("; {n} dice of {sides} sides");
+        }
+        if z.words.is_some() {
+            s += "; it starts with a word drawn from a list, one card per letter";
+        }
+        lines.push(format!("{s}."));
+    }
+    for r in &f.reveal {
+        let when = match &r.at {
+            RevealAt::Chosen => {
+                "once every player has put a card in theirs; then the cards are set aside"
+                    .to_owned()
+            }
+            RevealAt::Matched(by) => format!("card by card, once the same card is in the {by}"),
+        };
+        let mut s = format!("Reveal: the {} is shown to everyone {when}", r.zone);
+        if !r.beats.is_empty() {
+            let b: Vec<String> = r
+                .beats
+                .iter()
+                .map(|(w, l)| format!("{w} beats {l}"))
+                .collect();
+            s += &format!(
+                "; {}; who beats another and is beaten by none wins the round",
+                b.join(", ")
+            );
         }
         lines.push(format!("{s}."));
     }

@@ -128,7 +128,9 @@ fn every_shipped_game_plays_its_examples_in_a_room() {
                 }
                 if let Some(g) = t.game.as_mut() {
                     if let Some(w) = &ex.word {
-                        g.play.set_word(w);
+                        g.play
+                            .set_word(w)
+                            .unwrap_or_else(|e| panic!("{}: {e}", ex.name));
                     }
                     if let Some(c) = &ex.code {
                         g.play.set_code(c);

@@ -204,3 +204,101 @@ fn a_code_set_by_a_seat_is_seen_only_by_its_maker() {
         out.iter().map(canonical).collect::<Vec<_>>()
     );
 }
+
+/// The word a hangman table drew, from the match itself.
+fn drawn_word(h: &mut crate::testing::Harness) -> String {
+    super::tests::with_table(h, |t| {
+        let m = &t.game.as_ref().unwrap_or_else(|| panic!("no game")).play;
+        let z = crate::game::zones::zone(&m.rules, "word").unwrap_or(0);
+        let s = crate::game::zones::slot(&m.rules, z, 0);
+        m.state.zones[s]
+            .iter()
+            .map(|c| crate::game::zones::card_name(&m.rules, *c))
+            .collect()
+    })
+}
+
+#[test]
+fn a_hidden_word_shows_only_its_guessed_letters() {
+    let mut h = table("hangman", 2);
+    h.join(SPECTATOR, &format!("{ROOM}/Sam"));
+    let mut all = say(&mut h, &player(0), "!start");
+    let word = drawn_word(&mut h);
+    assert!(word.len() > 2, "{word}");
+    let first = word.chars().next().unwrap_or('a');
+    let wrong = ('a'..='z').find(|c| !word.contains(*c)).unwrap_or('a');
+    let out = say(&mut h, &player(0), &first.to_string());
+    // The guessed letter shows in every place it has; the others stay `_`.
+    let shown: String = word
+        .chars()
+        .map(|c| {
+            if c == first {
+                c.to_string()
+            } else {
+                "_".into()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        bodies_not_to(&out, "nobody")
+            .iter()
+            .any(|b| b.contains(&format!("word: {shown}"))),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+    all.extend(out);
+    all.extend(say(&mut h, &player(1), &wrong.to_string()));
+    all.extend(say(&mut h, &player(1), "!board"));
+    all.extend(say(&mut h, SPECTATOR, "!board"));
+    all.extend(whisper(&mut h, &player(0), "!hand"));
+    all.extend(h.join("late@localhost/l", &format!("{ROOM}/Late")));
+    all.extend(say(&mut h, OWNER, "!games running"));
+    // Nobody — not even the players — has been told the word.
+    for body in bodies_not_to(&all, "nobody") {
+        assert!(!body.contains(&word), "the word leaked: {body}");
+    }
+    // Solved, it is shown to all.
+    let out = say(&mut h, &player(0), &word);
+    assert!(
+        bodies_not_to(&out, &player(0))
+            .iter()
+            .any(|b| b.contains(&format!("found '{word}'"))),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_secret_choice_is_seen_only_by_its_chooser_until_the_reveal() {
+    let mut h = table("rock-paper-scissors", 2);
+    h.join(SPECTATOR, &format!("{ROOM}/Sam"));
+    let mut all = say(&mut h, &player(0), "!start");
+    all.extend(whisper(&mut h, &player(0), "paper"));
+    all.extend(whisper(&mut h, &player(0), "!hand"));
+    all.extend(say(&mut h, &player(1), "!board"));
+    all.extend(say(&mut h, SPECTATOR, "!board"));
+    all.extend(h.join("late@localhost/l", &format!("{ROOM}/Late")));
+    all.extend(say(&mut h, OWNER, "!games running"));
+    assert_eq!(
+        answers(&all, &player(0)),
+        ["You chose paper.", "Your choice: paper."]
+    );
+    // The word alone (the game's name has it too).
+    for body in bodies_not_to(&all, &player(0)) {
+        let words = body.split(|c: char| c.is_whitespace() || ",.:;()`".contains(c));
+        assert!(
+            !words.into_iter().any(|w| w == "paper"),
+            "the choice leaked: {body}"
+        );
+    }
+    // Both chosen: the reveal shows them together, to everyone.
+    let out = whisper(&mut h, &player(1), "rock");
+    assert!(
+        bodies_not_to(&out, &player(0))
+            .iter()
+            .any(|b| b.contains("Round 1: P0 paper, P1 rock — P0 wins the round.")),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+}

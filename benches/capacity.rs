@@ -9,10 +9,87 @@
 //! exits after that phase without freeing anything, so that a heap profiler (valgrind's DHAT)
 //! sees what that phase left live (README, Benchmarks).
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use palaver::stanza::Inbound;
 use palaver::testing::{Harness, parse};
+
+/// The system allocator, counting the bytes live on the heap (what was asked for, not what
+/// malloc rounded it up to): the heap a phase leaves, free of the resident set's page noise.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed on to the system allocator unchanged; only a counter is added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn live() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// The inline size of each component a room and an occupant may have (a table row holds these,
+/// plus two change ticks of 4 bytes each per component).
+fn component_sizes() {
+    use palaver::muc::{archive, config, history, room, subject};
+    use palaver::store::capture;
+    use std::mem::size_of;
+    let room: [(&str, usize); 10] = [
+        ("Room", size_of::<room::Room>()),
+        ("RoomConfig", size_of::<config::RoomConfig>()),
+        ("Roster", size_of::<room::Roster>()),
+        ("Affiliations", size_of::<room::Affiliations>()),
+        ("Occupants", size_of::<room::Occupants>()),
+        ("History", size_of::<history::History>()),
+        ("Archive", size_of::<archive::Archive>()),
+        ("Subject", size_of::<subject::Subject>()),
+        ("Persisted", size_of::<capture::Persisted>()),
+        ("StoredSessions", size_of::<capture::StoredSessions>()),
+    ];
+    let occupant: [(&str, usize); 8] = [
+        ("Nick", size_of::<room::Nick>()),
+        ("RealJid", size_of::<room::RealJid>()),
+        ("OccupantRole", size_of::<room::OccupantRole>()),
+        (
+            "OccupantAffiliation",
+            size_of::<room::OccupantAffiliation>(),
+        ),
+        ("LastPresence", size_of::<room::LastPresence>()),
+        ("Sessions", size_of::<room::Sessions>()),
+        ("OccupantId", size_of::<room::OccupantId>()),
+        ("InRoom", size_of::<room::InRoom>()),
+    ];
+    for (what, parts) in [("room", &room[..]), ("occupant", &occupant[..])] {
+        let total: usize = parts.iter().map(|(_, n)| n + 8).sum();
+        let list: Vec<String> = parts.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        println!(
+            "  a persistent {what}'s components, inline bytes: {} (row with ticks: {total})",
+            list.join(", ")
+        );
+    }
+}
 
 const DOMAIN: &str = "conference.localhost";
 
@@ -178,10 +255,12 @@ fn main() {
         .into_iter(),
     );
     let base = rss();
+    let base_heap = live();
     println!(
         "capacity of the in-process engine: {rooms} empty rooms, {occupants} idle occupants, a room of {big}"
     );
     println!("  resident at start: {}", mib(base as f64));
+    component_sizes();
 
     // Empty rooms: created by an owner, made persistent, left empty.
     let t = Instant::now();
@@ -195,9 +274,11 @@ fn main() {
         ]
     }));
     let with_rooms = rss();
+    let rooms_heap = live();
     println!(
-        "  {rooms} empty rooms: {:>7.0} bytes per room   ({:.1} s, {} entities)",
+        "  {rooms} empty rooms: {:>7.0} bytes per room, heap {:.0}   ({:.1} s, {} entities)",
         (with_rooms as f64 - base as f64) / rooms as f64,
+        (rooms_heap as f64 - base_heap as f64) / rooms as f64,
         t.elapsed().as_secs_f64(),
         entities(&mut b)
     );
@@ -214,8 +295,9 @@ fn main() {
     }));
     let with_occupants = rss();
     println!(
-        "  {occupants} idle occupants: {:>7.0} bytes per occupant   ({:.1} s, {} entities)",
+        "  {occupants} idle occupants: {:>7.0} bytes per occupant, heap {:.0}   ({:.1} s, {} entities)",
         (with_occupants as f64 - with_rooms as f64) / occupants as f64,
+        (live() as f64 - rooms_heap as f64) / occupants as f64,
         t.elapsed().as_secs_f64(),
         entities(&mut b)
     );

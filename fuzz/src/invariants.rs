@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bevy_ecs::prelude::*;
-use palaver::muc::config::RoomConfig;
+use palaver::muc::config::{RoomConfig, SharedConfig};
 use palaver::muc::player::Player;
 use palaver::muc::room::{
     Affiliations, InRoom, LastPresence, Nick, OccupantAffiliation, OccupantRole, RealJid, Room,
@@ -46,7 +46,7 @@ pub fn check(world: &mut World, admins: &[BareJid]) {
         &Room,
         Option<&Roster>,
         Option<&Affiliations>,
-        Option<&RoomConfig>,
+        Option<&SharedConfig>,
     )>();
     let rooms: BTreeMap<Entity, RoomView> = rooms_q
         .iter(world)
@@ -57,7 +57,7 @@ pub fn check(world: &mut World, admins: &[BareJid]) {
                     jid: room.jid.clone(),
                     roster: roster.cloned(),
                     affiliations: affiliations.cloned(),
-                    config: config.cloned(),
+                    config: config.map(|c| (**c).clone()),
                 },
             )
         })

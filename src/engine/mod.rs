@@ -87,6 +87,11 @@ pub struct Now(pub DateTime<Utc>);
 #[derive(Resource, Default, Debug)]
 pub struct Inbox(pub Vec<Inbound>);
 
+/// Outbound stanzas after which a tick starts no further round: a flood into a crowded room
+/// (300 messages to 1,000 occupants) would otherwise build every copy of every message, 300,000
+/// stanza trees, before the first is written.
+pub const MAX_TICK_OUT: usize = 16_384;
+
 /// Stanzas produced so far this tick, in the order they must be written.
 #[derive(Resource, Default, Debug)]
 pub struct Outbox(pub Vec<Stanza>);
@@ -342,7 +347,8 @@ impl Engine {
     }
 
     /// Runs one tick at `now`: up to `max_batch` queued stanzas in rounds (or one round with none,
-    /// for timers), and returns what they produced, in order.
+    /// for timers), and returns what they produced, in order. No further round starts once the
+    /// tick has produced [`MAX_TICK_OUT`] stanzas: the rest wait, in order, for the next tick.
     ///
     /// When a deadline the timers asked for has passed, the rounds holding stanzas run with the
     /// clock held just before it, and one more round then runs the timers at `now`: what was
@@ -357,7 +363,7 @@ impl Engine {
         let mut out = std::mem::take(&mut self.refused);
         let mut held_back = false;
         let stanzas = budget > 0;
-        while budget > 0 {
+        while budget > 0 && self.world.resource::<Outbox>().0.len() < MAX_TICK_OUT {
             let mut leaves = self.world.resource_mut::<queue::PendingLeaves>();
             let round = self.queue.take_round(budget, &mut leaves);
             budget = budget.saturating_sub(round.len().max(1));

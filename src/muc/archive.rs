@@ -19,7 +19,7 @@ use xmpp_parsers::minidom::Element;
 use xmpp_parsers::minidom::rxml::xml_ncname;
 use xmpp_parsers::ns;
 
-use super::config::{ArchiveReaders, RoomConfig};
+use super::config::{ArchiveReaders, RoomConfig, SharedConfig};
 use super::form::{ConfigFields, FieldKind, FieldSpec, boolean, choice, flag, number, single};
 use super::occupant_id::{ServiceKey, hex};
 use super::room::Room;
@@ -46,8 +46,8 @@ pub struct ArchiveEntry {
 }
 
 /// The room's archive, oldest first.
-#[derive(Component, Debug, Clone, Default)]
-pub struct Archive {
+#[derive(Debug, Clone, Default)]
+pub struct ArchiveLog {
     pub entries: VecDeque<ArchiveEntry>,
     /// The number the next message gets.
     pub next_seq: u64,
@@ -55,7 +55,33 @@ pub struct Archive {
     pub edited: Vec<u64>,
 }
 
-impl Archive {
+/// A room's [`ArchiveLog`], kept out of the rooms' table until the room relays its first
+/// message: most rooms at rest have none, and an empty log inline would cost each 64 bytes.
+#[derive(Component, Debug, Clone, Default)]
+pub struct Archive {
+    log: Option<Box<ArchiveLog>>,
+}
+
+static NO_ARCHIVE: ArchiveLog = ArchiveLog {
+    entries: VecDeque::new(),
+    next_seq: 0,
+    edited: Vec::new(),
+};
+
+impl std::ops::Deref for Archive {
+    type Target = ArchiveLog;
+    fn deref(&self) -> &ArchiveLog {
+        self.log.as_deref().unwrap_or(&NO_ARCHIVE)
+    }
+}
+
+impl std::ops::DerefMut for Archive {
+    fn deref_mut(&mut self) -> &mut ArchiveLog {
+        self.log.get_or_insert_default()
+    }
+}
+
+impl ArchiveLog {
     /// The number and stanza-id of the next message the room relays (archived or not).
     pub fn next_id(
         &mut self,
@@ -217,7 +243,7 @@ const EXPIRY_SWEEP: Duration = Duration::hours(1);
 /// Drops expired messages from every room's archive (and so from the store), also in rooms
 /// where nobody writes, and wakes the engine when the next one expires.
 fn expire(
-    mut archives: Query<(&RoomConfig, &mut Archive)>,
+    mut archives: Query<(&SharedConfig, &mut Archive)>,
     service: Res<Service>,
     now: Res<Now>,
     mut next: ResMut<NextExpiry>,

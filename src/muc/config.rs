@@ -1,11 +1,16 @@
-//! A room's configuration (muc#roomconfig) as one plain-data component.
+//! A room's configuration (muc#roomconfig) as one plain-data value, which rooms with equal
+//! configurations share.
+
+use std::collections::HashSet;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, LazyLock};
 
 use bevy_ecs::prelude::*;
 use serde::{Deserialize, Serialize};
 use xmpp_parsers::muc::user::Role;
 
 /// Who may see occupants' real JIDs (`muc#roomconfig_whois`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Whois {
     /// Semi-anonymous: moderators only.
     #[default]
@@ -15,7 +20,7 @@ pub enum Whois {
 }
 
 /// Who may send private messages (`muc#roomconfig_allowpm`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum AllowPm {
     #[default]
     Anyone,
@@ -25,7 +30,7 @@ pub enum AllowPm {
 }
 
 /// A set of roles (`muc#roomconfig_presencebroadcast`, `muc#roomconfig_getmemberlist`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RoleSet {
     pub moderator: bool,
     pub participant: bool,
@@ -56,7 +61,7 @@ impl RoleSet {
 
 /// Who besides occupants and members may read the archive of a public room
 /// (`palaver#roomconfig_archivereaders`, XEP-0313).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum ArchiveReaders {
     #[default]
     Occupants,
@@ -65,7 +70,7 @@ pub enum ArchiveReaders {
 }
 
 /// Who may change their nickname once in the room (`palaver#roomconfig_changenick`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum NickChange {
     #[default]
     Anyone,
@@ -75,8 +80,9 @@ pub enum NickChange {
 }
 
 /// The room's configuration; defaults are those of a fresh room. Stored as RON; fields added
-/// later take their defaults when an older record is read.
-#[derive(Component, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// later take their defaults when an older record is read. A room holds it as a
+/// [`SharedConfig`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RoomConfig {
     pub name: String,
@@ -150,6 +156,92 @@ impl Default for RoomConfig {
             archive_days: None,
             archive_readers: ArchiveReaders::Occupants,
         }
+    }
+}
+
+/// A room's configuration as its component: one value shared by every room whose configuration
+/// is equal (most keep the defaults, or one of a few), so that a room costs a pointer, not a
+/// copy of every field. Reads see the [`RoomConfig`]; a change copies it first if it is shared,
+/// and [`share_configs`] then shares the result when another room has the same.
+#[derive(Component, Debug, Clone, PartialEq, Eq)]
+pub struct SharedConfig(Arc<RoomConfig>);
+
+/// The defaults, shared by every room that keeps them (and by every engine in the process).
+static DEFAULT: LazyLock<Arc<RoomConfig>> = LazyLock::new(|| Arc::new(RoomConfig::default()));
+
+impl Default for SharedConfig {
+    fn default() -> Self {
+        SharedConfig(DEFAULT.clone())
+    }
+}
+
+impl From<RoomConfig> for SharedConfig {
+    fn from(config: RoomConfig) -> Self {
+        if config == **DEFAULT {
+            return SharedConfig::default();
+        }
+        SharedConfig(Arc::new(config))
+    }
+}
+
+impl Deref for SharedConfig {
+    type Target = RoomConfig;
+    fn deref(&self) -> &RoomConfig {
+        &self.0
+    }
+}
+
+impl DerefMut for SharedConfig {
+    fn deref_mut(&mut self) -> &mut RoomConfig {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+/// Every distinct configuration some room holds (and, until the next sweep, some no room
+/// holds any more).
+#[derive(Resource, Debug, Default)]
+pub struct SharedConfigs {
+    set: HashSet<Arc<RoomConfig>>,
+    /// How many there were after the last sweep: the next comes when there are twice as many.
+    swept: usize,
+}
+
+pub struct ConfigPlugin;
+
+impl crate::engine::Feature for ConfigPlugin {
+    fn build(&self, engine: &mut crate::engine::EngineBuilder) {
+        engine.world.init_resource::<SharedConfigs>();
+        engine.add_systems(share_configs.in_set(crate::engine::Phase::Cleanup));
+    }
+}
+
+/// Gives each configuration set or changed this tick the value an equal one already has.
+/// Swapping a value for an equal one is no change (the store is not told).
+pub fn share_configs(
+    mut changed: Query<&mut SharedConfig, Changed<SharedConfig>>,
+    mut shared: ResMut<SharedConfigs>,
+) {
+    for mut config in &mut changed {
+        if Arc::ptr_eq(&config.0, &DEFAULT) {
+            continue;
+        }
+        if *config.0 == **DEFAULT {
+            config.bypass_change_detection().0 = DEFAULT.clone();
+            continue;
+        }
+        match shared.set.get(&config.0) {
+            Some(same) if Arc::ptr_eq(same, &config.0) => {}
+            Some(same) => config.bypass_change_detection().0 = same.clone(),
+            None => {
+                shared.set.insert(config.0.clone());
+            }
+        }
+    }
+    // Forgets what only this set still holds, in time proportional to what was added.
+    if shared.set.len() > 2 * shared.swept + 64 {
+        shared.set.retain(|c| Arc::strong_count(c) > 1);
+        shared.set.shrink_to_fit();
+        shared.swept = shared.set.len();
     }
 }
 

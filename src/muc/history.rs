@@ -11,7 +11,7 @@ use xmpp_parsers::jid::Jid;
 use xmpp_parsers::message::Message;
 use xmpp_parsers::minidom::Element;
 
-use super::config::RoomConfig;
+use super::config::{RoomConfig, SharedConfig};
 use super::join::{JoinSteps, Joined};
 use super::player::{GameRunning, Player, spectators_separated};
 use super::room::Room;
@@ -31,14 +31,36 @@ pub struct HistoryEntry {
 }
 
 /// The room's recent messages, oldest first, and the number the next one gets.
-#[derive(Component, Debug, Clone, Default)]
-pub struct History(pub VecDeque<HistoryEntry>, pub u64, pub HistoryEdits);
+#[derive(Debug, Clone, Default)]
+pub struct HistoryLog(pub VecDeque<HistoryEntry>, pub u64, pub HistoryEdits);
 
 /// Entries replaced in place (tombstones) since the store last looked, by `seq`.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryEdits(pub Vec<u64>);
 
-impl History {
+/// A room's [`HistoryLog`], kept out of the rooms' table until the room's first message: most
+/// rooms at rest have none, and an empty log inline would cost each of them 64 bytes.
+#[derive(Component, Debug, Clone, Default)]
+pub struct History {
+    log: Option<Box<HistoryLog>>,
+}
+
+static NO_HISTORY: HistoryLog = HistoryLog(VecDeque::new(), 0, HistoryEdits(Vec::new()));
+
+impl std::ops::Deref for History {
+    type Target = HistoryLog;
+    fn deref(&self) -> &HistoryLog {
+        self.log.as_deref().unwrap_or(&NO_HISTORY)
+    }
+}
+
+impl std::ops::DerefMut for History {
+    fn deref_mut(&mut self) -> &mut HistoryLog {
+        self.log.get_or_insert_default()
+    }
+}
+
+impl HistoryLog {
     /// Keeps a reflected groupchat message, dropping the oldest past `limit`.
     pub fn record(&mut self, message: &Message, at: DateTime<Utc>, limit: u32, spectator: bool) {
         if limit == 0 {
@@ -102,7 +124,7 @@ impl Feature for HistoryPlugin {
 
 fn send_history(
     mut joined: MessageReader<Joined>,
-    rooms: Query<(&Room, &RoomConfig, &History, Has<GameRunning>)>,
+    rooms: Query<(&Room, &SharedConfig, &History, Has<GameRunning>)>,
     players: Query<(), With<Player>>,
     now: Res<Now>,
     mut out: ResMut<Outbox>,

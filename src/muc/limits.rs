@@ -18,7 +18,7 @@ use xmpp_parsers::presence::Type as PresenceType;
 use xmpp_parsers::stanza::Stanza;
 use xmpp_parsers::stanza_error::StanzaError;
 
-use super::config::RoomConfig;
+use super::config::SharedConfig;
 use super::form::{ConfigFields, FieldKind, FieldSpec};
 use super::join::{JoinRequests, PreJoinStep};
 use super::room::{RoomIndex, Rooms, Roster};
@@ -314,7 +314,7 @@ fn admit(world: &mut World, inbound: &Inbound, now: DateTime<Utc>) -> Result<(),
     let room_jid = to.to_bare();
     let room = world.resource::<RoomIndex>().0.get(&room_jid).copied();
     let per_minute = room
-        .and_then(|r| world.get::<RoomConfig>(r))
+        .and_then(|r| world.get::<SharedConfig>(r))
         .and_then(|c| c.messages_per_minute)
         .unwrap_or(limits.messages_per_minute);
     // A nick change: an occupant's presence to a nick it does not hold.

@@ -28,6 +28,7 @@ pub mod presence;
 pub mod privileges;
 pub mod register;
 pub mod room;
+pub mod roster;
 pub mod session;
 pub mod subject;
 pub mod voice;
@@ -46,6 +47,7 @@ pub fn register(engine: &mut EngineBuilder) {
             .insert_resource(occupant_id::ServiceKey::random());
     }
     engine
+        .add_feature(config::ConfigPlugin)
         .add_feature(presence::PresencePlugin)
         .add_feature(join::JoinPlugin)
         .add_feature(lock::LockPlugin)

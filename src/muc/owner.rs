@@ -154,7 +154,7 @@ fn owner(
                     }
                 };
                 if let Ok((_, mut stored, ..)) = rooms.rooms.get_mut(room) {
-                    *stored = applied.config.clone();
+                    *stored = applied.config.clone().into();
                 }
                 let cause = Cause {
                     actor_nick: rooms.occupant_by_sender(room, &iq.from).map(|o| o.nick),

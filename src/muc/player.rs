@@ -73,7 +73,7 @@ impl Player {
 }
 
 /// A room's game settings beyond the game itself (configuration fields of the game feature).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct GameOptions {
     /// The time control games start with (`5+3`, `30s/move`…); empty: the rules' own.

@@ -10,8 +10,10 @@ use xmpp_parsers::minidom::Element;
 use xmpp_parsers::muc::user::{Affiliation, Item, MucUser, Role, Status};
 use xmpp_parsers::presence::{Presence, Type as PresenceType};
 
-use super::config::{RoomConfig, Whois};
+use super::config::{RoomConfig, SharedConfig, Whois};
 use super::player::Player;
+pub use super::roster::Roster;
+use super::roster::is_house_jid;
 use crate::xmpp::muc_admin::AdminAffiliation;
 
 /// A room; its JID is `room@service`.
@@ -112,71 +114,6 @@ impl Affiliations {
 /// The XEP-0045 value of an affiliation (§5.2): `player` is shown as `member`.
 pub fn wire_affiliation(affiliation: AdminAffiliation) -> Affiliation {
     affiliation.standard().unwrap_or(Affiliation::Member)
-}
-
-/// The room's occupant indexes, kept exact by the systems that add, rename and remove occupants.
-#[derive(Component, Debug, Clone, Default)]
-pub struct Roster {
-    /// By the nickname's comparison key ([`super::nick::key`]): "Bob" finds "bob".
-    pub by_nick: HashMap<String, Entity>,
-    pub by_jid: HashMap<FullJid, Entity>,
-    /// Join order: the order presences are sent in.
-    pub order: Vec<Entity>,
-    /// How many of them the service plays itself (a game's table and computer players).
-    pub house: usize,
-}
-
-impl Roster {
-    pub fn insert(&mut self, entity: Entity, nick: &str, jid: &FullJid) {
-        self.by_nick.insert(super::nick::key(nick), entity);
-        if self.by_jid.insert(jid.clone(), entity).is_none() && is_house_jid(jid) {
-            self.house += 1;
-        }
-        self.order.push(entity);
-    }
-    pub fn remove(&mut self, entity: Entity, nick: &str, jid: &FullJid) {
-        self.by_nick.remove(&super::nick::key(nick));
-        if self.by_jid.remove(jid).is_some() && is_house_jid(jid) {
-            self.house = self.house.saturating_sub(1);
-        }
-        self.order.retain(|e| *e != entity);
-        self.release();
-    }
-    /// Gives back the indexes' memory when most of it is unused (an emptied room, or one that a
-    /// crowd has left): tables never shrink by themselves.
-    pub fn release(&mut self) {
-        if self.order.is_empty() && self.by_jid.is_empty() {
-            self.by_nick = HashMap::new();
-            self.by_jid = HashMap::new();
-            self.order = Vec::new();
-            return;
-        }
-        if self.by_jid.capacity() > 16 && self.by_jid.len() < self.by_jid.capacity() / 4 {
-            self.by_nick.shrink_to_fit();
-            self.by_jid.shrink_to_fit();
-            self.order.shrink_to_fit();
-        }
-    }
-    pub fn rename(&mut self, entity: Entity, old: &str, new: &str) {
-        self.by_nick.remove(&super::nick::key(old));
-        self.by_nick.insert(super::nick::key(new), entity);
-    }
-    /// The occupant holding `nick` (compared as nicknames are).
-    pub fn nick(&self, nick: &str) -> Option<Entity> {
-        self.by_nick.get(&super::nick::key(nick)).copied()
-    }
-    /// The users in the room (the service's own occupants do not count: a room with only those
-    /// left is empty, and they take no place from users).
-    pub fn len(&self) -> usize {
-        self.order.len().saturating_sub(self.house)
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-fn is_house_jid(jid: &FullJid) -> bool {
-    jid.domain().as_str() == super::player::HOUSE_DOMAIN
 }
 
 /// Ties an occupant to its room.
@@ -339,7 +276,7 @@ pub struct Rooms<'w, 's> {
         's,
         (
             &'static Room,
-            &'static mut RoomConfig,
+            &'static mut SharedConfig,
             &'static mut Roster,
             &'static mut Affiliations,
         ),
@@ -359,7 +296,7 @@ impl Rooms<'_, '_> {
         self.rooms.get(room).ok().map(|r| &r.0.jid)
     }
     pub fn config(&self, room: Entity) -> Option<&RoomConfig> {
-        self.rooms.get(room).ok().map(|r| r.1)
+        self.rooms.get(room).ok().map(|r| &**r.1)
     }
     pub fn roster(&self, room: Entity) -> Option<&Roster> {
         self.rooms.get(room).ok().map(|r| r.2)
@@ -448,7 +385,7 @@ impl Rooms<'_, '_> {
             .commands
             .spawn((
                 Room { jid: jid.clone() },
-                config,
+                SharedConfig::from(config),
                 Roster::default(),
                 affiliations,
                 extra,

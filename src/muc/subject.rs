@@ -13,13 +13,52 @@ use crate::stanza::{errors, message_error};
 
 /// The current subject and who set it (`room/nick` and its XEP-0421 occupant-id, or none when
 /// the room set it).
-#[derive(Component, Debug, Clone, Default)]
-pub struct Subject {
+#[derive(Debug, Clone, Default)]
+pub struct SubjectInfo {
     pub text: String,
     pub by: Option<FullJid>,
     pub occupant_id: Option<String>,
     /// When an occupant set it (§7.2.15's delay stamp on join).
     pub at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A room's [`SubjectInfo`], kept out of the rooms' table until a subject is set: most rooms
+/// have none, and an empty one inline would cost each of them about 100 bytes.
+#[derive(Component, Debug, Clone, Default)]
+pub struct Subject {
+    info: Option<Box<SubjectInfo>>,
+}
+
+static NO_SUBJECT: SubjectInfo = SubjectInfo {
+    text: String::new(),
+    by: None,
+    occupant_id: None,
+    at: None,
+};
+
+impl From<SubjectInfo> for Subject {
+    fn from(info: SubjectInfo) -> Subject {
+        let none = info.text.is_empty()
+            && info.by.is_none()
+            && info.occupant_id.is_none()
+            && info.at.is_none();
+        Subject {
+            info: (!none).then(|| Box::new(info)),
+        }
+    }
+}
+
+impl std::ops::Deref for Subject {
+    type Target = SubjectInfo;
+    fn deref(&self) -> &SubjectInfo {
+        self.info.as_deref().unwrap_or(&NO_SUBJECT)
+    }
+}
+
+impl std::ops::DerefMut for Subject {
+    fn deref_mut(&mut self) -> &mut SubjectInfo {
+        self.info.get_or_insert_default()
+    }
 }
 
 /// An occupant's message that carries a subject and no body.

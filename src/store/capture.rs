@@ -20,7 +20,7 @@ use super::{
 };
 use crate::engine::{Engine, EngineBuilder, Feature, Now, Phase};
 use crate::muc::archive::{Archive, ArchiveEntry};
-use crate::muc::config::RoomConfig;
+use crate::muc::config::{RoomConfig, SharedConfig};
 use crate::muc::destroy::RoomDestroyed;
 use crate::muc::history::History;
 use crate::muc::invite::PendingInvitations;
@@ -31,7 +31,7 @@ use crate::muc::player::HOUSE_DOMAIN;
 use crate::muc::register::{PendingRegistrations, Request};
 use crate::muc::room::{AffiliationEntry, Affiliations, Room, RoomIndex, Roster};
 use crate::muc::room::{InRoom, Nick, OccupantRole, RealJid, Sessions};
-use crate::muc::subject::Subject;
+use crate::muc::subject::{Subject, SubjectInfo};
 use crate::play::{GameCatalog, StoredTable, Table};
 use crate::xmpp::muc_admin::AdminAffiliation;
 
@@ -65,7 +65,7 @@ impl Feature for CapturePlugin {
 type RoomState<'a> = (
     Entity,
     &'a Room,
-    Ref<'a, RoomConfig>,
+    Ref<'a, SharedConfig>,
     Ref<'a, Affiliations>,
     Ref<'a, Subject>,
     Mut<'a, History>,
@@ -79,7 +79,7 @@ type RoomState<'a> = (
 /// Rooms something changed in this tick: the others cost the capture nothing. (A table is only
 /// ever removed with a configuration change, so its removal is seen too.)
 type Dirty = Or<(
-    Changed<RoomConfig>,
+    Changed<SharedConfig>,
     Changed<Affiliations>,
     Changed<Subject>,
     Changed<History>,
@@ -132,7 +132,7 @@ fn capture(
                 if first || config.is_changed() {
                     queue.0.push(Change::PutRoom {
                         jid: jid.clone(),
-                        config: ron::to_string(&*config).unwrap_or_default(),
+                        config: ron::to_string(&**config).unwrap_or_default(),
                     });
                 }
                 if first || affs.is_changed() {
@@ -174,7 +174,12 @@ fn capture(
                     });
                     // Entries made tombstones that were stored before (the new ones went above
                     // as they are now). Draining the list is no change to the history.
-                    let edits = std::mem::take(&mut history.bypass_change_detection().2.0);
+                    // (Only when there are any: taking from an empty history would allocate it.)
+                    let edits = if history.2.0.is_empty() {
+                        Vec::new()
+                    } else {
+                        std::mem::take(&mut history.bypass_change_detection().2.0)
+                    };
                     for seq in edits.into_iter().filter(|s| *s < next_seq) {
                         if let Some(e) = history.0.iter().find(|e| e.seq == seq) {
                             queue.0.push(Change::ReplaceHistory {
@@ -278,14 +283,14 @@ fn role_from(name: &str) -> Role {
 /// store holds, and only the differences are written.
 #[allow(clippy::type_complexity)]
 fn capture_occupants(
-    changed_rooms: Query<Entity, Or<(Changed<Roster>, Changed<RoomConfig>)>>,
+    changed_rooms: Query<Entity, Or<(Changed<Roster>, Changed<SharedConfig>)>>,
     changed_occupants: Query<
         &InRoom,
         Or<(Changed<OccupantRole>, Changed<Sessions>, Changed<Nick>)>,
     >,
     mut rooms: Query<(
         &Room,
-        &RoomConfig,
+        &SharedConfig,
         &Roster,
         Has<Locked>,
         Option<&mut StoredSessions>,
@@ -380,7 +385,11 @@ fn capture_archive(
         entries,
         keep_from,
     });
-    let edits = std::mem::take(&mut archive.bypass_change_detection().edited);
+    let edits = if archive.edited.is_empty() {
+        Vec::new()
+    } else {
+        std::mem::take(&mut archive.bypass_change_detection().edited)
+    };
     for seq in edits.into_iter().filter(|s| *s < stored_up_to) {
         if let Some(e) = archive.entries.iter().find(|e| e.seq == seq) {
             queue.0.push(Change::RetractArchived {
@@ -439,7 +448,7 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
                 },
             );
         }
-        let subject = Subject {
+        let subject = Subject::from(SubjectInfo {
             text: s
                 .subject
                 .as_ref()
@@ -456,7 +465,7 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
                 .as_ref()
                 .and_then(|x| x.stamp_ms)
                 .and_then(DateTime::<Utc>::from_timestamp_millis),
-        };
+        });
         let mut history = History::default();
         for m in &s.history {
             let Ok(el) = m.xml.parse::<Element>() else {
@@ -497,7 +506,9 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
                 message,
             });
         }
-        archive.next_seq = s.archive.last().map_or(0, |a| a.seq.max(0) as u64 + 1);
+        if let Some(last) = s.archive.last() {
+            archive.next_seq = last.seq.max(0) as u64 + 1;
+        }
         let next_archive_seq = archive.next_seq;
         let table = s
             .game
@@ -548,7 +559,7 @@ pub fn restore(engine: &mut Engine, stored: Vec<StoredRoom>, now: DateTime<Utc>)
         let mut entity = world.spawn((
             Room { jid: jid.clone() },
             StoredSessions::from_text(sessions.into_iter()),
-            config,
+            SharedConfig::from(config),
             Roster::default(),
             affiliations,
             subject,

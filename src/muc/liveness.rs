@@ -30,9 +30,12 @@ use crate::engine::{EngineBuilder, Feature, LinkUp, Now, Outbox, Phase, Wakeup};
 
 /// Ids of our probes start with this.
 const PROBE_ID: &str = "palaver-alive-";
-/// A probe unanswered this long is given up: a live session is kept, a stored one told it was
+/// A probe unanswered this long, or answered with an error that says nothing of the session
+/// (its server unreachable, or not yet serving after a restart), is sent again ...
+const RETRY_SECS: i64 = 10;
+/// ... up to this many times in all; then a live session is kept, a stored one told it was
 /// removed.
-const PATIENCE_SECS: i64 = 60;
+const TRIES: u8 = 3;
 /// A link that comes up this long after a probe was sent asks that session again.
 const RE_ASK_SECS: i64 = 2;
 
@@ -64,9 +67,11 @@ enum Asked {
 
 #[derive(Debug, Clone)]
 struct Probe {
+    room: BareJid,
     session: FullJid,
     asked: Asked,
     at: DateTime<Utc>,
+    tries: u8,
 }
 
 /// Probes waiting for an answer, by id.
@@ -175,9 +180,11 @@ fn ask_everyone(
         probes.pending.insert(
             id,
             Probe {
+                room,
                 session,
                 asked: what,
                 at: now.0,
+                tries: 1,
             },
         );
     }
@@ -212,14 +219,18 @@ fn judge_answers(
         if answer.from.as_str() != probe.session.as_str() {
             continue;
         }
-        let Some(probe) = probes.pending.remove(id) else {
-            continue;
-        };
         let alive = match &answer.iq {
             Iq::Result { .. } => Some(true),
             Iq::Error { error, .. } if undecided(&error.defined_condition) => None,
             Iq::Error { .. } => Some(false),
             _ => None,
+        };
+        // An answer that says nothing leaves the question open: it is asked again in time.
+        if alive.is_none() {
+            continue;
+        }
+        let Some(probe) = probes.pending.remove(id) else {
+            continue;
         };
         match (probe.asked, alive) {
             (Asked::Live { occupant }, Some(false)) => {
@@ -250,7 +261,8 @@ fn judge_answers(
     }
 }
 
-/// Unanswered probes: a live session keeps its place; a stored one is told it was removed.
+/// Unanswered probes are sent again, up to [`TRIES`] in all; then a live session keeps its
+/// place and a stored one is told it was removed.
 fn give_up(
     mut probes: ResMut<Probes>,
     mut rooms: Rooms,
@@ -258,19 +270,31 @@ fn give_up(
     mut wakeup: ResMut<Wakeup>,
     mut out: ResMut<Outbox>,
 ) {
-    let patience = Duration::seconds(PATIENCE_SECS);
-    let expired: Vec<String> = probes
+    let retry = Duration::seconds(RETRY_SECS);
+    let mut due: Vec<String> = probes
         .pending
         .iter()
-        .filter(|(_, p)| now.0 - p.at >= patience)
+        .filter(|(_, p)| now.0 - p.at >= retry)
         .map(|(id, _)| id.clone())
         .collect();
-    for id in expired {
-        if let Some(Probe {
-            asked: Asked::Stored(stored),
-            ..
-        }) = probes.pending.remove(&id)
-        {
+    due.sort();
+    for id in due {
+        let Some(probe) = probes.pending.remove(&id) else {
+            continue;
+        };
+        if probe.tries < TRIES {
+            let id = format!("{PROBE_ID}{}", probes.next);
+            probes.next += 1;
+            out.send(self::probe(&id, &probe.room, &probe.session));
+            probes.pending.insert(
+                id,
+                Probe {
+                    at: now.0,
+                    tries: probe.tries + 1,
+                    ..probe
+                },
+            );
+        } else if let Asked::Stored(stored) = probe.asked {
             removed(&mut rooms, &stored, &mut out);
             probes
                 .gone
@@ -280,7 +304,7 @@ fn give_up(
         }
     }
     if let Some(first) = probes.pending.values().map(|p| p.at).min() {
-        wakeup.at(first + patience);
+        wakeup.at(first + retry);
     }
 }
 

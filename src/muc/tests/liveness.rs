@@ -214,8 +214,15 @@ fn after_a_restart_who_answers_is_back_and_who_does_not_is_told() {
     );
     assert_eq!(out[0].attr("to"), Some("bob@localhost/m"));
     assert_eq!(out[0].attr("type"), Some("groupchat"));
-    // Carol does not answer within a minute: she is told she was removed, Bob that she left.
-    h.advance(61);
+    // Carol does not answer: she is asked twice more, ten seconds apart, and then told she was
+    // removed, Bob that she left.
+    for _ in 0..2 {
+        h.advance(10);
+        let again = probes(&h.tick());
+        assert_eq!(again.len(), 1, "{again:?}");
+        assert_eq!(again[0].1, "carol@localhost/c");
+    }
+    h.advance(10);
     let out = h.tick();
     let told: Vec<String> = out.iter().map(canonical).collect();
     let to_carol = told
@@ -282,4 +289,51 @@ fn a_link_that_comes_up_again_asks_anew_and_only_the_new_answer_counts() {
         "{:?}",
         out.iter().map(canonical).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn an_answer_that_says_nothing_is_asked_again_and_a_later_error_removes() {
+    let mut h = Harness::lobby_with_alice_and_bob();
+    let asked = link_up(&mut h);
+    let (bob, _) = asked
+        .iter()
+        .find(|(_, to)| to.starts_with("bob"))
+        .expect("bob is asked")
+        .clone();
+    // The server could not tell (a restarting server's host not yet serving): nothing happens.
+    let out = answer(
+        &mut h,
+        &bob,
+        "bob@localhost/m",
+        Some("remote-server-not-found"),
+    );
+    assert!(
+        out.is_empty(),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+    // Ten seconds later Bob (and Alice, who did not answer) are asked again; now the server
+    // knows Bob's session is gone.
+    h.advance(10);
+    let again = probes(&h.tick());
+    assert_eq!(again.len(), 2, "{again:?}");
+    let (bob, _) = again
+        .iter()
+        .find(|(_, to)| to.starts_with("bob"))
+        .expect("bob is asked again");
+    let out = answer(&mut h, bob, "bob@localhost/m", Some("service-unavailable"));
+    assert!(
+        out.iter()
+            .any(|e| canonical(e).contains("code='333'")
+                && e.attr("to") == Some("alice@localhost/pc")),
+        "{:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+    // A live session that never answers keeps its place after the last try.
+    for _ in 0..3 {
+        h.advance(10);
+        h.tick();
+    }
+    h.advance(10);
+    assert!(probes(&h.tick()).is_empty());
 }

@@ -523,10 +523,10 @@ pub fn apply(m: &mut Match, rules: &Rules, seat: usize, a: &Action) -> Applied {
                 }
             }
             // Neutral pieces come from one shared pool.
-            let seats: Vec<usize> = if neutral {
-                (0..m.state.players).collect()
+            let seats = if neutral {
+                0..m.state.players
             } else {
-                vec![seat]
+                seat..seat + 1
             };
             for s in seats {
                 if let Some(n) = m

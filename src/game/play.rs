@@ -228,13 +228,43 @@ pub struct State {
     pub(super) changed: Vec<Site>,
 }
 
+/// The legal actions of one seat in the current position; the list's buffer is kept when the
+/// position changes, so that playouts do not allocate a list per move.
+#[derive(Debug, Default)]
+pub(super) struct Cache {
+    /// Whose actions `list` holds; `None`: stale.
+    seat: Option<usize>,
+    list: Vec<Action>,
+}
+
+impl Cache {
+    /// The position changed: the list no longer holds.
+    #[inline]
+    pub(super) fn clear(&mut self) {
+        self.seat = None;
+    }
+}
+
+impl Clone for Cache {
+    // A stale list is not worth copying.
+    fn clone(&self) -> Cache {
+        match self.seat {
+            Some(_) => Cache {
+                seat: self.seat,
+                list: self.list.clone(),
+            },
+            None => Cache::default(),
+        }
+    }
+}
+
 /// A game in progress.
 #[derive(Debug, Clone)]
 pub struct Match {
     pub rules: Arc<Rules>,
     pub state: State,
     /// The legal moves of the seat to move, computed once per position.
-    pub(super) cache: Option<(usize, Vec<Action>)>,
+    pub(super) cache: Cache,
     /// Which end condition (index in the file) ended the game, for `rules check`.
     pub(super) ended_by: Option<usize>,
 }
@@ -242,8 +272,9 @@ pub struct Match {
 impl Match {
     /// A new game for `players` seats (the first ones of the rules), randomness from `seed`.
     pub fn new(rules: Arc<Rules>, players: usize, seed: u64) -> Match {
-        let setup = rules.file.setup.clone();
-        Match::with_setup(rules, players, seed, &setup, None)
+        // The rules stay alive through this handle: no copy of the setup list per game.
+        let same = Arc::clone(&rules);
+        Match::with_setup(rules, players, seed, &same.file.setup, None)
     }
 
     /// A new game from a given position (examples), `first` to move.
@@ -344,7 +375,7 @@ impl Match {
         let mut m = Match {
             rules,
             state,
-            cache: None,
+            cache: Cache::default(),
             ended_by: None,
         };
         super::zones::start(&mut m, &[]);
@@ -407,7 +438,7 @@ impl Match {
             let mut m = Match {
                 rules,
                 state,
-                cache: None,
+                cache: Cache::default(),
                 ended_by: None,
             };
             m.refresh();
@@ -490,6 +521,17 @@ impl Match {
                 .collect()
         } else {
             vec![self.state.to_move]
+        }
+    }
+
+    /// The first of [`Match::to_move`], without building the list (playouts ask every move).
+    pub fn first_to_move(&self) -> Option<usize> {
+        if self.is_over() {
+            None
+        } else if self.rules.file.turns == Turns::Simultaneous {
+            (0..self.state.players).find(|s| self.state.pending[*s].is_none())
+        } else {
+            Some(self.state.to_move)
         }
     }
 
@@ -607,7 +649,7 @@ impl Match {
 
     pub(super) fn finish(&mut self, outcome: Outcome) {
         self.state.outcome = Some(outcome);
-        self.cache = None;
+        self.cache.clear();
     }
 
     /// `seat`'s time ran out: the rules say whether it forfeits or is skipped.
@@ -711,26 +753,25 @@ impl Match {
 
     /// Legal actions of `seat` (assumed on move).
     pub(super) fn legal(&self, seat: usize) -> Vec<Action> {
-        if let Some((s, cached)) = &self.cache
-            && *s == seat
-        {
-            return cached.clone();
+        if self.cache.seat == Some(seat) {
+            return self.cache.list.clone();
         }
         turn::legal(self, seat)
     }
 
     pub(super) fn legal_ref(&mut self, seat: usize) -> &[Action] {
-        let fresh = !matches!(&self.cache, Some((s, _)) if *s == seat);
-        if fresh {
-            let list = turn::legal(self, seat);
-            self.cache = Some((seat, list));
+        if self.cache.seat != Some(seat) {
+            let mut list = std::mem::take(&mut self.cache.list);
+            turn::legal_into(self, seat, &mut list);
+            self.cache.list = list;
+            self.cache.seat = Some(seat);
         }
-        self.cache.as_ref().map_or(&[], |(_, l)| l.as_slice())
+        &self.cache.list
     }
 
     /// Applies an action of `seat` and judges the position.
     pub(super) fn apply(&mut self, seat: usize, action: &Action, events: &mut Vec<String>) {
-        self.cache = None;
+        self.cache.clear();
         self.state.changed.clear();
         let rule = &self.rules.moves[action.rule as usize];
         let seat_move = rule.kind.is_none()
@@ -782,7 +823,7 @@ impl Match {
     }
 
     pub(super) fn advance(&mut self) {
-        self.cache = None;
+        self.cache.clear();
         let n = self.state.players.max(1);
         let mut next = (self.state.to_move + 1) % n;
         // Seats done for the game are skipped (unless every seat is).
@@ -812,7 +853,7 @@ impl Match {
 
     /// Recomputes what is not stored (after a restore).
     fn refresh(&mut self) {
-        self.cache = None;
+        self.cache.clear();
     }
 
     /// A copy in which `seat` knows only what it may: for a computer player's search.

@@ -67,8 +67,8 @@ pub fn apply(m: &mut Match, seat: usize, a: &Action, events: &mut Vec<String>) -
             false
         }
         Move::Guess => {
-            let guess = match &a.word {
-                Some(w) => w.clone(),
+            let guess = match a.word() {
+                Some(w) => w.to_owned(),
                 None => ((a.n as u8) as char).to_string(),
             };
             let letters: Vec<char> = guess.chars().collect();

@@ -2,7 +2,7 @@
 //! seat to move has none), and each verdict says who that favours.
 
 use super::board::{NONE, Shape, Site, opposite};
-use super::play::{Match, NOBODY, Outcome};
+use super::play::{Cell, Match, NOBODY, Outcome};
 use super::spec::{Count, End, NoMove, Same, Verdict};
 use super::{chance, turn};
 
@@ -46,8 +46,10 @@ fn judge_one(m: &mut Match, mover: usize, index: usize, e: &End) {
                 }
             }
             End::Full(v) => {
+                // From the last site: boards with gravity fill their top row last, so an
+                // empty site is found at once there (and no later on other boards).
                 if matches!(m.rules.board.shape, Shape::Grid { .. } | Shape::Dots)
-                    && m.state.cells.iter().all(|c| !c.is_empty())
+                    && !m.state.cells.iter().rev().any(Cell::is_empty)
                 {
                     decide(m, v, mover, "the board is full".into());
                 }

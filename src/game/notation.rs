@@ -49,7 +49,7 @@ pub fn write(m: &Match, a: &Action) -> String {
         Move::Hop { .. } => {
             let sep = if a.captures { "x" } else { "-" };
             let mut parts = vec![name(a.from), name(a.to)];
-            parts.extend(a.path.iter().map(|s| name(*s)));
+            parts.extend(a.path().iter().map(|s| name(*s)));
             format!("{}{}", parts.join(sep), promotion(m, a))
         }
         Move::Sow { .. } => name(a.from),
@@ -57,9 +57,8 @@ pub fn write(m: &Match, a: &Action) -> String {
         Move::Pass => "pass".into(),
         Move::Choose { options, .. } => options.get(a.n as usize).cloned().unwrap_or_default(),
         Move::Guess => a
-            .word
-            .clone()
-            .unwrap_or_else(|| ((a.n as u8) as char).to_string()),
+            .word()
+            .map_or_else(|| ((a.n as u8) as char).to_string(), str::to_owned),
         Move::Crack | Move::SetCode => {
             super::chance::code_text(rules, &super::chance::code_of(rules, a.n))
         }
@@ -175,9 +174,7 @@ pub fn read(m: &Match, seat: usize, text: &str) -> Result<Action, MoveError> {
                 }
             }
             Move::Guess if t.chars().count() > 1 && t.chars().all(|c| c.is_ascii_lowercase()) => {
-                let mut a = Action::new(r, NONE, NONE);
-                a.word = Some(t.clone());
-                return Ok(a);
+                return Ok(Action::new(r, NONE, NONE).with_word(t.clone()));
             }
             _ => {}
         }

@@ -119,12 +119,22 @@ pub struct Action {
     pub kind: u8,
     /// Objects taken, or the option chosen.
     pub n: u16,
-    /// A hop chain's landings after `to`.
-    pub path: Vec<Site>,
     /// It captures something (compulsory-capture rules look at this).
     pub captures: bool,
+    /// What few actions carry, boxed so that the common action stays small (playouts build,
+    /// copy and drop a list of actions every move). `None` when both parts are empty.
+    more: Option<Box<More>>,
+}
+
+// Playouts copy actions every move: keep them at three words.
+const _: () = assert!(std::mem::size_of::<Action>() <= 24);
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct More {
+    /// A hop chain's landings after `to`; castling: the partner's site.
+    path: Vec<Site>,
     /// A guessed word.
-    pub word: Option<String>,
+    word: Option<String>,
 }
 
 impl Action {
@@ -135,10 +145,31 @@ impl Action {
             to,
             kind: NOBODY,
             n: 0,
-            path: Vec::new(),
             captures: false,
-            word: None,
+            more: None,
         }
+    }
+
+    /// A hop chain's landings after `to`; castling: the partner's site.
+    pub fn path(&self) -> &[Site] {
+        self.more.as_ref().map_or(&[], |m| &m.path)
+    }
+
+    /// A guessed word.
+    pub fn word(&self) -> Option<&str> {
+        self.more.as_ref().and_then(|m| m.word.as_deref())
+    }
+
+    pub fn with_path(mut self, path: Vec<Site>) -> Action {
+        if !path.is_empty() {
+            self.more.get_or_insert_default().path = path;
+        }
+        self
+    }
+
+    pub fn with_word(mut self, word: String) -> Action {
+        self.more.get_or_insert_default().word = Some(word);
+        self
     }
 }
 

@@ -114,7 +114,7 @@ fn promotions(m: &Match, seat: usize, out: &mut Vec<Action>) {
         let Some((to, at)) = &rules.kinds[k as usize].promote else {
             continue;
         };
-        let land = a.path.last().copied().unwrap_or(a.to);
+        let land = a.path().last().copied().unwrap_or(a.to);
         if to.len() < 2 || land == NONE || !at.get(seat).is_some_and(|mk| mk[land as usize]) {
             continue;
         }

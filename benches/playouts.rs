@@ -2,7 +2,8 @@
 //! connect four beside a small hand-written connect-four playout in the same run: the ratio is
 //! what the generality costs.
 //!
-//! Run: `cargo bench --bench playouts`
+//! Run: `cargo bench --bench playouts` (`-- connect` runs only the games whose id contains
+//! `connect`, for profiling).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -78,6 +79,12 @@ fn connect_four_by_hand(seed: u64) -> usize {
 
 fn main() {
     let (games, errors) = load_dir(Path::new("rules"), Path::new("assets"));
+    // cargo passes `--bench`; a bare word narrows the run to the games whose id contains it.
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let games: Vec<_> = games
+        .into_iter()
+        .filter(|g| only.as_deref().is_none_or(|o| g.id().contains(o)))
+        .collect();
     for e in &errors {
         eprintln!("{e}");
     }

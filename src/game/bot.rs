@@ -40,7 +40,7 @@ pub fn playout(m: &mut Match, rng: &mut Rng) -> usize {
 pub fn playout_limited(m: &mut Match, rng: &mut Rng, limit: usize) -> usize {
     let mut n = 0;
     while !m.is_over() && n < limit {
-        let Some(&seat) = m.to_move().first() else {
+        let Some(seat) = m.first_to_move() else {
             break;
         };
         if !m.play_random(seat, rng) {

@@ -237,6 +237,6 @@ pub fn determinize(m: &Match, seat: usize, rng: &mut Rng) -> Match {
     d.state.rng = Rng::new(rng.next_u64());
     d.state.scripted_rolls.clear();
     d.state.moves.clear();
-    d.cache = None;
+    d.cache.clear();
     d
 }

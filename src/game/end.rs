@@ -2,7 +2,7 @@
 //! seat to move has none), and each verdict says who that favours.
 
 use super::board::{NONE, Shape, Site, opposite};
-use super::play::{Match, NOBODY, Outcome};
+use super::play::{Cell, Match, NOBODY, Outcome};
 use super::spec::{Count, End, NoMove, Same, Verdict};
 use super::{chance, turn};
 
@@ -13,14 +13,14 @@ pub fn judge(m: &mut Match, mover: usize) {
         if m.is_over() {
             return;
         }
-        judge_one(m, mover, e);
+        judge_one(m, mover, i, e);
         if m.is_over() {
             m.ended_by = Some(i);
         }
     }
 }
 
-fn judge_one(m: &mut Match, mover: usize, e: &End) {
+fn judge_one(m: &mut Match, mover: usize, index: usize, e: &End) {
     {
         match e {
             End::Line {
@@ -46,18 +46,31 @@ fn judge_one(m: &mut Match, mover: usize, e: &End) {
                 }
             }
             End::Full(v) => {
+                // From the last site: boards with gravity fill their top row last, so an
+                // empty site is found at once there (and no later on other boards).
                 if matches!(m.rules.board.shape, Shape::Grid { .. } | Shape::Dots)
-                    && m.state.cells.iter().all(|c| !c.is_empty())
+                    && !m.state.cells.iter().rev().any(Cell::is_empty)
                 {
                     decide(m, v, mover, "the board is full".into());
                 }
             }
             End::Reach(region) => {
-                let sites = m.rules.region(region, mover);
-                let reached = m.state.changed.iter().any(|s| {
+                let mine = |s: &Site| {
                     let c = m.cell(*s);
-                    !c.is_empty() && c.owner as usize == mover && sites.contains(s)
-                });
+                    !c.is_empty() && c.owner as usize == mover
+                };
+                let goal = m.rules.goals.get(index).and_then(Option::as_ref);
+                let reached = match goal.and_then(|g| g.get(mover)) {
+                    Some(mask) => m
+                        .state
+                        .changed
+                        .iter()
+                        .any(|s| mine(s) && mask.get(*s as usize).copied().unwrap_or(false)),
+                    None => {
+                        let sites = m.rules.region(region, mover);
+                        m.state.changed.iter().any(|s| mine(s) && sites.contains(s))
+                    }
+                };
                 if reached {
                     decide(m, &Verdict::Win, mover, "reached the goal".into());
                 }
@@ -355,14 +368,16 @@ fn line(m: &Match, mover: usize, length: u8, exact: bool, same: Same) -> Option<
             continue;
         }
         let kinds = &m.rules.kinds;
-        // Trait lines: one test per trait of the piece placed.
-        let tests: Vec<Option<&String>> = if same == Same::Trait {
-            kinds
-                .get(c.kind as usize)
-                .map_or(Vec::new(), |k| k.traits.iter().map(Some).collect())
-        } else {
-            vec![None]
+        // Trait lines: one test per trait of the piece placed (no list built for the others:
+        // this runs after every move of a playout).
+        let traits: &[String] = match same {
+            Same::Trait => kinds.get(c.kind as usize).map_or(&[], |k| &k.traits),
+            _ => &[],
         };
+        let tests = traits
+            .iter()
+            .map(Some)
+            .chain((same != Same::Trait).then_some(None));
         for t in tests {
             let matches = |x: Site| {
                 let o = m.cell(x);

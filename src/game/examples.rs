@@ -12,7 +12,7 @@ pub fn perft(m: &Match, depth: usize) -> u64 {
     if depth == 0 || m.is_over() {
         return u64::from(depth == 0);
     }
-    let Some(&seat) = m.to_move().first() else {
+    let Some(seat) = m.first_to_move() else {
         return 0;
     };
     let legal = m.legal(seat);
@@ -38,7 +38,7 @@ pub fn run_example(rules: &Arc<Rules>, ex: &Example) -> Result<(), String> {
         let mut m = Match::new(rules.clone(), players, ex.seed);
         if let Some(f) = first {
             m.state.to_move = f;
-            m.cache = None;
+            m.cache.clear();
             m.settle(&mut Vec::new());
         }
         m

@@ -104,6 +104,9 @@ pub struct Rules {
     pub bonus: Vec<f64>,
     /// The zones and the deck.
     pub layout: zones::Layout,
+    /// Per end condition (as in the file), for a `Reach`: the goal's sites per seat, so that
+    /// judging a move looks a site up instead of building the region.
+    pub goals: Vec<Option<Vec<Vec<bool>>>>,
 }
 
 impl Rules {
@@ -242,6 +245,7 @@ impl Rules {
             forward,
             bonus: vec![0.0; seats],
             layout: zones::Layout::build(&file),
+            goals: Vec::new(),
         };
         for (name, b) in &file.bonus {
             if let Some(s) = rules.seat_index(name) {
@@ -263,6 +267,14 @@ impl Rules {
             }
         }
         rules.kinds = kinds;
+        rules.goals = file
+            .end
+            .iter()
+            .map(|e| match e {
+                spec::End::Reach(r) => Some((0..seats).map(|s| rules.mask(r, s)).collect()),
+                _ => None,
+            })
+            .collect();
         for m in &file.moves {
             let i = rules.add_rule(m, None);
             rules.seat_moves.push(i);

@@ -49,16 +49,15 @@ pub fn write(m: &Match, a: &Action) -> String {
         Move::Hop { .. } => {
             let sep = if a.captures { "x" } else { "-" };
             let mut parts = vec![name(a.from), name(a.to)];
-            parts.extend(a.path.iter().map(|s| name(*s)));
+            parts.extend(a.path().iter().map(|s| name(*s)));
             format!("{}{}", parts.join(sep), promotion(m, a))
         }
         Move::Sow { .. } => name(a.from),
         Move::Take { .. } => format!("take {} from {}", a.n, name(a.from)),
         Move::Pass => "pass".into(),
         Move::Pick { .. } => a
-            .word
-            .clone()
-            .unwrap_or_else(|| super::zones::card_name(rules, a.n)),
+            .word()
+            .map_or_else(|| super::zones::card_name(rules, a.n), str::to_owned),
         Move::Crack | Move::SetCode => {
             super::chance::code_text(rules, &super::chance::code_of(rules, a.n))
         }
@@ -177,9 +176,7 @@ pub fn read(m: &Match, seat: usize, text: &str) -> Result<Action, MoveError> {
                 && t.chars().count() > 1
                 && t.chars().all(|c| c.is_ascii_lowercase())
             {
-                let mut a = Action::new(r, NONE, NONE);
-                a.word = Some(t.clone());
-                return Ok(a);
+                return Ok(Action::new(r, NONE, NONE).with_word(t.clone()));
             }
         }
     }

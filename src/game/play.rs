@@ -119,12 +119,22 @@ pub struct Action {
     pub kind: u8,
     /// Objects taken, or the option chosen.
     pub n: u16,
-    /// A hop chain's landings after `to`.
-    pub path: Vec<Site>,
     /// It captures something (compulsory-capture rules look at this).
     pub captures: bool,
+    /// What few actions carry, boxed so that the common action stays small (playouts build,
+    /// copy and drop a list of actions every move). `None` when both parts are empty.
+    more: Option<Box<More>>,
+}
+
+// Playouts copy actions every move: keep them at three words.
+const _: () = assert!(std::mem::size_of::<Action>() <= 24);
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct More {
+    /// A hop chain's landings after `to`; castling: the partner's site.
+    path: Vec<Site>,
     /// A guessed word.
-    pub word: Option<String>,
+    word: Option<String>,
 }
 
 impl Action {
@@ -135,10 +145,31 @@ impl Action {
             to,
             kind: NOBODY,
             n: 0,
-            path: Vec::new(),
             captures: false,
-            word: None,
+            more: None,
         }
+    }
+
+    /// A hop chain's landings after `to`; castling: the partner's site.
+    pub fn path(&self) -> &[Site] {
+        self.more.as_ref().map_or(&[], |m| &m.path)
+    }
+
+    /// A guessed word.
+    pub fn word(&self) -> Option<&str> {
+        self.more.as_ref().and_then(|m| m.word.as_deref())
+    }
+
+    pub fn with_path(mut self, path: Vec<Site>) -> Action {
+        if !path.is_empty() {
+            self.more.get_or_insert_default().path = path;
+        }
+        self
+    }
+
+    pub fn with_word(mut self, word: String) -> Action {
+        self.more.get_or_insert_default().word = Some(word);
+        self
     }
 }
 
@@ -229,13 +260,43 @@ pub struct State {
     pub(super) changed: Vec<Site>,
 }
 
+/// The legal actions of one seat in the current position; the list's buffer is kept when the
+/// position changes, so that playouts do not allocate a list per move.
+#[derive(Debug, Default)]
+pub(super) struct Cache {
+    /// Whose actions `list` holds; `None`: stale.
+    seat: Option<usize>,
+    list: Vec<Action>,
+}
+
+impl Cache {
+    /// The position changed: the list no longer holds.
+    #[inline]
+    pub(super) fn clear(&mut self) {
+        self.seat = None;
+    }
+}
+
+impl Clone for Cache {
+    // A stale list is not worth copying.
+    fn clone(&self) -> Cache {
+        match self.seat {
+            Some(_) => Cache {
+                seat: self.seat,
+                list: self.list.clone(),
+            },
+            None => Cache::default(),
+        }
+    }
+}
+
 /// A game in progress.
 #[derive(Debug, Clone)]
 pub struct Match {
     pub rules: Arc<Rules>,
     pub state: State,
     /// The legal moves of the seat to move, computed once per position.
-    pub(super) cache: Option<(usize, Vec<Action>)>,
+    pub(super) cache: Cache,
     /// Which end condition (index in the file) ended the game, for `rules check`.
     pub(super) ended_by: Option<usize>,
 }
@@ -243,8 +304,9 @@ pub struct Match {
 impl Match {
     /// A new game for `players` seats (the first ones of the rules), randomness from `seed`.
     pub fn new(rules: Arc<Rules>, players: usize, seed: u64) -> Match {
-        let setup = rules.file.setup.clone();
-        Match::with_setup(rules, players, seed, &setup, None)
+        // The rules stay alive through this handle: no copy of the setup list per game.
+        let same = Arc::clone(&rules);
+        Match::with_setup(rules, players, seed, &same.file.setup, None)
     }
 
     /// A new game from a given position (examples), `first` to move.
@@ -338,7 +400,7 @@ impl Match {
         let mut m = Match {
             rules,
             state,
-            cache: None,
+            cache: Cache::default(),
             ended_by: None,
         };
         super::zones::start(&mut m, &[]);
@@ -400,7 +462,7 @@ impl Match {
             let mut m = Match {
                 rules,
                 state,
-                cache: None,
+                cache: Cache::default(),
                 ended_by: None,
             };
             m.refresh();
@@ -481,6 +543,17 @@ impl Match {
             super::reveal::waiting(self)
         } else {
             vec![self.state.to_move]
+        }
+    }
+
+    /// The first of [`Match::to_move`], without building the list (playouts ask every move).
+    pub fn first_to_move(&self) -> Option<usize> {
+        if self.is_over() {
+            None
+        } else if self.rules.file.turns == Turns::Simultaneous {
+            super::reveal::waiting(self).first().copied()
+        } else {
+            Some(self.state.to_move)
         }
     }
 
@@ -598,7 +671,7 @@ impl Match {
 
     pub(super) fn finish(&mut self, outcome: Outcome) {
         self.state.outcome = Some(outcome);
-        self.cache = None;
+        self.cache.clear();
     }
 
     /// `seat`'s time ran out: the rules say whether it forfeits or is skipped.
@@ -702,26 +775,25 @@ impl Match {
 
     /// Legal actions of `seat` (assumed on move).
     pub(super) fn legal(&self, seat: usize) -> Vec<Action> {
-        if let Some((s, cached)) = &self.cache
-            && *s == seat
-        {
-            return cached.clone();
+        if self.cache.seat == Some(seat) {
+            return self.cache.list.clone();
         }
         turn::legal(self, seat)
     }
 
     pub(super) fn legal_ref(&mut self, seat: usize) -> &[Action] {
-        let fresh = !matches!(&self.cache, Some((s, _)) if *s == seat);
-        if fresh {
-            let list = turn::legal(self, seat);
-            self.cache = Some((seat, list));
+        if self.cache.seat != Some(seat) {
+            let mut list = std::mem::take(&mut self.cache.list);
+            turn::legal_into(self, seat, &mut list);
+            self.cache.list = list;
+            self.cache.seat = Some(seat);
         }
-        self.cache.as_ref().map_or(&[], |(_, l)| l.as_slice())
+        &self.cache.list
     }
 
     /// Applies an action of `seat` and judges the position.
     pub(super) fn apply(&mut self, seat: usize, action: &Action, events: &mut Vec<String>) {
-        self.cache = None;
+        self.cache.clear();
         self.state.changed.clear();
         let rule = &self.rules.moves[action.rule as usize];
         let seat_move = rule.kind.is_none()
@@ -772,7 +844,7 @@ impl Match {
     }
 
     pub(super) fn advance(&mut self) {
-        self.cache = None;
+        self.cache.clear();
         let n = self.state.players.max(1);
         let mut next = (self.state.to_move + 1) % n;
         // Seats done for the game are skipped (unless every seat is).
@@ -802,7 +874,7 @@ impl Match {
 
     /// Recomputes what is not stored (after a restore).
     fn refresh(&mut self) {
-        self.cache = None;
+        self.cache.clear();
     }
 
     /// A copy in which `seat` knows only what it may: for a computer player's search.

@@ -307,7 +307,7 @@ fn challenge(m: &mut Match, seat: usize, events: &mut Vec<String>) {
         .map(|i| (loser + i) % n)
         .find(|s| !dice(m, &name, *s).is_empty())
         .unwrap_or(loser);
-    m.cache = None;
+    m.cache.clear();
 }
 
 /// A pawn moves by the roll along the track, and along a link it lands on.

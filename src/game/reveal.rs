@@ -72,7 +72,7 @@ pub fn apply(m: &mut Match, seat: usize, a: &Action, events: &mut Vec<String>) -
         return true;
     };
     let ts = slot(&rules, t, seat);
-    match (&a.word, solve.as_deref().and_then(|s| zone(&rules, s))) {
+    match (a.word(), solve.as_deref().and_then(|s| zone(&rules, s))) {
         (Some(word), Some(sz)) => {
             if *word == spelt(m, sz) {
                 // Every card of the word is now matched.
@@ -323,7 +323,7 @@ pub fn set_word(m: &mut Match, word: &str) -> Result<(), String> {
         .ok_or_else(|| format!("'{word}' has a letter that is not a card of this game"))?;
     let s = slot(&rules, z, 0);
     m.state.zones[s] = cards;
-    m.cache = None;
+    m.cache.clear();
     Ok(())
 }
 

@@ -44,8 +44,16 @@ fn simulates(rules: &Rules) -> bool {
 /// The legal actions of `seat` (assumed on move).
 pub fn legal(m: &Match, seat: usize) -> Vec<Action> {
     let mut out = Vec::new();
-    movement::generate(m, seat, &mut out);
-    promotions(m, seat, &mut out);
+    legal_into(m, seat, &mut out);
+    out
+}
+
+/// The legal actions of `seat`, in place of what `out` held (a buffer reused from position to
+/// position).
+pub fn legal_into(m: &Match, seat: usize, out: &mut Vec<Action>) {
+    out.clear();
+    movement::generate(m, seat, out);
+    promotions(m, seat, out);
     if m.rules.file.place_first {
         let places = |a: &Action| {
             matches!(
@@ -63,7 +71,6 @@ pub fn legal(m: &Match, seat: usize) -> Vec<Action> {
     if simulates(&m.rules) {
         out.retain(|a| refusal(m, seat, a).is_none());
     }
-    out
 }
 
 /// Why a generated action is not legal after all, if it is not.
@@ -107,7 +114,7 @@ fn promotions(m: &Match, seat: usize, out: &mut Vec<Action>) {
         let Some((to, at)) = &rules.kinds[k as usize].promote else {
             continue;
         };
-        let land = a.path.last().copied().unwrap_or(a.to);
+        let land = a.path().last().copied().unwrap_or(a.to);
         if to.len() < 2 || land == NONE || !at.get(seat).is_some_and(|mk| mk[land as usize]) {
             continue;
         }
@@ -206,7 +213,7 @@ impl Match {
         Match {
             rules: self.rules.clone(),
             state: self.state.clone_core(),
-            cache: None,
+            cache: super::play::Cache::default(),
             ended_by: None,
         }
     }

@@ -228,7 +228,7 @@ pub fn stack(m: &mut Match, names: &[String]) -> Result<(), String> {
         ids.push(id);
     }
     start(m, &ids);
-    m.cache = None;
+    m.cache.clear();
     Ok(())
 }
 

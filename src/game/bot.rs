@@ -298,12 +298,17 @@ pub fn choose(m: &Match, seat: usize, budget: Budget, seed: u64) -> Option<Strin
             }
         }
     }
-    // The most visited move (the mean breaks ties): a rarely tried move's mean is noise.
+    // One tree: the most visited move (the mean breaks ties), a rarely tried move's mean is
+    // noise. Over determinization rounds the best mean: each round's tree piles its visits on
+    // what wins in its own sample (guessing a hidden word it takes for known).
     let best = stats
         .iter()
         .enumerate()
         .max_by(|a, b| {
-            let key = |(v, w): &(f64, f64)| (*v, if *v > 0.0 { w / v } else { 0.0 });
+            let key = |(v, w): &(f64, f64)| {
+                let mean = if *v > 0.0 { w / v } else { -1.0 };
+                if closed { (*v, mean) } else { (mean, *v) }
+            };
             let (ka, kb) = (key(a.1), key(b.1));
             ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
         })

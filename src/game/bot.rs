@@ -6,16 +6,17 @@
 //! Generic enhancements, none tied to a game: a move that wins at once is played at once, and
 //! a move after which the opponent wins at once is avoided (decisive and anti-decisive moves);
 //! playouts are cut off after [`CUTOFF`] moves and scored from the rules' own count (the one a
-//! `Most(..)` verdict decides by) or else from the pieces won and lost since the root; the move
-//! played is the most visited. Games without hidden information or chance search one tree with
-//! the whole budget; the others search one tree per determinization round.
+//! `Most(..)` verdict decides by), else from the pieces won and lost since the root where the
+//! ends make pieces matter, else as draws. Games without hidden information or chance search
+//! one tree with the whole budget and play the most visited move; the others search one tree
+//! per determinization round and play the best mean over the rounds.
 
 use std::time::{Duration, Instant};
 
 use super::end::counts;
 use super::play::{Match, Outcome};
 use super::rng::Rng;
-use super::spec::{Count, End, Turns, Verdict};
+use super::spec::{Count, End, NoMove, Turns, Verdict};
 
 /// How much thinking a move may take.
 #[derive(Debug, Clone, Copy)]
@@ -105,16 +106,20 @@ fn rewards(m: &Match) -> Vec<f64> {
 }
 
 /// What a cut-off playout is scored by: the count a `Most` verdict of the rules decides by
-/// (absolute: it is the game's own verdict), else pieces on the board (relative to the root).
-#[derive(Clone, Copy)]
-struct Judge {
-    count: Count,
-    absolute: bool,
+/// (absolute: it is the game's own verdict); else, where the ends make pieces matter, the pieces
+/// won and lost since the root; else nothing (a draw: counting pieces misleads where fewer
+/// pieces are no handicap, or an advantage).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Judge {
+    Absolute(Count),
+    Pieces,
+    Draw,
 }
 
 impl Judge {
     fn of(m: &Match) -> Judge {
-        let most = m.rules.file.end.iter().find_map(|e| match e {
+        let ends = &m.rules.file.end;
+        let most = ends.iter().find_map(|e| match e {
             End::Line { verdict, .. }
             | End::Full(verdict)
             | End::Blocked(verdict)
@@ -128,21 +133,28 @@ impl Judge {
             },
             _ => None,
         });
-        match most {
-            Some(count) => Judge {
-                count,
-                absolute: true,
-            },
-            None => Judge {
-                count: Count::Pieces,
-                absolute: false,
-            },
+        if let Some(count) = most {
+            return Judge::Absolute(count);
         }
+        // Losing pieces loses the game: too few, too many taken, the royal piece taken in
+        // effect, or no piece left to move, unless joining them all wins (fewer join sooner).
+        let connected = ends.iter().any(|e| matches!(e, End::Connected));
+        let pieces = ends.iter().any(|e| match e {
+            End::Fewer { .. } | End::Captured(_) | End::Checkmate => true,
+            End::NoMove(NoMove::Lose) => !connected,
+            _ => false,
+        });
+        if pieces { Judge::Pieces } else { Judge::Draw }
     }
 
-    /// Each seat's count minus the others' mean.
+    /// Each seat's count minus the others' mean (nothing for `Draw`).
     fn margins(&self, m: &Match) -> Vec<f64> {
-        let c = counts(m, self.count);
+        let count = match self {
+            Judge::Absolute(c) => *c,
+            Judge::Pieces => Count::Pieces,
+            Judge::Draw => return Vec::new(),
+        };
+        let c = counts(m, count);
         let n = c.len();
         let total: f64 = c.iter().sum();
         c.iter()
@@ -158,15 +170,19 @@ impl Judge {
 
     /// Rewards of an unfinished position: ½ moved towards the seat's margin (a smooth step).
     fn evaluate(&self, m: &Match, root: &[f64]) -> Vec<f64> {
-        let scale = if self.absolute { 2.0 } else { 3.0 };
+        let (scale, relative) = match self {
+            Judge::Absolute(_) => (2.0, false),
+            Judge::Pieces => (3.0, true),
+            Judge::Draw => return vec![0.5; m.state.players],
+        };
         self.margins(m)
             .iter()
             .enumerate()
             .map(|(s, d)| {
-                let base = if self.absolute {
-                    0.0
-                } else {
+                let base = if relative {
                     root.get(s).copied().unwrap_or(0.0)
+                } else {
+                    0.0
                 };
                 0.5 + 0.5 * ((d - base) / scale).tanh()
             })
@@ -481,18 +497,26 @@ mod tests {
         // Go decides by area with komi: an empty board favours white, absolutely.
         let go = start("go");
         let judge = Judge::of(&go);
-        assert!(matches!(judge.count, Count::Area) && judge.absolute);
+        assert_eq!(judge, Judge::Absolute(Count::Area));
         let r = judge.evaluate(&go, &judge.margins(&go));
         assert!(r[1] > 0.9 && r[0] < 0.1, "{r:?}");
-        // Chess has no count: pieces won since the root, so the start is even.
+        // Chess is lost with the king: pieces won since the root, so the start is even.
         let chess = start("chess");
         let judge = Judge::of(&chess);
-        assert!(matches!(judge.count, Count::Pieces) && !judge.absolute);
+        assert_eq!(judge, Judge::Pieces);
         let r = judge.evaluate(&chess, &judge.margins(&chess));
         assert!(
             (r[0] - 0.5).abs() < 1e-9 && (r[1] - 0.5).abs() < 1e-9,
             "{r:?}"
         );
+        assert_eq!(Judge::of(&start("checkers")), Judge::Pieces);
+        assert_eq!(Judge::of(&start("pente")), Judge::Pieces);
+        // Joining all one's pieces wins: fewer pieces are no handicap, so no count.
+        let loa = start("lines-of-action");
+        let judge = Judge::of(&loa);
+        assert_eq!(judge, Judge::Draw);
+        assert_eq!(judge.evaluate(&loa, &judge.margins(&loa)), [0.5, 0.5]);
+        assert_eq!(Judge::of(&start("gomoku")), Judge::Draw);
     }
 
     #[test]

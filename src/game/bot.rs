@@ -131,6 +131,8 @@ impl Judge {
                 Verdict::Most(c) => Some(*c),
                 _ => None,
             },
+            // Each seat keeps the seeds on its side; most seeds (the score) wins.
+            End::SideEmpty => Some(Count::Score),
             _ => None,
         });
         if let Some(count) = most {
@@ -517,6 +519,7 @@ mod tests {
         assert_eq!(judge, Judge::Draw);
         assert_eq!(judge.evaluate(&loa, &judge.margins(&loa)), [0.5, 0.5]);
         assert_eq!(Judge::of(&start("gomoku")), Judge::Draw);
+        assert_eq!(Judge::of(&start("kalah")), Judge::Absolute(Count::Score));
     }
 
     #[test]

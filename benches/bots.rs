@@ -2,8 +2,8 @@
 //! over `BOT_GAMES` games (default 50, the bot taking each seat in turn) and its median think
 //! time per move, with the service's budget.
 //!
-//! Run: `cargo bench --bench bots` (several minutes; `BOT_GAMES=10` for a quick look,
-//! `BOT_ONLY=chess,go` for some games).
+//! Run: `cargo bench --bench bots` (about an hour on a loaded 2-core machine; `BOT_GAMES=10`
+//! for a quick look, `BOT_ONLY=chess,go` for some games, by id).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -39,8 +39,8 @@ fn main() {
         BUDGET.max_time.as_millis()
     );
     println!(
-        "{:<22} {:>6} {:>6} {:>6} {:>9} {:>14}",
-        "game", "wins", "draws", "losses", "win rate", "median think"
+        "{:<22} {:>6} {:>6} {:>6} {:>9} {:>14} {:>11}",
+        "game", "wins", "draws", "losses", "win rate", "median think", "p99 think"
     );
     for g in &rules {
         if g.min_players() > 2 || g.max_players() < 2 || g.simultaneous() {
@@ -86,14 +86,16 @@ fn main() {
         }
         thinks.sort_by(f64::total_cmp);
         let median = thinks.get(thinks.len() / 2).copied().unwrap_or(0.0);
+        let p99 = thinks.get(thinks.len() * 99 / 100).copied().unwrap_or(0.0);
         println!(
-            "{:<22} {:>6} {:>6} {:>6} {:>8.0}% {:>11.1} ms",
+            "{:<22} {:>6} {:>6} {:>6} {:>8.0}% {:>11.1} ms {:>8.1} ms",
             g.id(),
             wins,
             draws,
             losses,
             100.0 * wins as f64 / games.max(1) as f64,
-            median
+            median,
+            p99
         );
     }
 }

@@ -43,7 +43,7 @@ fn main() {
         "game", "wins", "draws", "losses", "win rate", "median think", "p99 think"
     );
     for g in &rules {
-        if g.min_players() > 2 || g.max_players() < 2 || g.simultaneous() {
+        if g.min_players() > 2 || g.max_players() < 2 {
             continue;
         }
         if only

@@ -495,6 +495,33 @@ fn wording_of_small_mistakes() {
         answers(&out, OWNER),
         ["You are watching: P0 and P1 are playing. Seats open again when the game is over."]
     );
+    // A move left out: the game's own spelling, not another game's.
+    let out = say(&mut h, &player(0), "!move");
+    assert_eq!(
+        answers(&out, &player(0)),
+        ["Which move? Type it like: take 2 from 1."]
+    );
+}
+
+/// One notation per game: connect four's board labels its columns a to g, and the help, the
+/// reminder of a move left out and the announcement all say a column by its letter.
+#[test]
+fn one_notation_in_the_board_the_help_and_the_announcements() {
+    let mut h = table("connect-four", 2);
+    let rules = answers(&say(&mut h, &player(0), "!rules"), &player(0)).join("");
+    assert!(rules.contains("Type moves like: c (a column)."), "{rules}");
+    say(&mut h, &player(0), "!start");
+    let board = answers(&say(&mut h, &player(0), "!board"), &player(0)).join("");
+    assert!(board.contains("  a b c d e f g\n"), "{board}");
+    let hint = answers(&say(&mut h, &player(0), "!move"), &player(0)).join("");
+    assert_eq!(hint, "Which move? Type it like: c (a column).");
+    let told = bodies_to(&say(&mut h, &player(0), "!move c"), OWNER).join("");
+    assert!(told.starts_with("P0 (X) plays c.\n"), "{told}");
+    assert!(told.contains("1 . . X . . . . 1"), "{told}");
+    // The number the help once gave is no move here.
+    let out = say(&mut h, &player(1), "!move 4");
+    assert!(bodies_to(&out, OWNER).is_empty());
+    assert_eq!(answers(&out, &player(1)).len(), 1);
 }
 
 #[test]

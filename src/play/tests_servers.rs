@@ -58,6 +58,11 @@ fn owners_choose_a_game_clock_and_it_runs_out() {
         told.ends_with("Tic-tac-toe: P0 (X) to move. Clocks (1+2): P0 1:00, P1 1:00."),
         "{told}"
     );
+    // The subject shows the clocks too.
+    assert!(out.iter().any(|e| {
+        canonical(e)
+            .contains("subject>Tic-tac-toe: P0 (X) to move. Clocks (1+2): P0 1:00, P1 1:00.</")
+    }));
     // P0 thinks for 10 s: 50 s left, plus 2.
     h.advance(10);
     let out = say(&mut h, &player(0), "b2");

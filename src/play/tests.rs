@@ -800,3 +800,27 @@ fn announcements_follow_a_players_new_nick() {
     let told = bodies_to(&say(&mut h, &player(0), "take 1 from 1"), OWNER).join("\n");
     assert!(told.starts_with("Zed (A) plays take 1 from 1."), "{told}");
 }
+
+/// A game that ends by its rules frees every seat: the players' hats go, and they may sit anew.
+#[test]
+fn hats_go_when_a_game_ends() {
+    let mut h = table("tic-tac-toe", 2);
+    say(&mut h, &player(0), "!start");
+    let mut out = Vec::new();
+    for (p, mv) in [(0, "a1"), (1, "b1"), (0, "a2"), (1, "b2"), (0, "a3")] {
+        out = say(&mut h, &player(p), mv);
+    }
+    assert!(bodies_to(&out, OWNER).join("").contains("P0 (X) won"));
+    let presences: Vec<String> = out
+        .iter()
+        .filter(|e| e.name() == "presence" && e.attr("to") == Some(OWNER))
+        .map(canonical)
+        .collect();
+    assert_eq!(presences.len(), 2, "{presences:?}");
+    for (i, p) in presences.iter().enumerate() {
+        assert!(p.contains(&format!("from='{ROOM}/P{i}'")), "{p}");
+        assert!(!p.contains("urn:xmpp:hats:0"), "{p}");
+        assert!(!p.contains("urn:palaver:game:0"), "{p}");
+    }
+    assert!(with_table(&mut h, |t| t.seated() == 0));
+}

@@ -312,6 +312,19 @@ fn rated_games_move_ratings_and_are_recorded() {
     assert!(mine.starts_with("P1: Nim 1338?"), "{mine}");
     let top = answers(&say(&mut h, &player(1), "!top"), &player(1)).join("");
     assert_eq!(top, "Best Nim players:\n1. P0 1662?\n2. P1 1338?");
+    // Another game by name, one nobody is rated in, one that does not exist.
+    let top = answers(&say(&mut h, &player(1), "!top nim"), &player(1)).join("");
+    assert_eq!(top, "Best Nim players:\n1. P0 1662?\n2. P1 1338?");
+    let top = answers(&say(&mut h, &player(1), "!top chess"), &player(1)).join("");
+    assert_eq!(top, "Nobody has a Chess rating yet.");
+    let top = answers(&say(&mut h, &player(1), "!top shogi"), &player(1)).join("");
+    assert_eq!(top, "Which game? !top GAME; !games lists them.");
+    let theirs = answers(&say(&mut h, OWNER, "!history P0"), OWNER).join("");
+    assert!(
+        theirs
+            .starts_with("P0's recent games:\n#1 2026-01-01 00:00 Nim: P0 (A) vs P1 (B) — P0 won"),
+        "{theirs}"
+    );
     let history = answers(&say(&mut h, &player(1), "!history"), &player(1)).join("");
     assert!(
         history

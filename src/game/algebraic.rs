@@ -108,3 +108,72 @@ fn san(m: &Match, seat: usize, a: &Action) -> Option<String> {
     let letter = rules.mark(moving.kind, 0).to_ascii_uppercase();
     Some(format!("{letter}{from}{x}{to}{promotion}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::super::spec::Setup;
+    use super::*;
+
+    fn rules(id: &str) -> Arc<Rules> {
+        let text =
+            std::fs::read_to_string(format!("rules/{id}.ron")).unwrap_or_else(|e| panic!("{e}"));
+        Arc::new(
+            super::super::load_str(Path::new("x.ron"), &text, Path::new("assets"))
+                .unwrap_or_else(|e| panic!("{e:?}")),
+        )
+    }
+
+    /// `moves` from `fen` (white first), in SAN.
+    fn san_of(fen: Option<&str>, moves: &[&str]) -> Option<Vec<String>> {
+        let r = rules("chess");
+        let m = match fen {
+            Some(f) => Match::with_setup(r, 2, 1, &[Setup::Fen(f.into())], None),
+            None => Match::new(r, 2, 1),
+        };
+        let moves: Vec<(usize, String)> = moves
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i % 2, (*t).to_owned()))
+            .collect();
+        super::moves(m, &moves)
+    }
+
+    #[test]
+    fn en_passant_promotion_ranks_and_the_long_castle() {
+        assert_eq!(
+            san_of(None, &["e2-e4", "a7-a6", "e4-e5", "d7-d5", "e5xd6"]),
+            Some(
+                vec!["e4", "a6", "e5", "d5", "exd6"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            )
+        );
+        assert_eq!(
+            san_of(Some("7k/P7/8/8/8/8/8/K7"), &["a7-a8=Q"]),
+            Some(vec!["a8=Q+".to_owned()])
+        );
+        // Two rooks on one file: the rank tells them apart.
+        assert_eq!(
+            san_of(Some("7k/8/8/R7/8/8/8/R6K"), &["a1-a3"]),
+            Some(vec!["R1a3".to_owned()])
+        );
+        assert_eq!(
+            san_of(Some("4k3/8/8/8/8/8/8/R3K3"), &["e1-c1"]),
+            Some(vec!["O-O-O".to_owned()])
+        );
+        // A move that does not replay: no SAN at all, the caller keeps the game's notation.
+        assert_eq!(san_of(None, &["e2-e5"]), None);
+    }
+
+    #[test]
+    fn only_games_pgn_readers_can_read() {
+        assert!(applies(&rules("chess")));
+        for id in ["checkers", "breakthrough", "tic-tac-toe", "amazons", "go"] {
+            assert!(!applies(&rules(id)), "{id}");
+        }
+    }
+}

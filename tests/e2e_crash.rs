@@ -202,6 +202,7 @@ async fn an_acknowledged_move_survives_sigkill(kind: Kind) {
     enter(&mut bob, BOB).await;
     for (who, line, heard) in [
         (0, "!game nim", "This room now plays Nim"),
+        (0, "!clock 1+0", "Alice sets the clock"),
         (0, "!sit", "Alice sits as A"),
         (1, "!sit", "Bob sits as B"),
         (0, "!start", "The game begins"),
@@ -214,6 +215,8 @@ async fn an_acknowledged_move_survives_sigkill(kind: Kind) {
         say_in(speaker, ROOM, line).await;
         room_says(listener, ROOM, heard).await;
     }
+    // Alice thinks for two seconds of her minute.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     say_in(&mut alice, ROOM, "take 2 from 3").await;
     room_says(&mut alice, ROOM, "Alice (A) plays take 2 from 3.").await;
     crash(&mut env).await;
@@ -229,6 +232,8 @@ async fn an_acknowledged_move_survives_sigkill(kind: Kind) {
         .await;
     let board = message(&s).and_then(body).unwrap_or_default().to_owned();
     assert!(board.contains("pile 3: 3"), "the move was lost: {board}");
+    // The clock goes on from the time left at the last move, not afresh.
+    assert!(board.contains("Clocks (1+0): Alice 0:5"), "{board}");
 }
 }
 

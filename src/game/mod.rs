@@ -4,6 +4,7 @@
 //! [`board`] (the graph), [`movement`], [`capture`], [`turn`], [`end`], [`chance`] (dice, secret
 //! choices, hidden words), [`notation`] (one spelling of moves), [`render`] and [`explain`].
 
+pub mod algebraic;
 pub mod audit;
 pub mod board;
 pub mod bot;

@@ -390,7 +390,11 @@ fn run(
                 ));
             }
             if args.is_empty() {
-                return Some("Which move? e.g. !move 4".into());
+                // The game's own spelling, as `!rules` and the board write it.
+                return Some(format!(
+                    "Which move? Type it like: {}.",
+                    crate::game::explain::syntax(&table.rules).join("; ")
+                ));
             }
             if args.chars().count() > MAX_MOVE_CHARS {
                 return Some(format!(

@@ -403,12 +403,25 @@ pub fn export(ctx: &Ctx, args: &str) -> String {
     let Some(r) = ctx.records.find(id) else {
         return format!("There is no recent game #{id}.");
     };
-    pgn(&r)
+    // Where PGN readers can read the game's moves, they get SAN; else the game's own notation.
+    let san = ctx.catalog.find(&r.game).and_then(|rules| {
+        let moves: Option<Vec<(usize, String)>> = r
+            .steps
+            .iter()
+            .map(|s| match &s.what {
+                StepKind::Move(text) => Some((s.seat, text.clone())),
+                StepKind::Skip => None,
+            })
+            .collect();
+        crate::game::algebraic::moves(Match::new(rules, r.players.len(), r.seed), &moves?)
+    });
+    pgn(&r, san.as_deref())
 }
 
 /// The PGN-style text: PGN's tags where they apply (White and Black for two seats, in turn
-/// order), palaver's own beside them, then the moves numbered by rounds.
-pub fn pgn(r: &Record) -> String {
+/// order), palaver's own beside them, then the moves numbered by rounds: `san` when given (one
+/// per step), else as the game spells them.
+pub fn pgn(r: &Record, san: Option<&[String]>) -> String {
     let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     let mut tags = vec![
         ("Event".to_owned(), r.game_name.clone()),
@@ -436,7 +449,18 @@ pub fn pgn(r: &Record) -> String {
         tags.push((format!("Seat{}", p.seat), p.nick.clone()));
     }
     if let Some(clock) = &r.clock {
-        tags.push(("TimeControl".into(), clock.clone()));
+        // PGN's own form where it has one (seconds + increment); palaver's text beside it.
+        let pgn_form = match super::clock::TimeControl::parse(clock) {
+            Ok(super::clock::TimeControl::Game {
+                main,
+                increment,
+                periods: 0,
+                ..
+            }) => format!("{main}+{increment}"),
+            _ => "?".into(),
+        };
+        tags.push(("TimeControl".into(), pgn_form));
+        tags.push(("Clock".into(), clock.clone()));
     }
     tags.push(("Termination".into(), r.reason.clone()));
     tags.push(("Rated".into(), if r.rated { "yes" } else { "no" }.into()));
@@ -458,6 +482,9 @@ pub fn pgn(r: &Record) -> String {
             moves.push(format!("{}.", i / n + 1));
         }
         moves.push(match &s.what {
+            StepKind::Move(_) if san.is_some_and(|v| v.len() == r.steps.len()) => {
+                san.and_then(|v| v.get(i)).cloned().unwrap_or_default()
+            }
             StepKind::Move(text) => text.replace(' ', "_"),
             StepKind::Skip => "--".into(),
         });

@@ -495,6 +495,33 @@ fn wording_of_small_mistakes() {
         answers(&out, OWNER),
         ["You are watching: P0 and P1 are playing. Seats open again when the game is over."]
     );
+    // A move left out: the game's own spelling, not another game's.
+    let out = say(&mut h, &player(0), "!move");
+    assert_eq!(
+        answers(&out, &player(0)),
+        ["Which move? Type it like: take 2 from 1."]
+    );
+}
+
+/// One notation per game: connect four's board labels its columns a to g, and the help, the
+/// reminder of a move left out and the announcement all say a column by its letter.
+#[test]
+fn one_notation_in_the_board_the_help_and_the_announcements() {
+    let mut h = table("connect-four", 2);
+    let rules = answers(&say(&mut h, &player(0), "!rules"), &player(0)).join("");
+    assert!(rules.contains("Type moves like: c (a column)."), "{rules}");
+    say(&mut h, &player(0), "!start");
+    let board = answers(&say(&mut h, &player(0), "!board"), &player(0)).join("");
+    assert!(board.contains("  a b c d e f g\n"), "{board}");
+    let hint = answers(&say(&mut h, &player(0), "!move"), &player(0)).join("");
+    assert_eq!(hint, "Which move? Type it like: c (a column).");
+    let told = bodies_to(&say(&mut h, &player(0), "!move c"), OWNER).join("");
+    assert!(told.starts_with("P0 (X) plays c.\n"), "{told}");
+    assert!(told.contains("1 . . X . . . . 1"), "{told}");
+    // The number the help once gave is no move here.
+    let out = say(&mut h, &player(1), "!move 4");
+    assert!(bodies_to(&out, OWNER).is_empty());
+    assert_eq!(answers(&out, &player(1)).len(), 1);
 }
 
 #[test]
@@ -772,4 +799,28 @@ fn announcements_follow_a_players_new_nick() {
     h.send(&format!("<presence from='{}' to='{ROOM}/Zed'/>", player(0)));
     let told = bodies_to(&say(&mut h, &player(0), "take 1 from 1"), OWNER).join("\n");
     assert!(told.starts_with("Zed (A) plays take 1 from 1."), "{told}");
+}
+
+/// A game that ends by its rules frees every seat: the players' hats go, and they may sit anew.
+#[test]
+fn hats_go_when_a_game_ends() {
+    let mut h = table("tic-tac-toe", 2);
+    say(&mut h, &player(0), "!start");
+    let mut out = Vec::new();
+    for (p, mv) in [(0, "a1"), (1, "b1"), (0, "a2"), (1, "b2"), (0, "a3")] {
+        out = say(&mut h, &player(p), mv);
+    }
+    assert!(bodies_to(&out, OWNER).join("").contains("P0 (X) won"));
+    let presences: Vec<String> = out
+        .iter()
+        .filter(|e| e.name() == "presence" && e.attr("to") == Some(OWNER))
+        .map(canonical)
+        .collect();
+    assert_eq!(presences.len(), 2, "{presences:?}");
+    for (i, p) in presences.iter().enumerate() {
+        assert!(p.contains(&format!("from='{ROOM}/P{i}'")), "{p}");
+        assert!(!p.contains("urn:xmpp:hats:0"), "{p}");
+        assert!(!p.contains("urn:palaver:game:0"), "{p}");
+    }
+    assert!(with_table(&mut h, |t| t.seated() == 0));
 }

@@ -58,6 +58,11 @@ fn owners_choose_a_game_clock_and_it_runs_out() {
         told.ends_with("Tic-tac-toe: P0 (X) to move. Clocks (1+2): P0 1:00, P1 1:00."),
         "{told}"
     );
+    // The subject shows the clocks too.
+    assert!(out.iter().any(|e| {
+        canonical(e)
+            .contains("subject>Tic-tac-toe: P0 (X) to move. Clocks (1+2): P0 1:00, P1 1:00.</")
+    }));
     // P0 thinks for 10 s: 50 s left, plus 2.
     h.advance(10);
     let out = say(&mut h, &player(0), "b2");
@@ -307,6 +312,19 @@ fn rated_games_move_ratings_and_are_recorded() {
     assert!(mine.starts_with("P1: Nim 1338?"), "{mine}");
     let top = answers(&say(&mut h, &player(1), "!top"), &player(1)).join("");
     assert_eq!(top, "Best Nim players:\n1. P0 1662?\n2. P1 1338?");
+    // Another game by name, one nobody is rated in, one that does not exist.
+    let top = answers(&say(&mut h, &player(1), "!top nim"), &player(1)).join("");
+    assert_eq!(top, "Best Nim players:\n1. P0 1662?\n2. P1 1338?");
+    let top = answers(&say(&mut h, &player(1), "!top chess"), &player(1)).join("");
+    assert_eq!(top, "Nobody has a Chess rating yet.");
+    let top = answers(&say(&mut h, &player(1), "!top shogi"), &player(1)).join("");
+    assert_eq!(top, "Which game? !top GAME; !games lists them.");
+    let theirs = answers(&say(&mut h, OWNER, "!history P0"), OWNER).join("");
+    assert!(
+        theirs
+            .starts_with("P0's recent games:\n#1 2026-01-01 00:00 Nim: P0 (A) vs P1 (B) — P0 won"),
+        "{theirs}"
+    );
     let history = answers(&say(&mut h, &player(1), "!history"), &player(1)).join("");
     assert!(
         history
@@ -367,10 +385,62 @@ fn a_record_replays_and_exports() {
     let pgn = answers(&say(&mut h, OWNER, "!export 1"), OWNER).join("");
     assert_eq!(
         pgn,
-        "[Event \"Tic-tac-toe\"]\n[Site \"lobby@conference.localhost\"]\n[Date \"2026.01.01\"]\n[Round \"-\"]\n[White \"P0\"]\n[Black \"P1\"]\n[Result \"1-0\"]\n[GameId \"1\"]\n[Variant \"tic-tac-toe\"]\n[SeatX \"P0\"]\n[SeatO \"P1\"]\n[TimeControl \"60s/move\"]\n[Termination \"3 in a row\"]\n[Rated \"yes\"]\n\n1. a1 b1 2. a2 b2 3. a3 1-0"
+        "[Event \"Tic-tac-toe\"]\n[Site \"lobby@conference.localhost\"]\n[Date \"2026.01.01\"]\n[Round \"-\"]\n[White \"P0\"]\n[Black \"P1\"]\n[Result \"1-0\"]\n[GameId \"1\"]\n[Variant \"tic-tac-toe\"]\n[SeatX \"P0\"]\n[SeatO \"P1\"]\n[TimeControl \"?\"]\n[Clock \"60s/move\"]\n[Termination \"3 in a row\"]\n[Rated \"yes\"]\n\n1. a1 b1 2. a2 b2 3. a3 1-0"
     );
     let missing = answers(&say(&mut h, OWNER, "!replay 7"), OWNER).join("");
     assert_eq!(missing, "There is no recent game #7.");
+}
+
+/// Chess as its rules file describes it is exported in PGN proper: SAN moves (piece letters
+/// from the rules' marks, pawn captures by file, a second knight that could go there named,
+/// castling, check and mate), PGN's TimeControl.
+#[test]
+fn a_chess_record_exports_as_pgn() {
+    let mut h = table("chess", 2);
+    say(&mut h, OWNER, "!clock 5+3");
+    say(&mut h, &player(0), "!start");
+    let moves = [
+        "e2-e4", "e7-e5", "g1-f3", "b8-c6", "d2-d4", "e5xd4", "b1-d2", "f8-b4", "f1-c4", "g8-f6",
+        "e1-g1", "e8-g8", "c2-c3", "d4xc3", "b2xc3", "b4xc3", "a1-b1", "c3xd2", "c1xd2", "f6xe4",
+        "c4xf7", "f8xf7",
+    ];
+    for (i, mv) in moves.iter().enumerate() {
+        let out = say(&mut h, &player(i % 2), mv);
+        assert!(
+            bodies_to(&out, OWNER).join("").contains(" plays "),
+            "{mv}: {:?}",
+            answers(&out, &player(i % 2))
+        );
+    }
+    say(&mut h, &player(0), "!resign");
+    let pgn = answers(&say(&mut h, OWNER, "!export 1"), OWNER).join("");
+    assert!(
+        pgn.contains("[TimeControl \"300+3\"]\n[Clock \"5+3\"]"),
+        "{pgn}"
+    );
+    assert!(
+        pgn.ends_with(
+            "\n\n1. e4 e5 2. Nf3 Nc6 3. d4 exd4 4. Nbd2 Bb4 5. Bc4 Nf6 6. O-O O-O 7. c3 dxc3 \
+             8. bxc3 Bxc3 9. Rb1 Bxd2 10. Bxd2 Nxe4 11. Bxf7+ Rxf7 0-1"
+        ),
+        "{pgn}"
+    );
+    // Mate is marked.
+    let mut h = table("chess", 2);
+    say(&mut h, &player(0), "!start");
+    for (i, mv) in [
+        "e2-e4", "e7-e5", "f1-c4", "b8-c6", "d1-h5", "g8-f6", "h5xf7",
+    ]
+    .iter()
+    .enumerate()
+    {
+        say(&mut h, &player(i % 2), mv);
+    }
+    let pgn = answers(&say(&mut h, OWNER, "!export 1"), OWNER).join("");
+    assert!(
+        pgn.ends_with("\n\n1. e4 e5 2. Bc4 Nc6 3. Qh5 Nf6 4. Qxf7# 1-0"),
+        "{pgn}"
+    );
 }
 
 #[test]

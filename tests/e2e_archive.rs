@@ -149,8 +149,18 @@ async fn occupants_page_through_the_archive(kind: Kind) {
     assert_eq!(page[0].0, ids[2]);
     assert!(page[1].1.children().any(|c| c.name() == "reactions"));
     assert_eq!(fin.attr("complete"), Some("true"));
-    // A stranger may not read it.
+    // In an open room, a user who never entered reads it too (XEP-0313 §6.1.2)...
     let mut carol = env.client("carol").await;
+    let (page, _) = query(&mut carol, "c1", "").await;
+    assert_eq!(page.len(), 4);
+    // ...but not once banned.
+    alice
+        .send_xml(&format!(
+            "<iq type='set' to='{ROOM}' id='ban'><query xmlns='http://jabber.org/protocol/muc#admin'>\
+               <item affiliation='outcast' jid='carol@localhost'/></query></iq>"
+        ))
+        .await;
+    alice.expect("the ban's result", WAIT, |s| iq_reply(s, "ban")).await;
     carol
         .send_xml(&format!("<iq type='set' to='{ROOM}' id='s'><query xmlns='{MAM}'/></iq>"))
         .await;

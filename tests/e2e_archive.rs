@@ -174,7 +174,7 @@ async fn occupants_page_through_the_archive(kind: Kind) {
 }
 
 e2e! {
-async fn a_moderator_retracts_a_message_and_the_archive_keeps_a_tombstone(kind: Kind) {
+async fn a_moderator_retracts_a_message_and_the_archive_and_history_keep_a_tombstone(kind: Kind) {
     let env = Env::start(kind).await;
     let (mut alice, mut bob) = room(&env).await;
     let spam = say(&mut bob, "buy potions").await;
@@ -204,5 +204,28 @@ async fn a_moderator_retracts_a_message_and_the_archive_keeps_a_tombstone(kind: 
     let tombstone = &page.iter().find(|(i, _)| *i == spam).expect("the tombstone").1;
     assert_eq!(inner_body(tombstone), "");
     assert!(tombstone.children().any(|c| c.name() == "retracted"), "{tombstone:?}");
+    // The history a newcomer gets holds the tombstone too, never the message.
+    let mut carol = env.client("carol").await;
+    enter(&mut carol, "talk@conference.localhost/Carol").await;
+    let s = carol
+        .expect("the tombstone in the history", WAIT, |s| {
+            from_is(s, BOB)
+                && Element::from(s)
+                    .get_child("stanza-id", "urn:xmpp:sid:0")
+                    .is_some_and(|i| i.attr("id") == Some(spam.as_str()))
+        })
+        .await;
+    let history = Element::from(&s);
+    assert!(
+        history.get_child("retracted", "urn:xmpp:message-retract:1").is_some()
+            && history.get_child("delay", "urn:xmpp:delay").is_some(),
+        "{history:?}"
+    );
+    assert!(!String::from(&history).contains("buy potions"), "{history:?}");
+    let received = carol.take_received(|_| true);
+    assert!(
+        received.iter().all(|(_, s)| !String::from(&Element::from(s)).contains("buy potions")),
+        "{received:?}"
+    );
 }
 }

@@ -229,3 +229,66 @@ async fn a_moderator_retracts_a_message_and_the_archive_and_history_keep_a_tombs
     );
 }
 }
+
+e2e! {
+async fn clients_payloads_reach_everyone_and_the_archive_untouched(kind: Kind) {
+    let env = Env::start(kind).await;
+    let (mut alice, mut bob) = room(&env).await;
+    let first = say(&mut alice, "helo").await;
+    // XEP-0308 correction, XEP-0461 reply with its XEP-0428 fallback, XEP-0066 link (as XEP-0363
+    // uploads are shared); every body XEP-0393-styled.
+    let payloads: [(&str, String, &str, &str); 3] = [
+        (
+            "corr",
+            "<replace xmlns='urn:xmpp:message-correct:0' id='m0'/>".to_owned(),
+            "replace",
+            "urn:xmpp:message-correct:0",
+        ),
+        (
+            "repl",
+            format!(
+                "<reply xmlns='urn:xmpp:reply:0' to='{ALICE}' id='{first}'/>\
+                 <fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'><body start='0' end='7'/></fallback>"
+            ),
+            "reply",
+            "urn:xmpp:reply:0",
+        ),
+        (
+            "link",
+            "<x xmlns='jabber:x:oob'><url>https://example.org/cat.png</url></x>".to_owned(),
+            "x",
+            "jabber:x:oob",
+        ),
+    ];
+    for (id, payload, name, ns) in &payloads {
+        let text = format!("*{id}* _seen_ https://example.org/cat.png");
+        alice
+            .send_xml(&format!(
+                "<message to='{ROOM}' type='groupchat' id='{id}'><body>{text}</body>{payload}</message>"
+            ))
+            .await;
+        let s = bob
+            .expect("the payload", WAIT, |s| {
+                from_is(s, ALICE) && message(s).and_then(body_of).as_deref() == Some(text.as_str())
+            })
+            .await;
+        let got = Element::from(&s);
+        let child = got
+            .get_child(name, *ns)
+            .unwrap_or_else(|| panic!("{id}: {got:?}"));
+        if *id == "repl" {
+            assert_eq!(child.attr("id"), Some(first.as_str()), "{got:?}");
+            assert!(got.get_child("fallback", "urn:xmpp:fallback:0").is_some(), "{got:?}");
+        }
+    }
+    let (page, _) = query(&mut bob, "all", "").await;
+    assert_eq!(page.len(), 4, "{page:?}");
+    for ((_, archived), (id, _, name, ns)) in page[1..].iter().zip(payloads.iter()) {
+        assert!(archived.get_child(name, *ns).is_some(), "{id}: {archived:?}");
+        assert_eq!(
+            inner_body(archived),
+            format!("*{id}* _seen_ https://example.org/cat.png")
+        );
+    }
+}
+}

@@ -38,8 +38,12 @@ fn values(command: &Element, var: &str) -> Vec<String> {
 }
 
 e2e! {
-async fn an_administrator_lists_announces_and_reloads(kind: Kind) {
-    let env = Env::start_with(kind, &["--admin", "alice@localhost"]).await;
+async fn an_administrator_lists_announces_reloads_and_destroys(kind: Kind) {
+    // A rules directory of its own, with one game: the reloads below must find a second.
+    let rules = tempfile::tempdir().expect("a rules directory");
+    std::fs::copy("rules/nim.ron", rules.path().join("nim.ron")).expect("copy nim.ron");
+    let rules_dir = rules.path().display().to_string();
+    let env = Env::start_with(kind, &["--admin", "alice@localhost", "--rules", &rules_dir]).await;
     let mut alice = env.client("alice").await;
     let mut bob = env.client("bob").await;
     let room = format!("den@{DOMAIN}");
@@ -81,14 +85,43 @@ async fn an_administrator_lists_announces_and_reloads(kind: Kind) {
         .get_child("note", CMD)
         .map(Element::text)
         .unwrap_or_default();
-    assert!(note.contains("games loaded from rules"), "{note}");
+    assert!(note.contains(&format!("1 games loaded from {rules_dir}: nim.")), "{note}");
+    // A game added to the directory is there after SIGHUP, without a restart.
+    std::fs::copy("rules/tic-tac-toe.ron", rules.path().join("tic-tac-toe.ron"))
+        .expect("copy tic-tac-toe.ron");
     env.palaver.hangup();
+    let loaded = format!("2 games loaded from {rules_dir}: nim, tic-tac-toe.");
     let until = Instant::now() + Duration::from_secs(10);
-    while !env.palaver.log_text().contains("SIGHUP: reloading the games") && Instant::now() < until {
+    while !env.palaver.log_text().contains(&loaded) && Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let log = env.palaver.log_text();
     assert!(log.contains("SIGHUP: reloading the games"), "{log}");
+    assert!(log.contains(&loaded), "{log}");
+    say_in(&mut bob, &room, "!game tic-tac-toe").await;
+    room_says(&mut bob, &room, "This room now plays Tic-tac-toe").await;
+    // The administrator destroys the room: Bob is told so (§10.9) and the room is gone.
+    let done = run(
+        &mut alice,
+        "d",
+        "destroy-room",
+        Some(&format!(
+            "<field var='room'><value>{room}</value></field><field var='reason'><value>Closing</value></field>"
+        )),
+    )
+    .await;
+    assert_eq!(done.attr("status"), Some("completed"));
+    let s = bob
+        .expect("the destruction", WAIT, |s| {
+            from_is(s, &format!("{room}/Bob"))
+                && presence(s).is_some_and(|p| {
+                    p.type_ == xmpp_parsers::presence::Type::Unavailable
+                })
+        })
+        .await;
+    assert!(String::from(&Element::from(&s)).contains("Closing"), "{s:?}");
+    let listed = run(&mut alice, "l2", "list-rooms", None).await;
+    assert_eq!(values(&listed, "count"), ["0"]);
     assert_eq!(env.palaver.connections(), 1, "SIGHUP must not stop the service");
     run(&mut alice, "s2", "stats", None).await;
 }

@@ -149,8 +149,18 @@ async fn occupants_page_through_the_archive(kind: Kind) {
     assert_eq!(page[0].0, ids[2]);
     assert!(page[1].1.children().any(|c| c.name() == "reactions"));
     assert_eq!(fin.attr("complete"), Some("true"));
-    // A stranger may not read it.
+    // In an open room, a user who never entered reads it too (XEP-0313 §6.1.2)...
     let mut carol = env.client("carol").await;
+    let (page, _) = query(&mut carol, "c1", "").await;
+    assert_eq!(page.len(), 4);
+    // ...but not once banned.
+    alice
+        .send_xml(&format!(
+            "<iq type='set' to='{ROOM}' id='ban'><query xmlns='http://jabber.org/protocol/muc#admin'>\
+               <item affiliation='outcast' jid='carol@localhost'/></query></iq>"
+        ))
+        .await;
+    alice.expect("the ban's result", WAIT, |s| iq_reply(s, "ban")).await;
     carol
         .send_xml(&format!("<iq type='set' to='{ROOM}' id='s'><query xmlns='{MAM}'/></iq>"))
         .await;
@@ -164,7 +174,7 @@ async fn occupants_page_through_the_archive(kind: Kind) {
 }
 
 e2e! {
-async fn a_moderator_retracts_a_message_and_the_archive_keeps_a_tombstone(kind: Kind) {
+async fn a_moderator_retracts_a_message_and_the_archive_and_history_keep_a_tombstone(kind: Kind) {
     let env = Env::start(kind).await;
     let (mut alice, mut bob) = room(&env).await;
     let spam = say(&mut bob, "buy potions").await;
@@ -194,5 +204,91 @@ async fn a_moderator_retracts_a_message_and_the_archive_keeps_a_tombstone(kind: 
     let tombstone = &page.iter().find(|(i, _)| *i == spam).expect("the tombstone").1;
     assert_eq!(inner_body(tombstone), "");
     assert!(tombstone.children().any(|c| c.name() == "retracted"), "{tombstone:?}");
+    // The history a newcomer gets holds the tombstone too, never the message.
+    let mut carol = env.client("carol").await;
+    enter(&mut carol, "talk@conference.localhost/Carol").await;
+    let s = carol
+        .expect("the tombstone in the history", WAIT, |s| {
+            from_is(s, BOB)
+                && Element::from(s)
+                    .get_child("stanza-id", "urn:xmpp:sid:0")
+                    .is_some_and(|i| i.attr("id") == Some(spam.as_str()))
+        })
+        .await;
+    let history = Element::from(&s);
+    assert!(
+        history.get_child("retracted", "urn:xmpp:message-retract:1").is_some()
+            && history.get_child("delay", "urn:xmpp:delay").is_some(),
+        "{history:?}"
+    );
+    assert!(!String::from(&history).contains("buy potions"), "{history:?}");
+    let received = carol.take_received(|_| true);
+    assert!(
+        received.iter().all(|(_, s)| !String::from(&Element::from(s)).contains("buy potions")),
+        "{received:?}"
+    );
+}
+}
+
+e2e! {
+async fn clients_payloads_reach_everyone_and_the_archive_untouched(kind: Kind) {
+    let env = Env::start(kind).await;
+    let (mut alice, mut bob) = room(&env).await;
+    let first = say(&mut alice, "helo").await;
+    // XEP-0308 correction, XEP-0461 reply with its XEP-0428 fallback, XEP-0066 link (as XEP-0363
+    // uploads are shared); every body XEP-0393-styled.
+    let payloads: [(&str, String, &str, &str); 3] = [
+        (
+            "corr",
+            "<replace xmlns='urn:xmpp:message-correct:0' id='m0'/>".to_owned(),
+            "replace",
+            "urn:xmpp:message-correct:0",
+        ),
+        (
+            "repl",
+            format!(
+                "<reply xmlns='urn:xmpp:reply:0' to='{ALICE}' id='{first}'/>\
+                 <fallback xmlns='urn:xmpp:fallback:0' for='urn:xmpp:reply:0'><body start='0' end='7'/></fallback>"
+            ),
+            "reply",
+            "urn:xmpp:reply:0",
+        ),
+        (
+            "link",
+            "<x xmlns='jabber:x:oob'><url>https://example.org/cat.png</url></x>".to_owned(),
+            "x",
+            "jabber:x:oob",
+        ),
+    ];
+    for (id, payload, name, ns) in &payloads {
+        let text = format!("*{id}* _seen_ https://example.org/cat.png");
+        alice
+            .send_xml(&format!(
+                "<message to='{ROOM}' type='groupchat' id='{id}'><body>{text}</body>{payload}</message>"
+            ))
+            .await;
+        let s = bob
+            .expect("the payload", WAIT, |s| {
+                from_is(s, ALICE) && message(s).and_then(body_of).as_deref() == Some(text.as_str())
+            })
+            .await;
+        let got = Element::from(&s);
+        let child = got
+            .get_child(name, *ns)
+            .unwrap_or_else(|| panic!("{id}: {got:?}"));
+        if *id == "repl" {
+            assert_eq!(child.attr("id"), Some(first.as_str()), "{got:?}");
+            assert!(got.get_child("fallback", "urn:xmpp:fallback:0").is_some(), "{got:?}");
+        }
+    }
+    let (page, _) = query(&mut bob, "all", "").await;
+    assert_eq!(page.len(), 4, "{page:?}");
+    for ((_, archived), (id, _, name, ns)) in page[1..].iter().zip(payloads.iter()) {
+        assert!(archived.get_child(name, *ns).is_some(), "{id}: {archived:?}");
+        assert_eq!(
+            inner_body(archived),
+            format!("*{id}* _seen_ https://example.org/cat.png")
+        );
+    }
 }
 }

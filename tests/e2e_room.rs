@@ -332,6 +332,10 @@ async fn nicknames_are_enforced_and_compared_as_nicknames(kind: Kind) {
     let mut carol = env.client("carol").await;
     for (nick, condition) in [
         ("   ", "jid-malformed"),
+        // A no-break space only (NFKC makes it a space). Zero-width characters only are left
+        // to the in-process test: resourceprep leaves no nick, and Prosody drops the presence
+        // before it reaches the room.
+        ("&#xA0;", "jid-malformed"),
         ("&#x2800;", "not-acceptable"),
         ("bob", "conflict"),
         ("Bob&#x200B;", "conflict"),

@@ -345,7 +345,10 @@ fn config_fields() -> Vec<FieldSpec> {
             "Who May Read the Archive?",
             FieldKind::ListSingle(&[
                 ("occupants", "Occupants and Members"),
-                ("anyone", "Anyone (Public Rooms without a Password)"),
+                (
+                    "anyone",
+                    "Anyone Who Could Enter (Open Rooms without a Password)",
+                ),
             ]),
             |c| {
                 READERS

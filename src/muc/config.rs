@@ -59,13 +59,14 @@ impl RoleSet {
     }
 }
 
-/// Who besides occupants and members may read the archive of a public room
-/// (`palaver#roomconfig_archivereaders`, XEP-0313).
+/// Who besides occupants and members may read the archive of an open room
+/// (`palaver#roomconfig_archivereaders`, XEP-0313). By default anyone may, as XEP-0313 §6.1.2
+/// says of open rooms (and Prosody and ejabberd do); an owner may keep it to occupants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum ArchiveReaders {
-    #[default]
     Occupants,
-    /// Anyone not banned, in a public room without a password.
+    /// Anyone not banned, in an open room without a password (who could enter it).
+    #[default]
     Anyone,
 }
 
@@ -154,7 +155,7 @@ impl Default for RoomConfig {
             game_options: Default::default(),
             archiving: true,
             archive_days: None,
-            archive_readers: ArchiveReaders::Occupants,
+            archive_readers: ArchiveReaders::Anyone,
         }
     }
 }

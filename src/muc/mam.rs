@@ -2,9 +2,9 @@
 //! form of supported fields, queries filtered by time, publisher and archive ids with XEP-0059
 //! paging in both directions and flipped pages, and the archive's metadata.
 //!
-//! Who may read (XEP-0313 §9.1, XEP-0045's privacy): occupants; members (and admins, owners) of
-//! the room even when away; anyone else only when the room is public, has no password, is not
-//! members-only and its configuration says so; never an outcast. The publisher's real JID shows
+//! Who may read (XEP-0313 §6.1.2, XEP-0045's privacy): occupants; members (and admins, owners) of
+//! the room even when away; anyone else who could enter it (not members-only, no password)
+//! unless its owner keeps the archive to occupants; never an outcast. The publisher's real JID shows
 //! only to who may see real JIDs (§5.1's whois, moderators, admins, owners), and `with` may name
 //! one only for them. palaver's game rooms: while a game runs and spectators are kept apart, only
 //! an occupant who is no player gets the spectators' messages.
@@ -174,8 +174,9 @@ fn reader(
     }
     let occupant = rooms.occupant_by_sender(room, from);
     let member = rank(affiliation) >= rank(AdminAffiliation::Member);
-    let open_to_anyone = config.public
-        && !config.members_only
+    // XEP-0313 §6.1.2: whoever has the right to enter the room (open, no password), unless
+    // the owner keeps the archive to occupants.
+    let open_to_anyone = !config.members_only
         && !config.password_protected()
         && config.archive_readers == ArchiveReaders::Anyone;
     if occupant.is_none() && !member && !open_to_anyone {

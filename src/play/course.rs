@@ -15,6 +15,7 @@ use super::text::name_seats;
 use crate::engine::{Now, Outbox, Service, Wakeup};
 use crate::game::{Match, Outcome};
 use crate::muc::admin::{Cause, announce};
+use crate::muc::archive::{Retention, room_message as archived_room_message};
 use crate::muc::player::{GameRunning, Player};
 use crate::muc::room::{OccupantInfo, Rooms};
 use crate::muc::subject::{Subject, subject_message};
@@ -48,22 +49,43 @@ pub struct Ctx<'w, 's> {
     pub locked: Query<'w, 's, (), With<crate::muc::lock::Locked>>,
     /// Cluster mode: the rooms the other instances list.
     pub directory: Option<Res<'w, crate::cluster::Directory>>,
+    /// The rooms' archives: what the room says to everyone is archived as its own (XEP-0313).
+    pub archives: Query<'w, 's, &'static mut crate::muc::archive::Archive>,
 }
 
 impl Ctx<'_, '_> {
-    /// A message from the room to every occupant.
+    /// A message from the room to every occupant: public, so stamped with a stanza-id and
+    /// archived as the room's own while the room archives (a client catching up by MAM rather
+    /// than by history sees the game's moves and boards too).
     pub fn say_all(&mut self, room: Entity, body: &str) {
         let Some(room_jid) = self.rooms.jid(room).cloned() else {
             return;
         };
+        let mut message = Message::groupchat(None);
+        message.bodies.insert(Default::default(), body.to_owned());
+        if let Ok(mut archive) = self.archives.get_mut(room) {
+            let now = self.now.0;
+            let bounds = self
+                .rooms
+                .config(room)
+                .filter(|c| c.archiving)
+                .map(|c| Retention::of(c, &self.service.settings, now));
+            message = archived_room_message(
+                &mut archive,
+                &self.rooms.key,
+                &room_jid,
+                bounds,
+                now,
+                message,
+            );
+        } else {
+            message.from = Some(room_jid.clone().into());
+        }
         let to: Vec<FullJid> = self.rooms.real_jids(room).cloned().collect();
         for jid in to {
-            self.out.send(room_message(
-                &room_jid,
-                jid.into(),
-                body,
-                MessageType::Groupchat,
-            ));
+            let mut m = message.clone();
+            m.to = Some(jid.into());
+            self.out.send(m);
         }
     }
 

@@ -3,6 +3,7 @@
 //! the history a newcomer gets, the running-games list — carries it before the rules reveal it.
 
 use xmpp_parsers::minidom::Element;
+use xmpp_parsers::minidom::rxml::xml_ncname;
 
 use super::tests::{OWNER, ROOM, answers, player, say, table, whisper};
 use crate::testing::canonical;
@@ -16,6 +17,40 @@ pub(super) fn bodies_not_to(out: &[Element], owner: &str) -> Vec<String> {
         .filter_map(|e| {
             e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
                 .map(Element::text)
+        })
+        .collect()
+}
+
+/// The messages `reader` gets from the room's archive (XEP-0313), each as if sent to it: the
+/// forwarded message with `to` set, its body in `jabber:client`.
+fn archived_as_sent_to(h: &mut crate::testing::Harness, reader: &str) -> Vec<Element> {
+    let out = h.send(&format!(
+        "<iq type='set' id='mam' from='{reader}' to='{ROOM}'><query xmlns='urn:xmpp:mam:2'/></iq>"
+    ));
+    assert!(
+        out.last().is_some_and(|e| e.attr("type") == Some("result")),
+        "{reader}: {:?}",
+        out.iter().map(canonical).collect::<Vec<_>>()
+    );
+    out.iter()
+        .filter_map(|e| e.get_child("result", "urn:xmpp:mam:2"))
+        .filter_map(|r| r.get_child("forwarded", "urn:xmpp:forward:0"))
+        .filter_map(|f| f.get_child("message", "jabber:client"))
+        .map(|m| {
+            // In the component namespace and addressed to the reader, as `bodies_not_to` reads.
+            let mut copy = Element::builder("message", xmpp_parsers::ns::DEFAULT_NS)
+                .attr(xml_ncname!("to").to_owned(), reader)
+                .build();
+            for child in m.children() {
+                let mut c = child.clone();
+                if c.ns() == "jabber:client" {
+                    let mut b = Element::builder(c.name(), xmpp_parsers::ns::DEFAULT_NS).build();
+                    b.append_text_node(c.text());
+                    c = b;
+                }
+                copy.append_child(c);
+            }
+            copy
         })
         .collect()
 }
@@ -96,6 +131,15 @@ fn ships_are_seen_only_by_their_owner() {
     }
     // Shots are public; hits show on the room's board.
     let out = say(&mut h, &player(0), "h6");
+    let shot = out
+        .iter()
+        .find(|e| {
+            e.attr("to") == Some(SPECTATOR)
+                && e.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
+                    .is_some_and(|b| b.text().contains("P0 fires at h6: hit."))
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("{:?}", out.iter().map(canonical).collect::<Vec<_>>()));
     assert!(
         bodies_not_to(&out, &player(0))
             .iter()
@@ -150,6 +194,31 @@ fn ships_are_seen_only_by_their_owner() {
     // A newcomer's history, and the list of running games.
     all.extend(h.join("late@localhost/l", &format!("{ROOM}/Late")));
     all.extend(say(&mut h, OWNER, "!games running"));
+    // The archive (XEP-0313) as each reader gets it: the room's public announcements are in it,
+    // under the stanza-id they were sent with; nothing secret is.
+    let fired = shot
+        .get_child("stanza-id", "urn:xmpp:sid:0")
+        .and_then(|s| s.attr("id"));
+    assert!(fired.is_some(), "{}", canonical(&shot));
+    for reader in [
+        SPECTATOR,
+        "late@localhost/l",
+        player(0).as_str(),
+        player(1).as_str(),
+    ] {
+        let archived = archived_as_sent_to(&mut h, reader);
+        assert!(
+            archived.iter().any(|m| m
+                .get_child("stanza-id", "urn:xmpp:sid:0")
+                .and_then(|s| s.attr("id"))
+                == fired
+                && m.get_child("body", xmpp_parsers::ns::DEFAULT_NS)
+                    .is_some_and(|b| b.text().contains("P0 fires at h6: hit."))),
+            "{reader}: {:?}",
+            archived.iter().map(canonical).collect::<Vec<_>>()
+        );
+        all.extend(archived);
+    }
     assert_kept_from_others(
         &all,
         &player(0),

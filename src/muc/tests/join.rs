@@ -252,6 +252,22 @@ fn empty_invisible_and_disallowed_nicks_are_refused() {
         "{}",
         canonical(&out[0])
     );
+    // Zero-width characters only: resourceprep leaves nothing, so the address is no JID.
+    for nick in ["&#x200B;", "&#x200D;&#xFEFF;"] {
+        let out = h.join(
+            "bob@localhost/m",
+            &format!("lobby@conference.localhost/{nick}"),
+        );
+        assert_stanzas(
+            &out,
+            &[
+                "<presence type='error' from='conference.localhost' to='bob@localhost/m'><priority>0</priority>\
+                   <error type='modify' by='conference.localhost'><jid-malformed xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+                   <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>The address this was sent to is not a valid JID: resource empty despite the presence of a /</text>\
+                   </error></presence>",
+            ],
+        );
+    }
 }
 
 #[test]

@@ -258,10 +258,10 @@ fn the_form_and_the_metadata() {
 fn who_may_read_the_archive() {
     let mut h = Harness::lobby_with_alice_and_bob();
     say(&mut h, ALICE, "1", "hello");
-    // A stranger may not, by default.
+    // In an open room anyone who could enter may, never having entered (XEP-0313 §6.1.2),
+    // hidden room or not.
     let out = query(&mut h, "carol@localhost/c", "");
-    assert!(error(&out).contains("}forbidden>"));
-    // The room may open its archive to anyone (public, open, no password).
+    assert_eq!(ids(&out).len(), 1);
     let cfg = |h: &mut Harness, fields: &str| {
         h.send(&format!(
             "<iq type='set' id='c' from='{ALICE}' to='{ROOM}'><query xmlns='http://jabber.org/protocol/muc#owner'>\
@@ -270,10 +270,36 @@ fn who_may_read_the_archive() {
     };
     cfg(
         &mut h,
-        "<field var='palaver#roomconfig_archivereaders'><value>anyone</value></field>",
+        "<field var='muc#roomconfig_publicroom'><value>0</value></field>",
     );
     let out = query(&mut h, "carol@localhost/c", "");
     assert_eq!(ids(&out).len(), 1);
+    // The owner may keep it to occupants and members.
+    cfg(
+        &mut h,
+        "<field var='palaver#roomconfig_archivereaders'><value>occupants</value></field>",
+    );
+    let out = query(&mut h, "carol@localhost/c", "");
+    assert!(error(&out).contains("}forbidden>"));
+    cfg(
+        &mut h,
+        "<field var='palaver#roomconfig_archivereaders'><value>anyone</value></field>",
+    );
+    // Not in a members-only room.
+    cfg(
+        &mut h,
+        "<field var='muc#roomconfig_membersonly'><value>1</value></field>",
+    );
+    let out = query(&mut h, "carol@localhost/c", "");
+    let e = error(&out);
+    assert!(
+        e.contains("}forbidden>") && e.contains("Only members may read"),
+        "{e}"
+    );
+    cfg(
+        &mut h,
+        "<field var='muc#roomconfig_membersonly'><value>0</value></field>",
+    );
     // Not while it has a password.
     cfg(
         &mut h,

@@ -270,6 +270,45 @@ fn empty_invisible_and_disallowed_nicks_are_refused() {
     }
 }
 
+/// Code points Unicode assigned after 3.2 (emoji, newer scripts) are a nickname's own (RFC
+/// 7622 and 8266 allow them); a variation selector is mapped to nothing, as resourceprep does.
+#[test]
+fn nicks_with_emoji_join_and_are_told_apart() {
+    let mut h = Harness::new();
+    h.create_instant("alice@localhost/pc", "lobby@conference.localhost", "Alice");
+    let out = h.join(
+        "bob@localhost/m",
+        "lobby@conference.localhost/Bob &#x1F3B2;",
+    );
+    assert!(
+        out.iter().any(|s| {
+            let c = canonical(s);
+            c.contains("from='lobby@conference.localhost/Bob \u{1F3B2}' to='bob@localhost/m'")
+                && c.contains("status code='110'")
+        }),
+        "{out:?}"
+    );
+    // Another emoji is another nickname; the same one with a variation selector is the same.
+    let out = h.join(
+        "carol@localhost/m",
+        "lobby@conference.localhost/Bob &#x1F0CF;",
+    );
+    assert!(
+        out.iter()
+            .any(|s| canonical(s).contains("status code='110'")),
+        "{out:?}"
+    );
+    let out = h.join(
+        "dave@localhost/m",
+        "lobby@conference.localhost/Bob &#x1F3B2;&#xFE0F;",
+    );
+    assert!(
+        canonical(&out[0]).contains("}conflict>"),
+        "{}",
+        canonical(&out[0])
+    );
+}
+
 #[test]
 fn nicks_compare_after_normalisation_and_rooms_after_nodeprep() {
     let mut h = Harness::new();

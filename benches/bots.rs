@@ -39,7 +39,7 @@ fn main() {
         BUDGET.max_time.as_millis()
     );
     println!(
-        "{:<22} {:>6} {:>6} {:>6} {:>9} {:>14} {:>11}",
+        "{:<22} {:>6} {:>6} {:>6} {:>9} {:>14} {:>11}  per seat (w/d/l)",
         "game", "wins", "draws", "losses", "win rate", "median think", "p99 think"
     );
     for g in &rules {
@@ -53,6 +53,8 @@ fn main() {
             continue;
         }
         let (mut wins, mut draws, mut losses) = (0, 0, 0);
+        // Wins, draws, losses with the bot in each seat: which side it cannot yet play.
+        let mut by_seat = [[0usize; 3]; 2];
         let mut thinks = Vec::new();
         for i in 0..games {
             let bot_seat = i % 2;
@@ -78,24 +80,41 @@ fn main() {
                 }
                 n += 1;
             }
-            match m.outcome() {
-                Some(Outcome::Win { seats, .. }) if seats.contains(&bot_seat) => wins += 1,
-                Some(Outcome::Win { .. }) | Some(Outcome::Nobody { .. }) => losses += 1,
-                _ => draws += 1,
+            let result = match m.outcome() {
+                Some(Outcome::Win { seats, .. }) if seats.contains(&bot_seat) => 0,
+                Some(Outcome::Win { .. }) | Some(Outcome::Nobody { .. }) => 2,
+                _ => 1,
+            };
+            match result {
+                0 => wins += 1,
+                1 => draws += 1,
+                _ => losses += 1,
             }
+            by_seat[bot_seat][result] += 1;
         }
         thinks.sort_by(f64::total_cmp);
         let median = thinks.get(thinks.len() / 2).copied().unwrap_or(0.0);
         let p99 = thinks.get(thinks.len() * 99 / 100).copied().unwrap_or(0.0);
+        let seats: Vec<String> = by_seat
+            .iter()
+            .enumerate()
+            .map(|(s, [w, d, l])| {
+                format!(
+                    "{} {w}/{d}/{l}",
+                    g.seats().get(s).map_or("?", String::as_str)
+                )
+            })
+            .collect();
         println!(
-            "{:<22} {:>6} {:>6} {:>6} {:>8.0}% {:>11.1} ms {:>8.1} ms",
+            "{:<22} {:>6} {:>6} {:>6} {:>8.0}% {:>11.1} ms {:>8.1} ms  {}",
             g.id(),
             wins,
             draws,
             losses,
             100.0 * wins as f64 / games.max(1) as f64,
             median,
-            p99
+            p99,
+            seats.join(", ")
         );
     }
 }

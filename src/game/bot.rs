@@ -7,7 +7,9 @@
 //! a move after which the opponent wins at once is avoided (decisive and anti-decisive moves);
 //! playouts are cut off after [`CUTOFF`] moves and scored from the rules' own count (the one a
 //! `Most(..)` verdict decides by), else from the pieces won and lost since the root where the
-//! ends make pieces matter, else as draws. Games without hidden information or chance search
+//! ends make pieces matter (and, where having no move loses, from each seat's share of the legal
+//! moves gained since the root, with playouts of at most [`MOBILITY_CUTOFF`] moves), else as
+//! draws. Games without hidden information or chance search
 //! one tree with the whole budget and play the most visited move; the others search one tree
 //! per determinization round and play the best mean over the rounds.
 
@@ -40,6 +42,16 @@ const MAX_PLAYOUT: usize = 1_000;
 /// a long random game says little more than its material, and costs as much as many short
 /// ones.
 const CUTOFF: usize = 160;
+
+/// Where having no move loses and pieces are counted, a cut-off position is also judged by
+/// mobility (Ludii's Mobility heuristic): each seat's share of all legal moves, against its
+/// share at the root, this much (a share gained of ¼ weighs as much as three pieces won). The
+/// opponent's moves running out is progress there, and random playouts, in which neither side
+/// plans, do not see it (fox and geese: the geese's formation). Such playouts stop after
+/// [`MOBILITY_CUTOFF`] moves (early playout termination: the evaluation knows more than a
+/// long random game).
+const MOBILITY_WEIGHT: f64 = 4.0;
+const MOBILITY_CUTOFF: usize = 20;
 
 /// Where moves are dear (chess), playouts are shortened so that the budget still buys about
 /// this many iterations, but to no fewer than [`MIN_CUTOFF`] moves.
@@ -170,12 +182,18 @@ impl Judge {
             .collect()
     }
 
-    /// Rewards of an unfinished position: ½ moved towards the seat's margin (a smooth step).
-    fn evaluate(&self, m: &Match, root: &[f64]) -> Vec<f64> {
+    /// Rewards of an unfinished position: ½ moved towards the seat's margin (a smooth step),
+    /// and towards its mobility share gained since the root where `root_mob` holds one.
+    fn evaluate(&self, m: &Match, root: &[f64], root_mob: &[f64]) -> Vec<f64> {
         let (scale, relative) = match self {
             Judge::Absolute(_) => (2.0, false),
             Judge::Pieces => (3.0, true),
             Judge::Draw => return vec![0.5; m.state.players],
+        };
+        let mob = if root_mob.is_empty() {
+            Vec::new()
+        } else {
+            mobility(m)
         };
         self.margins(m)
             .iter()
@@ -186,10 +204,36 @@ impl Judge {
                 } else {
                     0.0
                 };
-                0.5 + 0.5 * ((d - base) / scale).tanh()
+                let gained = match (mob.get(s), root_mob.get(s)) {
+                    (Some(now), Some(then)) => now - then,
+                    _ => 0.0,
+                };
+                0.5 + 0.5 * ((d - base) / scale + MOBILITY_WEIGHT * gained).tanh()
             })
             .collect()
     }
+}
+
+/// Whether the rules make having no legal move lose (then mobility is worth having).
+fn loses_without_moves(m: &Match) -> bool {
+    m.rules
+        .file
+        .end
+        .iter()
+        .any(|e| matches!(e, End::NoMove(NoMove::Lose)))
+}
+
+/// Each seat's share of all the legal moves on the board.
+fn mobility(m: &Match) -> Vec<f64> {
+    let n = m.state.players;
+    let c: Vec<f64> = (0..n)
+        .map(|s| super::turn::legal(m, s).len() as f64)
+        .collect();
+    let total: f64 = c.iter().sum();
+    if total <= 0.0 {
+        return vec![1.0 / n.max(1) as f64; n];
+    }
+    c.iter().map(|x| x / total).collect()
 }
 
 /// Whether every seat sees the whole game and no move depends on chance: then one search tree
@@ -233,6 +277,8 @@ impl Node {
 struct Search {
     judge: Judge,
     root_margins: Vec<f64>,
+    /// Each seat's mobility share at the root, where mobility is judged (else empty).
+    root_mobility: Vec<f64>,
     deadline: Instant,
     /// The root's moves worth searching (empty: all).
     allowed: Vec<usize>,
@@ -244,6 +290,8 @@ struct Search {
     /// The time one iteration's playout may take.
     per_iteration: Duration,
     cutoff: usize,
+    /// The longest playout worth making: [`CUTOFF`], or [`MOBILITY_CUTOFF`].
+    max_cutoff: usize,
 }
 
 impl Search {
@@ -254,7 +302,7 @@ impl Search {
         if self.playout_moves >= 32 {
             let per_move = self.playout_time.as_secs_f64() / self.playout_moves as f64;
             let affordable = self.per_iteration.as_secs_f64() / per_move.max(1e-9);
-            self.cutoff = (affordable as usize).clamp(MIN_CUTOFF, CUTOFF);
+            self.cutoff = (affordable as usize).clamp(MIN_CUTOFF, self.max_cutoff);
         }
     }
 }
@@ -279,16 +327,30 @@ pub fn choose(m: &Match, seat: usize, budget: Budget, seed: u64) -> Option<Strin
         Vec::new()
     };
     let judge = Judge::of(m);
+    // Where mobility is judged the evaluation knows more than a long random game: short
+    // playouts, many more of them (early playout termination).
+    let root_mobility = if judge == Judge::Pieces && loses_without_moves(m) {
+        mobility(m)
+    } else {
+        Vec::new()
+    };
+    let max_cutoff = if root_mobility.is_empty() {
+        CUTOFF
+    } else {
+        MOBILITY_CUTOFF
+    };
     let mut search = Search {
         judge,
         root_margins: judge.margins(m),
+        root_mobility: root_mobility.clone(),
         deadline,
         allowed,
         reseed: !closed,
         playout_moves: 0,
         playout_time: Duration::ZERO,
         per_iteration: budget.max_time / TARGET_ITERATIONS,
-        cutoff: CUTOFF,
+        cutoff: max_cutoff,
+        max_cutoff,
     };
     let mut stats = vec![(0.0f64, 0.0f64); moves.len()];
     let mut iterations = 0;
@@ -459,7 +521,9 @@ fn iterate(tree: &mut Vec<Node>, root: &Match, search: &mut Search, rng: &mut Rn
     let reward = if game.is_over() {
         rewards(&game)
     } else {
-        search.judge.evaluate(&game, &search.root_margins)
+        search
+            .judge
+            .evaluate(&game, &search.root_margins, &search.root_mobility)
     };
     for n in path {
         tree[n].visits += 1.0;
@@ -499,13 +563,13 @@ mod tests {
         let go = start("go");
         let judge = Judge::of(&go);
         assert_eq!(judge, Judge::Absolute(Count::Area));
-        let r = judge.evaluate(&go, &judge.margins(&go));
+        let r = judge.evaluate(&go, &judge.margins(&go), &[]);
         assert!(r[1] > 0.9 && r[0] < 0.1, "{r:?}");
         // Chess is lost with the king: pieces won since the root, so the start is even.
         let chess = start("chess");
         let judge = Judge::of(&chess);
         assert_eq!(judge, Judge::Pieces);
-        let r = judge.evaluate(&chess, &judge.margins(&chess));
+        let r = judge.evaluate(&chess, &judge.margins(&chess), &[]);
         assert!(
             (r[0] - 0.5).abs() < 1e-9 && (r[1] - 0.5).abs() < 1e-9,
             "{r:?}"
@@ -516,9 +580,31 @@ mod tests {
         let loa = start("lines-of-action");
         let judge = Judge::of(&loa);
         assert_eq!(judge, Judge::Draw);
-        assert_eq!(judge.evaluate(&loa, &judge.margins(&loa)), [0.5, 0.5]);
+        assert_eq!(judge.evaluate(&loa, &judge.margins(&loa), &[]), [0.5, 0.5]);
         assert_eq!(Judge::of(&start("gomoku")), Judge::Draw);
         assert_eq!(Judge::of(&start("kalah")), Judge::Absolute(Count::Score));
+    }
+
+    #[test]
+    fn mobility_is_judged_where_having_no_move_loses() {
+        // Fox and geese: no move loses and geese are counted. The geese (seat 0) held half of
+        // all moves at some root: holding more now, with no piece lost, is better for them.
+        let fg = start("fox-and-geese");
+        let judge = Judge::of(&fg);
+        assert_eq!(judge, Judge::Pieces);
+        assert!(loses_without_moves(&fg));
+        let now = mobility(&fg);
+        assert!(
+            now[0] > 0.5 && (now[0] + now[1] - 1.0).abs() < 1e-9,
+            "{now:?}"
+        );
+        let margins = judge.margins(&fg);
+        let even = judge.evaluate(&fg, &margins, &now);
+        assert!((even[0] - 0.5).abs() < 1e-9, "{even:?}");
+        let r = judge.evaluate(&fg, &margins, &[0.5, 0.5]);
+        assert!(r[0] > 0.6 && r[1] < 0.4, "{r:?}");
+        // Chess ends by checkmate, not by having no move: no mobility term.
+        assert!(!loses_without_moves(&start("chess")));
     }
 
     #[test]

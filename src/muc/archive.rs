@@ -19,6 +19,7 @@ use xmpp_parsers::minidom::Element;
 use xmpp_parsers::minidom::rxml::xml_ncname;
 use xmpp_parsers::ns;
 
+use super::at_rest::{AtRest, Empty};
 use super::config::{ArchiveReaders, RoomConfig, SharedConfig};
 use super::form::{ConfigFields, FieldKind, FieldSpec, boolean, choice, flag, number, single};
 use super::occupant_id::{ServiceKey, hex};
@@ -55,12 +56,8 @@ pub struct ArchiveLog {
     pub edited: Vec<u64>,
 }
 
-/// A room's [`ArchiveLog`], kept out of the rooms' table until the room relays its first
-/// message: most rooms at rest have none, and an empty log inline would cost each 64 bytes.
-#[derive(Component, Debug, Clone, Default)]
-pub struct Archive {
-    log: Option<Box<ArchiveLog>>,
-}
+/// A room's [`ArchiveLog`], allocated when the room relays its first message.
+pub type Archive = AtRest<ArchiveLog>;
 
 static NO_ARCHIVE: ArchiveLog = ArchiveLog {
     entries: VecDeque::new(),
@@ -68,16 +65,9 @@ static NO_ARCHIVE: ArchiveLog = ArchiveLog {
     edited: Vec::new(),
 };
 
-impl std::ops::Deref for Archive {
-    type Target = ArchiveLog;
-    fn deref(&self) -> &ArchiveLog {
-        self.log.as_deref().unwrap_or(&NO_ARCHIVE)
-    }
-}
-
-impl std::ops::DerefMut for Archive {
-    fn deref_mut(&mut self) -> &mut ArchiveLog {
-        self.log.get_or_insert_default()
+impl Empty for ArchiveLog {
+    fn empty() -> &'static Self {
+        &NO_ARCHIVE
     }
 }
 

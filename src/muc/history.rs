@@ -11,6 +11,7 @@ use xmpp_parsers::jid::Jid;
 use xmpp_parsers::message::Message;
 use xmpp_parsers::minidom::Element;
 
+use super::at_rest::{AtRest, Empty};
 use super::config::{RoomConfig, SharedConfig};
 use super::join::{JoinSteps, Joined};
 use super::player::{GameRunning, Player, spectators_separated};
@@ -38,25 +39,14 @@ pub struct HistoryLog(pub VecDeque<HistoryEntry>, pub u64, pub HistoryEdits);
 #[derive(Debug, Clone, Default)]
 pub struct HistoryEdits(pub Vec<u64>);
 
-/// A room's [`HistoryLog`], kept out of the rooms' table until the room's first message: most
-/// rooms at rest have none, and an empty log inline would cost each of them 64 bytes.
-#[derive(Component, Debug, Clone, Default)]
-pub struct History {
-    log: Option<Box<HistoryLog>>,
-}
+/// A room's [`HistoryLog`], allocated at the room's first message.
+pub type History = AtRest<HistoryLog>;
 
 static NO_HISTORY: HistoryLog = HistoryLog(VecDeque::new(), 0, HistoryEdits(Vec::new()));
 
-impl std::ops::Deref for History {
-    type Target = HistoryLog;
-    fn deref(&self) -> &HistoryLog {
-        self.log.as_deref().unwrap_or(&NO_HISTORY)
-    }
-}
-
-impl std::ops::DerefMut for History {
-    fn deref_mut(&mut self) -> &mut HistoryLog {
-        self.log.get_or_insert_default()
+impl Empty for HistoryLog {
+    fn empty() -> &'static Self {
+        &NO_HISTORY
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admin;
 pub mod archive;
+pub mod at_rest;
 pub mod cleanup;
 pub mod config;
 pub mod destroy;

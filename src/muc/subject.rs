@@ -6,6 +6,7 @@ use xmpp_parsers::jid::{FullJid, Jid};
 use xmpp_parsers::message::{Message, MessageType};
 use xmpp_parsers::muc::user::Role;
 
+use super::at_rest::{AtRest, Empty};
 use super::join::{JoinSteps, Joined};
 use super::room::{Room, Rooms};
 use crate::engine::{EngineBuilder, Feature, Outbox, Phase, Service};
@@ -22,12 +23,8 @@ pub struct SubjectInfo {
     pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// A room's [`SubjectInfo`], kept out of the rooms' table until a subject is set: most rooms
-/// have none, and an empty one inline would cost each of them about 100 bytes.
-#[derive(Component, Debug, Clone, Default)]
-pub struct Subject {
-    info: Option<Box<SubjectInfo>>,
-}
+/// A room's [`SubjectInfo`], allocated when a subject is set.
+pub type Subject = AtRest<SubjectInfo>;
 
 static NO_SUBJECT: SubjectInfo = SubjectInfo {
     text: String::new(),
@@ -36,28 +33,19 @@ static NO_SUBJECT: SubjectInfo = SubjectInfo {
     at: None,
 };
 
+impl Empty for SubjectInfo {
+    fn empty() -> &'static Self {
+        &NO_SUBJECT
+    }
+}
+
 impl From<SubjectInfo> for Subject {
     fn from(info: SubjectInfo) -> Subject {
         let none = info.text.is_empty()
             && info.by.is_none()
             && info.occupant_id.is_none()
             && info.at.is_none();
-        Subject {
-            info: (!none).then(|| Box::new(info)),
-        }
-    }
-}
-
-impl std::ops::Deref for Subject {
-    type Target = SubjectInfo;
-    fn deref(&self) -> &SubjectInfo {
-        self.info.as_deref().unwrap_or(&NO_SUBJECT)
-    }
-}
-
-impl std::ops::DerefMut for Subject {
-    fn deref_mut(&mut self) -> &mut SubjectInfo {
-        self.info.get_or_insert_default()
+        AtRest::new(info, none)
     }
 }
 

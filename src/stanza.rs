@@ -61,21 +61,24 @@ impl Inbound {
         // The header is kept aside because a failed parse consumes the element.
         let header =
             InvalidStanza::from_header(&element, DefinedCondition::BadRequest, String::new());
-        // An address that is no JID (RFC 6120 §8.3.3.8), such as a room nickname that is empty
-        // once resourceprep drops its invisible characters: jid-malformed, said plainly.
-        if let Some(Err(e)) = element.attr("to").map(|to| to.parse::<Jid>()) {
-            return Inbound::Invalid(InvalidStanza {
-                condition: DefinedCondition::JidMalformed,
-                reason: format!("The address this was sent to is not a valid JID: {e}"),
-                ..header
-            });
-        }
         match Stanza::try_from(element) {
             Ok(stanza) => Inbound::Stanza(Box::new(stanza)),
-            Err(e) => Inbound::Invalid(InvalidStanza {
-                reason: e.to_string(),
-                ..header
-            }),
+            Err(e) => {
+                // An address that is no JID (RFC 6120 §8.3.3.8), such as a room nickname that
+                // is empty once resourceprep drops its invisible characters: jid-malformed,
+                // said plainly. Looked at only once the parse failed (never twice per stanza).
+                if let Some(Err(bad)) = header.to.as_deref().map(str::parse::<Jid>) {
+                    return Inbound::Invalid(InvalidStanza {
+                        condition: DefinedCondition::JidMalformed,
+                        reason: format!("The address this was sent to is not a valid JID: {bad}"),
+                        ..header
+                    });
+                }
+                Inbound::Invalid(InvalidStanza {
+                    reason: e.to_string(),
+                    ..header
+                })
+            }
         }
     }
 

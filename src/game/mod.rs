@@ -18,6 +18,7 @@ pub mod examples;
 pub mod explain;
 pub mod hidden;
 pub mod locate;
+pub mod mobility;
 pub mod movement;
 pub mod notation;
 pub mod play;

@@ -3,7 +3,8 @@
 //! time per move, with the service's budget.
 //!
 //! Run: `cargo bench --bench bots` (about an hour on a loaded 2-core machine; `BOT_GAMES=10`
-//! for a quick look, `BOT_ONLY=chess,go` for some games, by id).
+//! for a quick look, `BOT_ONLY=chess,go` for some games, by id, `BOT_MOVES=400` for another cap
+//! on a game's length).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -18,8 +19,10 @@ const BUDGET: Budget = Budget {
     max_time: Duration::from_millis(25),
 };
 
-/// Moves after which a game counts as a draw.
-const MAX_MOVES: usize = 400;
+/// Moves after which an unfinished game counts as a draw (`BOT_MOVES` sets another). The rules
+/// themselves set no limit: a goose wall closing on a fox that wanders at random takes 250–400
+/// moves, which a cap of 400 cut short.
+const MAX_MOVES: usize = 1_000;
 
 fn main() {
     let games: usize = std::env::var("BOT_GAMES")
@@ -29,12 +32,17 @@ fn main() {
     let only: Option<Vec<String>> = std::env::var("BOT_ONLY")
         .ok()
         .map(|v| v.split(',').map(str::to_owned).collect());
+    let max_moves: usize = std::env::var("BOT_MOVES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MAX_MOVES);
     let (rules, errors) = load_dir(Path::new("rules"), Path::new("assets"));
     for e in &errors {
         eprintln!("{e}");
     }
     println!(
-        "the computer ({} iterations, {} ms) against random moves, {games} games per game",
+        "the computer ({} iterations, {} ms) against random moves, {games} games per game, \
+         a draw after {max_moves} moves",
         BUDGET.iterations,
         BUDGET.max_time.as_millis()
     );
@@ -62,7 +70,7 @@ fn main() {
             let mut m = Match::new(g.clone(), 2, seed);
             let mut rng = Rng::new(seed ^ 0x5a5a);
             let mut n = 0;
-            while !m.is_over() && n < MAX_MOVES {
+            while !m.is_over() && n < max_moves {
                 let Some(&seat) = m.to_move().first() else {
                     break;
                 };

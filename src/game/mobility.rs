@@ -18,12 +18,12 @@ pub(super) struct Mobility {
     root_room: Vec<f64>,
 }
 
-/// How much a share of the legal moves gained weighs (¼ as much as three pieces won).
+/// How much a share of the legal moves gained weighs (a share of ¼ as much as three pieces won).
 const MOVES_WEIGHT: f64 = 4.0;
 
 /// How much the room term weighs: a seat's danger is 1/(1 + its room), so that the last sites
-/// taken from a shut-in seat count most (a room of 5 → 2 weighs as much as about 1.7 pieces at
-/// the pieces' scale).
+/// taken from a shut-in seat count most (taking a room from 5 sites to 2 weighs as much as five
+/// pieces won; from 19 to 18, a tenth of one).
 const ROOM_WEIGHT: f64 = 10.0;
 
 impl Mobility {

@@ -548,16 +548,10 @@ fn iterate(tree: &mut Vec<Node>, root: &Match, search: &mut Search, rng: &mut Rn
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-    use std::sync::Arc;
-
     use super::*;
 
     fn start(id: &str) -> Match {
-        let file = format!("rules/{id}.ron");
-        let rules = super::super::load_file(Path::new(&file), Path::new("assets"))
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        Match::new(Arc::new(rules), 2, 1)
+        Match::new(super::super::shipped_rules(id), 2, 1)
     }
 
     #[test]

@@ -152,16 +152,10 @@ pub(super) fn moves_share(m: &Match) -> Vec<f64> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-    use std::sync::Arc;
-
     use super::*;
 
     fn start(id: &str) -> Match {
-        let file = format!("rules/{id}.ron");
-        let rules = super::super::load_file(Path::new(&file), Path::new("assets"))
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        Match::new(Arc::new(rules), 2, 1)
+        Match::new(super::super::shipped_rules(id), 2, 1)
     }
 
     fn play(m: &mut Match, moves: &[&str]) {

@@ -500,6 +500,13 @@ pub fn run_examples(rules: &Arc<Rules>) -> Vec<ExampleFailure> {
         .collect()
 }
 
+/// A shipped game by id, for the units' tests.
+#[cfg(test)]
+pub(crate) fn shipped_rules(id: &str) -> Arc<Rules> {
+    let file = format!("rules/{id}.ron");
+    Arc::new(load_file(Path::new(&file), Path::new("assets")).unwrap_or_else(|e| panic!("{e:?}")))
+}
+
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
